@@ -1,0 +1,53 @@
+/* addrset.h -- a set of leaked e-mail addresses and a finder for them in
+ * text.
+ *
+ * Addresses are compared case-insensitively, as whole addresses: the local
+ * part must not continue to the left (a letter, digit, '.', '_', '+', '-')
+ * and the domain must not continue to the right, so "ann@example.org"
+ * matches neither "joann@example.org" nor "ann@example.org.evil".  With
+ * ADDRSCAN_HTML the separators "&#64;", "&#x40;", "&commat;" and "%40"
+ * (mailto: links) count as '@' too.
+ */
+#ifndef LISTSCRUB_ADDRSET_H
+#define LISTSCRUB_ADDRSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct addrset;
+struct errbuf;
+
+#define ADDRSET_MAX_LEN 320
+
+enum addrscan_flags {
+	ADDRSCAN_HTML = 1 << 0,
+};
+
+struct addr_hit {
+	size_t start, end;      /* byte offsets into the scanned text */
+	uint32_t which;         /* index of the address, in order added */
+};
+
+typedef int (*addr_hit_fn)(const struct addr_hit *hit, void *ctx);
+
+/* caller owns: addrset_free */
+struct addrset *addrset_new(void);
+
+/* Add one address (white space and one pair of <> are stripped).
+ * Returns 0, 1 when it was already in the set, or -1 (err filled) when
+ * it is not an address. */
+int addrset_add(struct addrset *set, const char *addr, struct errbuf *err);
+
+size_t addrset_count(const struct addrset *set);
+
+/* The address at index which, lower case; borrowed until addrset_free. */
+const char *addrset_get(const struct addrset *set, uint32_t which);
+
+/* Call fn for every occurrence in text, in order.  fn's non-zero return
+ * stops the scan and is returned; otherwise 0. */
+int addrset_scan(const struct addrset *set, const char *text, size_t len,
+		 unsigned int flags, addr_hit_fn fn, void *ctx);
+
+void addrset_free(struct addrset **set);
+
+#endif

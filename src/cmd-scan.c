@@ -1,0 +1,91 @@
+/* cmd-scan.c -- report what is selected; never changes anything. */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "errbuf.h"
+
+static const char *
+default_action(const struct selected *item)
+{
+	/* SPEC §2: whole messages for Message-ID and thread selections,
+	 * redaction of the matched spans for address selections. */
+	return item->reasons & (SELECT_MESSAGE_ID | SELECT_THREAD)
+		? "delete" : "redact";
+}
+
+static void
+print_scan(const struct select_opts *o, const struct mailbox_list *boxes,
+	   const struct selection *sel)
+{
+	size_t k = 0;
+
+	for (size_t b = 0; b < boxes->count; b++) {
+		const struct mailbox *mb = &boxes->items[b];
+		bool any = k < sel->count && sel->items[k].mailbox == b;
+
+		if (o->format == FORMAT_TEXT && mb->loaded &&
+		    (mb->kind != MAILBOX_SINGLE || any))
+			print_mailbox_line(stdout, mb);
+		for (; k < sel->count && sel->items[k].mailbox == b; k++)
+			print_selected(stdout, o, boxes, &sel->items[k],
+				       default_action(&sel->items[k]), NULL);
+	}
+	if (o->format == FORMAT_TEXT) {
+		printf("# %zu messages read, %zu selected", sel->messages,
+		       sel->count);
+		if (sel->out_of_scope)
+			printf(", %zu more outside --since/--until/--list",
+			       sel->out_of_scope);
+		printf("\n");
+	}
+}
+
+int
+cmd_scan(int argc, char **argv)
+{
+	static const char synopsis[] =
+		"listscrub scan [SELECT] [--show-matches] PATH...";
+	struct select_opts o;
+	struct opt_spec specs[] = {
+		SELECT_OPT_SPECS(&o),
+		{ "show-matches", OPT_FLAG, &o.show_matches, NULL,
+		  "print the matched addresses (this prints personal data)",
+		  NULL },
+		{ 0 },
+	};
+	struct mailbox_list boxes = { 0 };
+	struct selection sel;
+	struct errbuf err;
+	bool help;
+	int first, rc;
+
+	select_opts_init(&o);
+	errbuf_clear(&err);
+	first = opt_parse(argc, argv, specs, &help, &err);
+	if (first < 0)
+		rc = usage_error("scan", err.msg);
+	else if (help) {
+		opt_usage(stdout, synopsis, specs);
+		rc = EXIT_CLEAN;
+	} else if (first >= argc)
+		rc = usage_error("scan", "no PATH given");
+	else if (select_opts_resolve(&o, &err) < 0)
+		rc = usage_error("scan", err.msg);
+	else if (!select_opts_has_selector(&o))
+		rc = usage_error("scan", "nothing to select: give --message-id, "
+				 "--message-ids, --address or --addresses");
+	else if (run_selection(&o, argv + first, (size_t)(argc - first), &boxes,
+			       &sel) < 0)
+		rc = EXIT_ERROR;
+	else {
+		print_scan(&o, &boxes, &sel);
+		rc = selection_has_fatal(&sel) ? EXIT_ERROR
+			: sel.count ? EXIT_FINDINGS : EXIT_CLEAN;
+		selection_release(&sel);
+	}
+	mailbox_list_release(&boxes);
+	select_opts_release(&o);
+	return rc;
+}

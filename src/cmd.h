@@ -1,0 +1,105 @@
+/* cmd.h -- the subcommands and what they share.  Only main.c and the
+ * cmd-*.c files print or decide exit codes. */
+#ifndef LISTSCRUB_CMD_H
+#define LISTSCRUB_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "mailbox.h"
+#include "opt.h"
+#include "select.h"
+
+struct addrset;
+
+/* Exit codes of SPEC §2. */
+#define EXIT_CLEAN    0
+#define EXIT_FINDINGS 1
+#define EXIT_ERROR    2
+
+enum out_format { FORMAT_TEXT, FORMAT_JSON };
+
+int cmd_scan(int argc, char **argv);
+int cmd_purge(int argc, char **argv);
+int cmd_threads(int argc, char **argv);
+
+/* The selectors every reading command takes (SPEC §2 SELECT). */
+struct select_opts {
+	struct opt_list message_ids, message_id_files;
+	struct opt_list addresses, address_files;
+	int thread;                     /* index into thread_keywords */
+	const char *since, *until, *list;
+	int format;                     /* enum out_format */
+	unsigned long jobs;
+	bool show_matches;
+	/* resolved */
+	struct addrset *addrset;
+	char **ids;
+	size_t nids;
+	struct select_settings settings;
+};
+
+extern const char *const thread_keywords[];
+extern const char *const format_keywords[];
+
+#define SELECT_OPT_SPECS(o) \
+	{ "message-id", OPT_LIST, &(o)->message_ids, "ID", \
+	  "select the message with this Message-ID (repeatable)", NULL }, \
+	{ "message-ids", OPT_LIST, &(o)->message_id_files, "FILE", \
+	  "Message-IDs to select, one per line", NULL }, \
+	{ "thread", OPT_KEYWORD, &(o)->thread, "subtree|whole|none", \
+	  "with Message-IDs, also select the replies (subtree), the whole " \
+	  "conversation, or nothing more", thread_keywords }, \
+	{ "address", OPT_LIST, &(o)->addresses, "ADDR", \
+	  "select messages that contain this leaked address (repeatable)", NULL }, \
+	{ "addresses", OPT_LIST, &(o)->address_files, "FILE", \
+	  "leaked addresses, one per line", NULL }, \
+	{ "since", OPT_STRING, &(o)->since, "DATE", \
+	  "only messages dated on or after DATE (YYYY-MM-DD[THH:MM[:SS]], UTC)", NULL }, \
+	{ "until", OPT_STRING, &(o)->until, "DATE", \
+	  "only messages dated before DATE", NULL }, \
+	{ "list", OPT_STRING, &(o)->list, "NAME", \
+	  "only messages whose List-Id is NAME", NULL }, \
+	{ "format", OPT_KEYWORD, &(o)->format, "text|json", \
+	  "output format", format_keywords }, \
+	{ "jobs", OPT_UINT, &(o)->jobs, "N", \
+	  "worker threads (default: one per core)", NULL }
+
+void select_opts_init(struct select_opts *o);
+
+/* Read the files, build the address set and the settings.  Returns 0, or
+ * -1 with err filled (bad address, unreadable file, bad date). */
+int select_opts_resolve(struct select_opts *o, struct errbuf *err);
+
+bool select_opts_has_selector(const struct select_opts *o);
+
+void select_opts_release(struct select_opts *o);
+
+/* Walk PATHs, run the selection, print every problem on stderr.  Returns
+ * 0, or -1 after printing the error. */
+int run_selection(struct select_opts *o, char *const *paths, size_t npaths,
+		  struct mailbox_list *boxes, struct selection *sel);
+
+/* Print a problem as "listscrub: PATH:#N (offset O, part P): warning: ..." */
+void print_problems(const struct mailbox_list *boxes,
+		    const struct selection *sel);
+
+/* The path a user should open for message item (a Maildir message is its
+ * own file).  Caller owns. */
+char *item_path(const struct mailbox *mb, size_t index);
+
+/* Print one selected message, as text or one JSON line. */
+void print_selected(FILE *out, const struct select_opts *o,
+		    const struct mailbox_list *boxes, const struct selected *item,
+		    const char *action, const char *state);
+
+/* One text line per mailbox that holds selected messages or is an mbox:
+ * "# PATH: FORMAT, N messages". */
+void print_mailbox_line(FILE *out, const struct mailbox *mb);
+
+void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Tell where the manual is; --help prints the option table. */
+int usage_error(const char *cmd, const char *msg);
+
+#endif

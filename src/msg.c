@@ -1,0 +1,687 @@
+/* msg.c -- header fields, Message-IDs and the MIME walk over raw bytes. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <mailutils/errno.h>
+#include <mailutils/filter.h>
+#include <mailutils/mime.h>
+#include <mailutils/stream.h>
+#include <mailutils/util.h>
+
+#include "msg.h"
+#include "xalloc.h"
+
+#define MSGID_MAX 998
+
+/* ---- header fields ---------------------------------------------------- */
+
+void
+header_iter_init(struct header_iter *it, const char *p, size_t len)
+{
+	it->p = p;
+	it->len = len;
+	it->pos = 0;
+}
+
+static size_t
+eol_at(const char *p, size_t len, size_t pos)
+{
+	const char *nl = memchr(p + pos, '\n', len - pos);
+
+	return nl ? (size_t)(nl - p) : len;
+}
+
+static bool
+is_blank_line(const char *p, size_t len, size_t pos)
+{
+	return pos >= len || p[pos] == '\n' ||
+		(p[pos] == '\r' && (pos + 1 >= len || p[pos + 1] == '\n'));
+}
+
+int
+header_iter_next(struct header_iter *it, struct header_field *f)
+{
+	const char *p = it->p;
+	size_t len = it->len;
+
+	while (!is_blank_line(p, len, it->pos)) {
+		size_t start = it->pos, e = eol_at(p, len, start), colon, vend;
+
+		/* the field's extent: this line and its continuation lines */
+		vend = e;
+		it->pos = e < len ? e + 1 : len;
+		while (it->pos < len && (p[it->pos] == ' ' || p[it->pos] == '\t')) {
+			vend = eol_at(p, len, it->pos);
+			it->pos = vend < len ? vend + 1 : len;
+		}
+		if (p[start] == ' ' || p[start] == '\t')
+			continue;       /* continuation without a field */
+		for (colon = start; colon < e && p[colon] != ':'; colon++)
+			;
+		if (colon == e)
+			continue;       /* no colon: not a field */
+		if (vend > start && p[vend - 1] == '\r')
+			vend--;
+		f->name = p + start;
+		f->name_len = colon - start;
+		while (f->name_len > 0 && (f->name[f->name_len - 1] == ' ' ||
+					   f->name[f->name_len - 1] == '\t'))
+			f->name_len--;
+		colon++;
+		while (colon < vend && (p[colon] == ' ' || p[colon] == '\t'))
+			colon++;
+		f->value = p + colon;
+		f->value_len = vend - colon;
+		f->offset = colon;
+		return 1;
+	}
+	return 0;
+}
+
+bool
+header_name_is(const struct header_field *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	return f->name_len == n && strncasecmp(f->name, name, n) == 0;
+}
+
+size_t
+msg_header_end(const char *raw, size_t len, size_t *body_r)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		if (raw[pos] == '\n') {
+			*body_r = pos + 1;
+			return pos + 1;
+		}
+		if (raw[pos] == '\r' && pos + 1 < len && raw[pos + 1] == '\n') {
+			*body_r = pos + 2;
+			return pos + 2;
+		}
+		pos = eol_at(raw, len, pos);
+		if (pos < len)
+			pos++;
+	}
+	*body_r = len;
+	return len;
+}
+
+size_t
+msg_from_line_len(const char *raw, size_t len)
+{
+	size_t e;
+
+	if (len < 5 || memcmp(raw, "From ", 5) != 0)
+		return 0;
+	e = eol_at(raw, len, 0);
+	return e < len ? e + 1 : len;
+}
+
+const char *
+header_find(const char *p, size_t len, const char *name, size_t *value_len_r)
+{
+	struct header_iter it;
+	struct header_field f;
+
+	header_iter_init(&it, p, len);
+	while (header_iter_next(&it, &f))
+		if (header_name_is(&f, name)) {
+			*value_len_r = f.value_len;
+			return f.value;
+		}
+	return NULL;
+}
+
+char *
+header_unfold(const char *value, size_t len)
+{
+	char *out = xmalloc(len + 1);
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (value[i] != '\r' && value[i] != '\n')
+			out[n++] = value[i];
+	out[n] = '\0';
+	return out;
+}
+
+char *
+header_get_decoded(const char *raw, size_t len, const char *name)
+{
+	size_t from_len = msg_from_line_len(raw, len), body, vlen;
+	const char *v;
+	char *unfolded, *decoded = NULL;
+
+	msg_header_end(raw + from_len, len - from_len, &body);
+	v = header_find(raw + from_len, body, name, &vlen);
+	if (v == NULL)
+		return NULL;
+	unfolded = header_unfold(v, vlen);
+	if (memmem(unfolded, strlen(unfolded), "=?", 2) == NULL ||
+	    mu_rfc2047_decode("UTF-8", unfolded, &decoded) != 0)
+		return unfolded;
+	free(unfolded);
+	return decoded;
+}
+
+/* ---- Message-IDs ------------------------------------------------------ */
+
+static size_t
+copy_id(const char *s, size_t len, char *out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n < MSGID_MAX; i++)
+		if (!isspace((unsigned char)s[i]))
+			out[n++] = s[i];
+	return n;
+}
+
+size_t
+msgid_each(const char *value, size_t len,
+	   int (*fn)(const char *id, size_t id_len, void *ctx), void *ctx)
+{
+	char id[MSGID_MAX];
+	size_t seen = 0, i = 0, n;
+
+	if (memchr(value, '<', len) == NULL) {
+		n = copy_id(value, len, id);
+		if (n > 0) {
+			seen++;
+			fn(id, n, ctx);
+		}
+		return seen;
+	}
+	while (i < len) {
+		const char *lt = memchr(value + i, '<', len - i), *gt;
+
+		if (lt == NULL)
+			break;
+		i = (size_t)(lt - value) + 1;
+		gt = memchr(value + i, '>', len - i);
+		if (gt == NULL)
+			break;
+		n = copy_id(value + i, (size_t)(gt - value) - i, id);
+		i = (size_t)(gt - value) + 1;
+		if (n == 0)
+			continue;
+		seen++;
+		if (fn(id, n, ctx) != 0)
+			break;
+	}
+	return seen;
+}
+
+char *
+msgid_normalize(const char *s)
+{
+	size_t len = strlen(s), n;
+	char *out = xmalloc(len + 1);
+	const char *b = s, *e = s + len;
+
+	while (b < e && isspace((unsigned char)*b))
+		b++;
+	while (e > b && isspace((unsigned char)e[-1]))
+		e--;
+	if (e - b >= 2 && *b == '<' && e[-1] == '>') {
+		b++;
+		e--;
+	}
+	n = copy_id(b, (size_t)(e - b), out);
+	out[n] = '\0';
+	if (n == 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* ---- MIME ------------------------------------------------------------- */
+
+enum cte {
+	CTE_IDENTITY,           /* 7bit, 8bit, binary, or none */
+	CTE_BASE64,
+	CTE_QP,
+	CTE_UNKNOWN,
+};
+
+struct entity_type {
+	char type[64];          /* "text/plain", lower case */
+	char boundary[200];
+	char charset[64];
+	enum cte cte;
+};
+
+struct walk {
+	const char *raw;
+	size_t len;
+	msg_part_fn fn;
+	void *ctx;
+	struct msg_walk_report *report;
+	unsigned int next_part;
+	char *buf;              /* decoding buffer, reused */
+	size_t buf_alloc;
+};
+
+static void
+note_problem(struct walk *w, enum msg_problem problem, unsigned int part,
+	     size_t offset)
+{
+	if (w->report->problem == MSG_PROBLEM_NONE) {
+		w->report->problem = problem;
+		w->report->part = part;
+		w->report->offset = offset;
+	}
+}
+
+/* Value of parameter name in a Content-Type value (quotes removed). */
+static bool
+ct_param(const char *v, size_t len, const char *name, char *out, size_t outsz)
+{
+	size_t n = strlen(name), i = 0;
+
+	while (i < len) {
+		const char *semi = memchr(v + i, ';', len - i);
+		size_t j, k = 0;
+
+		if (semi == NULL)
+			return false;
+		i = (size_t)(semi - v) + 1;
+		while (i < len && isspace((unsigned char)v[i]))
+			i++;
+		if (len - i <= n || strncasecmp(v + i, name, n) != 0)
+			continue;
+		j = i + n;
+		while (j < len && isspace((unsigned char)v[j]))
+			j++;
+		if (j >= len || v[j] != '=')
+			continue;
+		j++;
+		while (j < len && isspace((unsigned char)v[j]))
+			j++;
+		if (j < len && v[j] == '"') {
+			for (j++; j < len && v[j] != '"' && k + 1 < outsz; j++) {
+				if (v[j] == '\\' && j + 1 < len)
+					j++;
+				if (v[j] != '\r' && v[j] != '\n')
+					out[k++] = v[j];
+			}
+		} else {
+			for (; j < len && v[j] != ';' && !isspace((unsigned char)v[j]) &&
+			       k + 1 < outsz; j++)
+				out[k++] = v[j];
+		}
+		out[k] = '\0';
+		return k > 0;
+	}
+	return false;
+}
+
+static void
+lower_token(const char *v, size_t len, char *out, size_t outsz)
+{
+	size_t i = 0, k = 0;
+
+	while (i < len && isspace((unsigned char)v[i]))
+		i++;
+	for (; i < len && v[i] != ';' && !isspace((unsigned char)v[i]) &&
+	       k + 1 < outsz; i++)
+		out[k++] = (char)tolower((unsigned char)v[i]);
+	out[k] = '\0';
+}
+
+static void
+read_entity_type(const char *hdr, size_t len, struct entity_type *t)
+{
+	struct header_iter it;
+	struct header_field f;
+	char cte[32] = "";
+
+	memset(t, 0, sizeof *t);
+	header_iter_init(&it, hdr, len);
+	while (header_iter_next(&it, &f)) {
+		if (header_name_is(&f, "Content-Type")) {
+			lower_token(f.value, f.value_len, t->type, sizeof t->type);
+			ct_param(f.value, f.value_len, "boundary", t->boundary,
+				 sizeof t->boundary);
+			ct_param(f.value, f.value_len, "charset", t->charset,
+				 sizeof t->charset);
+		} else if (header_name_is(&f, "Content-Transfer-Encoding"))
+			lower_token(f.value, f.value_len, cte, sizeof cte);
+	}
+	if (cte[0] == '\0' || strcmp(cte, "7bit") == 0 ||
+	    strcmp(cte, "8bit") == 0 || strcmp(cte, "binary") == 0)
+		t->cte = CTE_IDENTITY;
+	else if (strcmp(cte, "base64") == 0)
+		t->cte = CTE_BASE64;
+	else if (strcmp(cte, "quoted-printable") == 0)
+		t->cte = CTE_QP;
+	else
+		t->cte = CTE_UNKNOWN;
+}
+
+/* Charsets whose bytes for ASCII characters are not ASCII: addresses in
+ * them are invisible until converted. */
+static bool
+needs_charset_conversion(const char *charset)
+{
+	static const char *const prefixes[] = {
+		"utf-16", "utf-32", "ucs-2", "ucs-4", "utf-7", "unicode",
+		"utf16", "utf32", "ucs2", "ucs4", "utf7",
+	};
+
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+		if (strncasecmp(charset, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Read a Mailutils filter stream to its end into w->buf. */
+static int
+drain_stream(struct walk *w, mu_stream_t s, size_t *len_r)
+{
+	size_t used = 0;
+
+	for (;;) {
+		size_t got = 0;
+		int rc;
+
+		xgrow((void **)&w->buf, &w->buf_alloc, used + 65536, 1);
+		rc = mu_stream_read(s, w->buf + used, w->buf_alloc - used, &got);
+		if (rc != 0)
+			return -1;
+		if (got == 0)
+			break;
+		used += got;
+	}
+	*len_r = used;
+	return 0;
+}
+
+/* Transfer-decode (and where needed convert to UTF-8) a part body with
+ * Mailutils' filters.  Returns 0 with the text in w->buf. */
+static int
+decode_body(struct walk *w, const struct entity_type *t, const char *body,
+	    size_t len, size_t *out_len_r)
+{
+	static const char *const cte_names[] = {
+		[CTE_BASE64] = "base64", [CTE_QP] = "quoted-printable",
+	};
+	const char *cte = t->cte == CTE_IDENTITY ? NULL : cte_names[t->cte];
+	bool convert = t->charset[0] && needs_charset_conversion(t->charset);
+	mu_stream_t in, flt;
+	int rc;
+
+	if (mu_static_memory_stream_create(&in, body, len) != 0)
+		return -1;
+	if (convert)
+		rc = mu_decode_filter(&flt, in, cte, t->charset, "UTF-8");
+	else
+		rc = mu_filter_create(&flt, in, cte, MU_FILTER_DECODE,
+				      MU_STREAM_READ);
+	mu_stream_unref(in);
+	if (rc != 0)
+		return -1;
+	rc = drain_stream(w, flt, out_len_r);
+	mu_stream_destroy(&flt);
+	return rc;
+}
+
+static int
+hand_over(struct walk *w, unsigned int number, unsigned int flags,
+	  const char *text, size_t len, size_t raw_offset)
+{
+	struct msg_part part = {
+		.number = number, .flags = flags, .text = text, .len = len,
+		.raw_offset = raw_offset,
+	};
+
+	return w->fn(&part, w->ctx);
+}
+
+/* The header block again, with RFC 2047 words decoded, as "Name: value"
+ * lines of only the fields that had encoded words. */
+static int
+walk_encoded_words(struct walk *w, const char *hdr, size_t len,
+		   unsigned int number, size_t raw_offset)
+{
+	struct header_iter it;
+	struct header_field f;
+	char *out = NULL;
+	size_t used = 0, alloc = 0;
+	int rc = 0;
+
+	if (memmem(hdr, len, "=?", 2) == NULL)
+		return 0;
+	header_iter_init(&it, hdr, len);
+	while (header_iter_next(&it, &f)) {
+		char *unfolded, *decoded = NULL;
+		size_t n;
+
+		if (memmem(f.value, f.value_len, "=?", 2) == NULL)
+			continue;
+		unfolded = header_unfold(f.value, f.value_len);
+		if (mu_rfc2047_decode("UTF-8", unfolded, &decoded) != 0) {
+			note_problem(w, MSG_PROBLEM_BAD_HEADER_ENCODING, number,
+				     raw_offset + f.offset);
+			free(unfolded);
+			continue;
+		}
+		free(unfolded);
+		n = f.name_len + 2 + strlen(decoded) + 1;
+		xgrow((void **)&out, &alloc, used + n + 1, 1);
+		used += (size_t)sprintf(out + used, "%.*s: %s\n",
+					(int)f.name_len, f.name, decoded);
+		free(decoded);
+	}
+	if (used > 0)
+		rc = hand_over(w, number, PART_HEADER | PART_DECODED, out, used,
+			       raw_offset);
+	free(out);
+	return rc;
+}
+
+static int walk_entity(struct walk *w, size_t start, size_t end,
+		       unsigned int depth, bool top);
+
+/* Find the next delimiter line "--boundary" at or after pos; returns its
+ * offset or end, and whether it is the closing one. */
+static size_t
+find_delimiter(const struct walk *w, size_t pos, size_t end,
+	       const char *boundary, size_t blen, bool *closing_r)
+{
+	while (pos < end) {
+		const char *hit = memmem(w->raw + pos, end - pos, "--", 2);
+		size_t at;
+
+		if (hit == NULL)
+			break;
+		at = (size_t)(hit - w->raw);
+		pos = at + 2;
+		if (at > 0 && w->raw[at - 1] != '\n')
+			continue;
+		if (end - pos < blen || memcmp(w->raw + pos, boundary, blen) != 0)
+			continue;
+		*closing_r = end - pos >= blen + 2 &&
+			memcmp(w->raw + pos + blen, "--", 2) == 0;
+		return at;
+	}
+	*closing_r = false;
+	return end;
+}
+
+static size_t
+after_line(const struct walk *w, size_t pos, size_t end)
+{
+	const char *nl = memchr(w->raw + pos, '\n', end - pos);
+
+	return nl ? (size_t)(nl - w->raw) + 1 : end;
+}
+
+/* The line end before a delimiter belongs to the delimiter (RFC 2046). */
+static size_t
+trim_before_delimiter(const struct walk *w, size_t start, size_t at)
+{
+	if (at > start && w->raw[at - 1] == '\n')
+		at--;
+	if (at > start && w->raw[at - 1] == '\r')
+		at--;
+	return at;
+}
+
+static int
+walk_multipart(struct walk *w, const struct entity_type *t, size_t body,
+	       size_t end, unsigned int depth, unsigned int number)
+{
+	size_t blen = strlen(t->boundary), pos = body, at;
+	bool closing = false;
+	int rc;
+
+	at = find_delimiter(w, pos, end, t->boundary, blen, &closing);
+	/* The preamble is not a part, but it is in the archive: search it. */
+	if (at > pos && (rc = hand_over(w, number, 0, w->raw + pos,
+					trim_before_delimiter(w, pos, at) - pos,
+					pos)) != 0)
+		return rc;
+	while (at < end && !closing) {
+		size_t part_start = after_line(w, at, end), next;
+
+		next = find_delimiter(w, part_start, end, t->boundary, blen,
+				      &closing);
+		if (next == end)
+			note_problem(w, MSG_PROBLEM_NO_CLOSING_BOUNDARY, number,
+				     part_start);
+		rc = walk_entity(w, part_start,
+				 next == end ? end
+				 : trim_before_delimiter(w, part_start, next),
+				 depth + 1, false);
+		if (rc != 0)
+			return rc;
+		at = next;
+	}
+	if (at < end) {
+		size_t epilogue = after_line(w, at, end);
+
+		if (epilogue < end)
+			return hand_over(w, number, 0, w->raw + epilogue,
+					 end - epilogue, epilogue);
+	}
+	return 0;
+}
+
+static int
+walk_leaf(struct walk *w, const struct entity_type *t, size_t body,
+	  size_t end, unsigned int number)
+{
+	bool texty = t->type[0] == '\0' || strncmp(t->type, "text/", 5) == 0 ||
+		strncmp(t->type, "message/", 8) == 0;
+	unsigned int flags = strcmp(t->type, "text/html") == 0 ? PART_HTML : 0;
+	size_t len;
+
+	if (t->cte == CTE_BASE64 && !texty)
+		return 0;       /* binary attachment: not text */
+	if (t->cte == CTE_UNKNOWN)
+		note_problem(w, MSG_PROBLEM_BAD_ENCODING, number, body);
+	if (t->cte == CTE_UNKNOWN ||
+	    (t->cte == CTE_IDENTITY &&
+	     !(t->charset[0] && needs_charset_conversion(t->charset))))
+		return hand_over(w, number, flags, w->raw + body, end - body,
+				 body);
+	if (decode_body(w, t, w->raw + body, end - body, &len) < 0) {
+		note_problem(w, t->cte == CTE_IDENTITY
+			     ? MSG_PROBLEM_UNKNOWN_CHARSET
+			     : MSG_PROBLEM_BAD_ENCODING, number, body);
+		return hand_over(w, number, flags, w->raw + body, end - body,
+				 body);
+	}
+	return hand_over(w, number, flags | PART_DECODED, w->buf, len, body);
+}
+
+static int
+walk_entity(struct walk *w, size_t start, size_t end, unsigned int depth,
+	    bool top)
+{
+	struct entity_type t;
+	size_t body, hdr_end;
+	unsigned int number = top ? 0 : w->next_part++;
+	int rc;
+
+	w->report->parts++;
+	if (w->report->parts > MSG_MAX_PARTS) {
+		note_problem(w, MSG_PROBLEM_TOO_MANY_PARTS, number, start);
+		return hand_over(w, number, 0, w->raw + start, end - start,
+				 start);
+	}
+	hdr_end = msg_header_end(w->raw + start, end - start, &body);
+	hdr_end += start;
+	body += start;
+	if ((rc = hand_over(w, number, PART_HEADER, w->raw + start,
+			    hdr_end - start, start)) != 0)
+		return rc;
+	if ((rc = walk_encoded_words(w, w->raw + start, hdr_end - start, number,
+				     start)) != 0)
+		return rc;
+	read_entity_type(w->raw + start, hdr_end - start, &t);
+	if (top)
+		number = w->next_part++;
+	if (depth >= MSG_MAX_MIME_DEPTH) {
+		note_problem(w, MSG_PROBLEM_TOO_DEEP, number, body);
+		return hand_over(w, number, 0, w->raw + body, end - body, body);
+	}
+	if (strncmp(t.type, "multipart/", 10) == 0) {
+		if (t.boundary[0] != '\0')
+			return walk_multipart(w, &t, body, end, depth, number);
+		note_problem(w, MSG_PROBLEM_NO_BOUNDARY, number, body);
+	} else if (strcmp(t.type, "message/rfc822") == 0 &&
+		   t.cte == CTE_IDENTITY) {
+		return walk_entity(w, body, end, depth + 1, false);
+	}
+	return walk_leaf(w, &t, body, end, number);
+}
+
+int
+msg_walk(const char *raw, size_t len, msg_part_fn fn, void *ctx,
+	 struct msg_walk_report *report)
+{
+	struct walk w = {
+		.raw = raw, .len = len, .fn = fn, .ctx = ctx, .report = report,
+		.next_part = 1,
+	};
+	int rc;
+
+	memset(report, 0, sizeof *report);
+	rc = walk_entity(&w, 0, len, 0, true);
+	free(w.buf);
+	return rc;
+}
+
+const char *
+msg_problem_text(enum msg_problem problem)
+{
+	switch (problem) {
+	case MSG_PROBLEM_NONE:
+		return "no problem";
+	case MSG_PROBLEM_NO_CLOSING_BOUNDARY:
+		return "multipart without its closing boundary (searched to the end)";
+	case MSG_PROBLEM_NO_BOUNDARY:
+		return "multipart without a boundary parameter (searched as raw text)";
+	case MSG_PROBLEM_BAD_ENCODING:
+		return "part cannot be transfer-decoded (searched as raw bytes)";
+	case MSG_PROBLEM_UNKNOWN_CHARSET:
+		return "part has a charset that cannot be converted (searched as raw bytes)";
+	case MSG_PROBLEM_TOO_DEEP:
+		return "MIME nesting deeper than 32 levels (searched as raw bytes)";
+	case MSG_PROBLEM_TOO_MANY_PARTS:
+		return "more than 4096 MIME parts (the rest searched as raw bytes)";
+	case MSG_PROBLEM_BAD_HEADER_ENCODING:
+		return "header has RFC 2047 words that cannot be decoded (searched raw)";
+	}
+	return "unknown problem";
+}

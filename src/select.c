@@ -1,0 +1,632 @@
+/* select.c -- one parallel pass over the mailboxes, then the threads. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "addrset.h"
+#include "datetime.h"
+#include "mailbox.h"
+#include "select.h"
+#include "xalloc.h"
+
+/* Mapped pages already searched are dropped from memory this often, so
+ * that memory follows the largest message, not the archive. */
+#define RELEASE_EVERY (64u << 20)
+
+/* What the pass learns about one mailbox. */
+struct box_pass {
+	size_t nmsgs;
+	struct idhash *ids;             /* {0,0}: no Message-ID */
+	uint32_t *ref_first;            /* into refs */
+	uint32_t *ref_count;
+	struct idhash *refs;
+	size_t nrefs, refs_alloc;
+	unsigned char *in_scope;
+	struct selected *hits;          /* address hits, in message order */
+	size_t nhits, hits_alloc;
+	struct select_problem *problems;
+	size_t nproblems, problems_alloc;
+};
+
+struct pass_ctx {
+	struct mailbox_list *boxes;
+	const struct select_settings *s;
+	struct box_pass *passes;
+	atomic_size_t next;
+};
+
+static void
+add_problem(struct box_pass *bp, size_t mailbox, size_t index,
+	    uint64_t offset, unsigned int part, bool fatal, const char *text)
+{
+	struct select_problem *p;
+
+	xgrow((void **)&bp->problems, &bp->problems_alloc, bp->nproblems + 1,
+	      sizeof *bp->problems);
+	p = &bp->problems[bp->nproblems++];
+	p->mailbox = mailbox;
+	p->index = index;
+	p->offset = offset;
+	p->part = part;
+	p->fatal = fatal;
+	snprintf(p->text, sizeof p->text, "%s", text);
+}
+
+/* ---- the Message-ID family --------------------------------------------- */
+
+struct ref_collector {
+	struct box_pass *bp;
+	struct idhash last;
+	size_t n;
+};
+
+static int
+collect_ref(const char *id, size_t len, void *ctx)
+{
+	struct ref_collector *rc = ctx;
+	struct box_pass *bp = rc->bp;
+
+	rc->last = idhash_of(id, len);
+	xgrow((void **)&bp->refs, &bp->refs_alloc, bp->nrefs + 1,
+	      sizeof *bp->refs);
+	bp->refs[bp->nrefs++] = rc->last;
+	rc->n++;
+	return 0;
+}
+
+static int
+first_id_hash(const char *id, size_t len, void *ctx)
+{
+	*(struct idhash *)ctx = idhash_of(id, len);
+	return 1;
+}
+
+struct headers_seen {
+	const char *msgid, *irt, *refs, *date, *list_id;
+	size_t msgid_len, irt_len, refs_len, date_len, list_id_len;
+};
+
+static void
+read_headers(const char *hdr, size_t len, struct headers_seen *h)
+{
+	struct header_iter it;
+	struct header_field f;
+
+	memset(h, 0, sizeof *h);
+	header_iter_init(&it, hdr, len);
+	while (header_iter_next(&it, &f)) {
+		const char **v = NULL;
+		size_t *vl = NULL;
+
+		switch (f.name_len) {
+		case 4:
+			if (header_name_is(&f, "Date"))
+				v = &h->date, vl = &h->date_len;
+			break;
+		case 7:
+			if (header_name_is(&f, "List-Id"))
+				v = &h->list_id, vl = &h->list_id_len;
+			break;
+		case 10:
+			if (header_name_is(&f, "Message-ID"))
+				v = &h->msgid, vl = &h->msgid_len;
+			else if (header_name_is(&f, "References"))
+				v = &h->refs, vl = &h->refs_len;
+			break;
+		case 11:
+			if (header_name_is(&f, "In-Reply-To"))
+				v = &h->irt, vl = &h->irt_len;
+			break;
+		}
+		if (v && *v == NULL) {
+			*v = f.value;
+			*vl = f.value_len;
+		}
+	}
+}
+
+static void
+record_thread_data(struct box_pass *bp, size_t i, const struct headers_seen *h)
+{
+	struct ref_collector rc = { .bp = bp };
+	struct idhash irt = { 0, 0 };
+
+	bp->ids[i] = (struct idhash){ 0, 0 };
+	if (h->msgid)
+		msgid_each(h->msgid, h->msgid_len, first_id_hash, &bp->ids[i]);
+	bp->ref_first[i] = (uint32_t)bp->nrefs;
+	if (h->refs)
+		msgid_each(h->refs, h->refs_len, collect_ref, &rc);
+	if (h->irt && msgid_each(h->irt, h->irt_len, first_id_hash, &irt) > 0 &&
+	    (rc.n == 0 || !idhash_equal(rc.last, irt))) {
+		xgrow((void **)&bp->refs, &bp->refs_alloc, bp->nrefs + 1,
+		      sizeof *bp->refs);
+		bp->refs[bp->nrefs++] = irt;
+		rc.n++;
+	}
+	bp->ref_count[i] = (uint32_t)rc.n;
+}
+
+/* ---- scope: --since, --until, --list ----------------------------------- */
+
+static bool
+date_in_scope(const struct select_settings *s, const struct headers_seen *h,
+	      const char *from_line, size_t from_len)
+{
+	int64_t t;
+
+	if (!s->since_set && !s->until_set)
+		return true;
+	if ((h->date == NULL || datetime_parse_mail(h->date, h->date_len, &t) < 0) &&
+	    (from_len == 0 || datetime_parse_mail(from_line + 5, from_len - 5,
+						  &t) < 0))
+		return false;   /* no date: a date filter cannot include it */
+	return (!s->since_set || t >= s->since) && (!s->until_set || t < s->until);
+}
+
+static bool
+list_in_scope(const char *list, const struct headers_seen *h)
+{
+	const char *lt, *id;
+	size_t n, len;
+
+	if (list == NULL)
+		return true;
+	n = strlen(list);
+	if (h->list_id == NULL)
+		return false;
+	lt = memchr(h->list_id, '<', h->list_id_len);
+	id = lt ? lt + 1 : h->list_id;
+	len = h->list_id_len - (size_t)(id - h->list_id);
+	return len >= n && strncasecmp(id, list, n) == 0 &&
+		(len == n || id[n] == '.' || id[n] == '>');
+}
+
+/* ---- address search ---------------------------------------------------- */
+
+struct match_ctx {
+	const struct addrset *addrs;
+	struct select_match *matches;
+	size_t n, alloc;
+	const struct msg_part *part;
+	size_t from_len;        /* the From_ line before the message */
+	size_t base;            /* added to hit offsets */
+};
+
+static int
+add_match(const struct addr_hit *hit, void *ctx)
+{
+	struct match_ctx *mc = ctx;
+	struct select_match *m;
+
+	xgrow((void **)&mc->matches, &mc->alloc, mc->n + 1, sizeof *mc->matches);
+	m = &mc->matches[mc->n++];
+	m->part = mc->part->number;
+	m->which = hit->which;
+	m->flags = mc->part->flags;
+	m->start = mc->base + hit->start;
+	m->end = mc->base + hit->end;
+	return 0;
+}
+
+/* Message-IDs look like addresses but are not; never match them. */
+static bool
+is_id_field(const struct header_field *f)
+{
+	return header_name_is(f, "Message-ID") ||
+		header_name_is(f, "In-Reply-To") ||
+		header_name_is(f, "References") ||
+		header_name_is(f, "Resent-Message-ID") ||
+		header_name_is(f, "Content-ID");
+}
+
+static int
+scan_part(const struct msg_part *part, void *ctx)
+{
+	struct match_ctx *mc = ctx;
+	/* Offsets are into the raw message (From_ line included) unless the
+	 * part was decoded; then they are into the decoded text. */
+	size_t base = part->flags & PART_DECODED ? 0
+		: mc->from_len + part->raw_offset;
+	struct header_iter it;
+	struct header_field f;
+
+	mc->part = part;
+	if (!(part->flags & PART_HEADER)) {
+		mc->base = base;
+		return addrset_scan(mc->addrs, part->text, part->len,
+				    part->flags & PART_HTML ? ADDRSCAN_HTML : 0,
+				    add_match, mc);
+	}
+	header_iter_init(&it, part->text, part->len);
+	while (header_iter_next(&it, &f)) {
+		if (is_id_field(&f))
+			continue;
+		mc->base = base + f.offset;
+		addrset_scan(mc->addrs, f.value, f.value_len, 0, add_match, mc);
+	}
+	return 0;
+}
+
+static void
+search_addresses(struct box_pass *bp, const struct select_settings *s,
+		 size_t mailbox, size_t index, uint64_t offset, uint64_t length,
+		 const char *raw, size_t len, size_t from_len)
+{
+	struct match_ctx mc = { .addrs = s->addresses, .from_len = from_len };
+	struct msg_walk_report report;
+	struct selected *hit;
+
+	msg_walk(raw + from_len, len - from_len, scan_part, &mc, &report);
+	if (report.problem != MSG_PROBLEM_NONE)
+		add_problem(bp, mailbox, index, offset + from_len + report.offset,
+			    report.part, false, msg_problem_text(report.problem));
+	if (mc.n == 0)
+		return;
+	xgrow((void **)&bp->hits, &bp->hits_alloc, bp->nhits + 1,
+	      sizeof *bp->hits);
+	hit = &bp->hits[bp->nhits++];
+	memset(hit, 0, sizeof *hit);
+	hit->mailbox = mailbox;
+	hit->index = index;
+	hit->offset = offset;
+	hit->length = length;
+	hit->reasons = SELECT_ADDRESS;
+	hit->matches = mc.matches;
+	hit->n_matches = mc.n;
+}
+
+/* ---- the pass ---------------------------------------------------------- */
+
+static void
+pass_message(struct pass_ctx *pc, size_t b, size_t i)
+{
+	struct mailbox *mb = &pc->boxes->items[b];
+	struct box_pass *bp = &pc->passes[b];
+	const struct select_settings *s = pc->s;
+	struct headers_seen h;
+	struct errbuf err;
+	const char *raw;
+	size_t len, from_len, body;
+	uint64_t offset;
+	bool owned;
+
+	if (mailbox_message(mb, i, &raw, &len, &offset, &owned, &err) < 0) {
+		/* Unreadable: in scope, so that nothing selects around it
+		 * silently; it is reported and never written. */
+		add_problem(bp, b, i, 0, 0, true, err.msg);
+		bp->in_scope[i] = 0;
+		return;
+	}
+	from_len = msg_from_line_len(raw, len);
+	msg_header_end(raw + from_len, len - from_len, &body);
+	read_headers(raw + from_len, body, &h);
+	record_thread_data(bp, i, &h);
+	bp->in_scope[i] = date_in_scope(s, &h, raw, from_len ?
+					from_len - 1 : 0) &&
+		list_in_scope(s->list, &h);
+	if (s->addresses && bp->in_scope[i])
+		search_addresses(bp, s, b, i, offset, len, raw, len, from_len);
+	if (owned)
+		free((void *)raw);
+}
+
+static void
+pass_mailbox(struct pass_ctx *pc, size_t b)
+{
+	struct mailbox *mb = &pc->boxes->items[b];
+	struct box_pass *bp = &pc->passes[b];
+	struct errbuf err;
+	size_t n, released = 0;
+
+	if (mailbox_load(mb, &err) < 0) {
+		add_problem(bp, b, SIZE_MAX, 0, 0, true, err.msg);
+		return;
+	}
+	n = mailbox_message_count(mb);
+	bp->nmsgs = n;
+	bp->ids = xcalloc(n + 1, sizeof *bp->ids);
+	bp->ref_first = xcalloc(n + 1, sizeof *bp->ref_first);
+	bp->ref_count = xcalloc(n + 1, sizeof *bp->ref_count);
+	bp->in_scope = xcalloc(n + 1, 1);
+	for (size_t i = 0; i < n; i++) {
+		pass_message(pc, b, i);
+		if (mb->kind == MAILBOX_MBOX &&
+		    mb->split.msgs[i].end - released > RELEASE_EVERY) {
+			released = mb->split.msgs[i].end;
+			mailbox_release_pages(mb, released);
+		}
+	}
+	mailbox_release_pages(mb, mb->len);
+}
+
+static void *
+pass_worker(void *arg)
+{
+	struct pass_ctx *pc = arg;
+
+	for (;;) {
+		size_t b = atomic_fetch_add(&pc->next, 1);
+
+		if (b >= pc->boxes->count)
+			break;
+		pass_mailbox(pc, b);
+	}
+	return NULL;
+}
+
+static unsigned int
+worker_count(const struct select_settings *s, size_t boxes)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int n = s->jobs ? s->jobs : (cores > 0 ? (unsigned int)cores : 1);
+
+	if (n > boxes)
+		n = (unsigned int)boxes;
+	return n ? n : 1;
+}
+
+static int
+run_pass(struct pass_ctx *pc, struct errbuf *err)
+{
+	unsigned int n = worker_count(pc->s, pc->boxes->count);
+	pthread_t *tids;
+	unsigned int started = 0;
+
+	if (n <= 1) {
+		pass_worker(pc);
+		return 0;
+	}
+	tids = xcalloc(n, sizeof *tids);
+	for (; started < n; started++)
+		if (pthread_create(&tids[started], NULL, pass_worker, pc) != 0)
+			break;
+	if (started == 0)
+		pass_worker(pc);
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	free(tids);
+	return 0;
+}
+
+/* ---- threads and the result -------------------------------------------- */
+
+static struct thread_index *
+build_threads(struct pass_ctx *pc)
+{
+	struct thread_index *ti = thread_index_new();
+
+	for (size_t b = 0; b < pc->boxes->count; b++) {
+		struct box_pass *bp = &pc->passes[b];
+
+		for (size_t i = 0; i < bp->nmsgs; i++) {
+			bool has_id = bp->ids[i].a || bp->ids[i].b;
+
+			thread_index_add(ti, has_id ? &bp->ids[i] : NULL,
+					 bp->refs + bp->ref_first[i],
+					 bp->ref_count[i]);
+		}
+		free(bp->ids);
+		free(bp->ref_first);
+		free(bp->ref_count);
+		free(bp->refs);
+		bp->ids = bp->refs = NULL;
+		bp->ref_first = bp->ref_count = NULL;
+	}
+	thread_index_finish(ti);
+	return ti;
+}
+
+static unsigned char *
+select_threads(const struct thread_index *ti, const struct select_settings *s)
+{
+	size_t n = thread_index_messages(ti);
+	unsigned char *reasons = xcalloc(n + 1, 1);
+	struct idhash *seeds = xcalloc(s->n_message_ids + 1, sizeof *seeds);
+
+	for (size_t i = 0; i < s->n_message_ids; i++)
+		seeds[i] = idhash_of(s->message_ids[i],
+				     strlen(s->message_ids[i]));
+	thread_index_select(ti, seeds, s->n_message_ids, s->thread, reasons);
+	free(seeds);
+	return reasons;
+}
+
+static void
+push_selected(struct selection *sel, size_t *alloc, const struct selected *item)
+{
+	xgrow((void **)&sel->items, alloc, sel->count + 1, sizeof *sel->items);
+	sel->items[sel->count++] = *item;
+}
+
+static uint64_t
+message_offset(const struct mailbox *mb, size_t i, uint64_t *len_r)
+{
+	if (mb->kind == MAILBOX_MBOX) {
+		*len_r = mb->split.msgs[i].end - mb->split.msgs[i].start;
+		return mb->split.msgs[i].start;
+	}
+	*len_r = mb->kind == MAILBOX_SINGLE ? mb->len : 0;
+	return 0;
+}
+
+/* Read again now, while every message is still where it was. */
+static char *
+read_message_id(const struct mailbox *mb, size_t index)
+{
+	char id[1000];
+	const char *raw;
+	size_t len;
+	uint64_t off;
+	bool owned, found;
+	struct errbuf err;
+
+	if (mailbox_message(mb, index, &raw, &len, &off, &owned, &err) < 0)
+		return NULL;
+	found = select_message_id(raw, len, id, sizeof id);
+	if (owned)
+		free((void *)raw);
+	return found ? xstrdup(id) : NULL;
+}
+
+/* Merge thread reasons and address hits, mailbox by mailbox, in order. */
+static void
+collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
+	struct selection *sel)
+{
+	size_t global = 0, alloc = 0, palloc = 0;
+
+	for (size_t b = 0; b < pc->boxes->count; b++) {
+		struct box_pass *bp = &pc->passes[b];
+		size_t h = 0;
+
+		for (size_t i = 0; i < bp->nmsgs; i++, global++) {
+			struct selected item;
+			unsigned char tr = thread_reasons[global];
+			bool hit = h < bp->nhits && bp->hits[h].index == i;
+
+			memset(&item, 0, sizeof item);
+			if (hit)
+				item = bp->hits[h++];
+			if (tr & THREAD_REASON_SEED)
+				item.reasons |= SELECT_MESSAGE_ID;
+			if (tr & THREAD_REASON_REPLY)
+				item.reasons |= SELECT_THREAD;
+			if (item.reasons == 0)
+				continue;
+			if (!bp->in_scope[i]) {
+				sel->out_of_scope++;
+				free(item.matches);
+				continue;
+			}
+			item.mailbox = b;
+			item.index = i;
+			item.offset = message_offset(&pc->boxes->items[b], i,
+						     &item.length);
+			item.message_id = read_message_id(&pc->boxes->items[b], i);
+			push_selected(sel, &alloc, &item);
+		}
+		sel->messages += bp->nmsgs;
+		for (size_t k = 0; k < bp->nproblems; k++) {
+			xgrow((void **)&sel->problems, &palloc,
+			      sel->n_problems + 1, sizeof *sel->problems);
+			sel->problems[sel->n_problems++] = bp->problems[k];
+		}
+		free(bp->problems);
+		free(bp->hits);
+		free(bp->in_scope);
+	}
+}
+
+int
+select_run(struct mailbox_list *boxes, const struct select_settings *s,
+	   struct selection *sel, struct errbuf *err)
+{
+	struct pass_ctx pc = { .boxes = boxes, .s = s };
+	struct thread_index *ti;
+	unsigned char *reasons;
+
+	memset(sel, 0, sizeof *sel);
+	pc.passes = xcalloc(boxes->count + 1, sizeof *pc.passes);
+	atomic_init(&pc.next, 0);
+	if (run_pass(&pc, err) < 0) {
+		free(pc.passes);
+		return -1;
+	}
+	if (s->keep_threads) {
+		sel->box_first = xcalloc(boxes->count + 1, sizeof *sel->box_first);
+		for (size_t b = 0; b < boxes->count; b++)
+			sel->box_first[b + 1] = sel->box_first[b] +
+				pc.passes[b].nmsgs;
+	}
+	ti = build_threads(&pc);
+	reasons = select_threads(ti, s);
+	if (s->keep_threads)
+		sel->threads = ti;
+	else
+		thread_index_free(&ti);
+	collect(&pc, reasons, sel);
+	free(reasons);
+	free(pc.passes);
+	return 0;
+}
+
+bool
+selection_has_fatal(const struct selection *sel)
+{
+	for (size_t i = 0; i < sel->n_problems; i++)
+		if (sel->problems[i].fatal)
+			return true;
+	return false;
+}
+
+void
+selection_locate(const struct selection *sel, size_t nboxes, uint32_t m,
+		 size_t *mailbox_r, size_t *index_r)
+{
+	size_t lo = 0, hi = nboxes;
+
+	/* the last mailbox whose first message is <= m */
+	while (hi - lo > 1) {
+		size_t mid = (lo + hi) / 2;
+
+		if (sel->box_first[mid] <= m)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	while (lo + 1 < nboxes && sel->box_first[lo + 1] <= m)
+		lo++;
+	*mailbox_r = lo;
+	*index_r = m - sel->box_first[lo];
+}
+
+void
+selection_release(struct selection *sel)
+{
+	for (size_t i = 0; i < sel->count; i++) {
+		free(sel->items[i].matches);
+		free(sel->items[i].message_id);
+	}
+	free(sel->items);
+	free(sel->problems);
+	free(sel->box_first);
+	thread_index_free(&sel->threads);
+	memset(sel, 0, sizeof *sel);
+}
+
+struct id_copy {
+	char *buf;
+	size_t size;
+};
+
+static int
+copy_first_id(const char *id, size_t len, void *ctx)
+{
+	struct id_copy *c = ctx;
+
+	if (len >= c->size)
+		len = c->size - 1;
+	memcpy(c->buf, id, len);
+	c->buf[len] = '\0';
+	return 1;
+}
+
+bool
+select_message_id(const char *raw, size_t len, char *buf, size_t size)
+{
+	size_t from_len = msg_from_line_len(raw, len), body, vlen;
+	const char *v;
+	struct id_copy c = { buf, size };
+
+	msg_header_end(raw + from_len, len - from_len, &body);
+	v = header_find(raw + from_len, body, "Message-ID", &vlen);
+	buf[0] = '\0';
+	return v != NULL && msgid_each(v, vlen, copy_first_id, &c) > 0;
+}

@@ -1,0 +1,104 @@
+/* select.h -- which messages an incident concerns, and why.
+ *
+ * One pass over every mailbox (in parallel, one mailbox per worker) reads
+ * each message's Message-ID family, date and list, and searches its
+ * headers and decoded text parts for leaked addresses; then the thread
+ * index over all mailboxes adds the threads of the seed Message-IDs.
+ * The result lists the selected messages in input order with the reasons
+ * and the exact places of every match.  It is what scan prints, purge
+ * applies and the manifest (later) records.
+ */
+#ifndef LISTSCRUB_SELECT_H
+#define LISTSCRUB_SELECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+#include "msg.h"
+#include "thread-index.h"
+
+struct addrset;
+struct mailbox_list;
+
+enum select_reason {
+	SELECT_MESSAGE_ID = 1 << 0,
+	SELECT_THREAD     = 1 << 1,
+	SELECT_ADDRESS    = 1 << 2,
+};
+
+struct select_settings {
+	const struct addrset *addresses;        /* NULL: no address search */
+	char *const *message_ids;               /* normalised, no <> */
+	size_t n_message_ids;
+	enum thread_mode thread;
+	bool since_set, until_set;
+	int64_t since, until;                   /* [since, until) UTC */
+	const char *list;                       /* List-Id name, or NULL */
+	unsigned int jobs;                      /* 0 = one per core */
+	bool keep_threads;                      /* keep the index in the result */
+};
+
+struct select_match {
+	uint32_t part;          /* 0 = message header */
+	uint32_t which;         /* index into the addrset */
+	uint32_t flags;         /* enum part_flags of the part */
+	uint64_t start, end;    /* in raw message, or in the decoded part */
+};
+
+struct selected {
+	size_t mailbox;         /* index into the mailbox list */
+	size_t index;           /* message number in that mailbox */
+	uint64_t offset;        /* byte offset of the message in its file */
+	uint64_t length;
+	unsigned int reasons;   /* enum select_reason */
+	char *message_id;       /* without <>; NULL when it has none */
+	struct select_match *matches;
+	size_t n_matches;
+};
+
+/* A message that could not be searched completely, or a mailbox that
+ * could not be read at all (index == SIZE_MAX). */
+struct select_problem {
+	size_t mailbox;
+	size_t index;
+	uint64_t offset;        /* of the message, or in the part */
+	unsigned int part;
+	char text[ERRBUF_SIZE];
+	bool fatal;             /* the mailbox could not be split or read */
+};
+
+struct selection {
+	struct selected *items;         /* caller owns: selection_release */
+	size_t count;
+	struct select_problem *problems;
+	size_t n_problems;
+	size_t messages;                /* messages read in all */
+	size_t out_of_scope;            /* skipped by --since/--until/--list */
+	/* With keep_threads: the index, and the number of the first message
+	 * of each mailbox in it (message m of the index is message
+	 * m - box_first[b] of mailbox b). */
+	struct thread_index *threads;
+	size_t *box_first;
+};
+
+/* Load every mailbox in boxes and select.  Mailboxes stay loaded (the
+ * caller prints from them and purge rewrites them).  Returns 0 (problems
+ * are in sel), or -1 with err filled for failures of the run itself. */
+int select_run(struct mailbox_list *boxes, const struct select_settings *s,
+	       struct selection *sel, struct errbuf *err);
+
+bool selection_has_fatal(const struct selection *sel);
+
+/* With keep_threads: which mailbox and message is index message m. */
+void selection_locate(const struct selection *sel, size_t nboxes, uint32_t m,
+		      size_t *mailbox_r, size_t *index_r);
+
+void selection_release(struct selection *sel);
+
+/* The Message-ID of raw message text (From_ line allowed), without <>,
+ * copied into buf; false when it has none. */
+bool select_message_id(const char *raw, size_t len, char *buf, size_t size);
+
+#endif

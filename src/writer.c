@@ -1,0 +1,465 @@
+/* writer.c -- atomic rewrite of an mbox; unlink of Maildir files. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "errbuf.h"
+#include "mailbox.h"
+#include "writer.h"
+#include "xalloc.h"
+
+#define WRITE_CHUNK (8u << 20)
+
+/* ---- output: plain or gzip --------------------------------------------- */
+
+struct out {
+	int fd;
+	const char *path;       /* for messages */
+	z_stream zs;
+	bool gzip;
+	unsigned char *zbuf;
+};
+
+static int
+write_all(int fd, const char *p, size_t len, const char *path,
+	  struct errbuf *err)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len > WRITE_CHUNK ? WRITE_CHUNK : len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errbuf_errno(err, errno, "cannot write the new "
+					    "copy of '%s'", path);
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+deflate_some(struct out *o, int flush, struct errbuf *err)
+{
+	int zrc;
+
+	do {
+		o->zs.next_out = o->zbuf;
+		o->zs.avail_out = WRITE_CHUNK;
+		zrc = deflate(&o->zs, flush);
+		if (zrc == Z_STREAM_ERROR)
+			return errbuf_set(err, "zlib failed compressing '%s'",
+					  o->path);
+		if (write_all(o->fd, (char *)o->zbuf,
+			      WRITE_CHUNK - o->zs.avail_out, o->path, err) < 0)
+			return -1;
+	} while (o->zs.avail_out == 0 || (flush == Z_FINISH && zrc != Z_STREAM_END));
+	return 0;
+}
+
+static int
+out_write(struct out *o, const char *p, size_t len, struct errbuf *err)
+{
+	if (!o->gzip)
+		return write_all(o->fd, p, len, o->path, err);
+	while (len > 0) {
+		size_t n = len > WRITE_CHUNK ? WRITE_CHUNK : len;
+
+		o->zs.next_in = (unsigned char *)p;
+		o->zs.avail_in = (uInt)n;
+		if (deflate_some(o, Z_NO_FLUSH, err) < 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int
+out_open(struct out *o, int fd, const char *path, bool gzip,
+	 struct errbuf *err)
+{
+	memset(o, 0, sizeof *o);
+	o->fd = fd;
+	o->path = path;
+	o->gzip = gzip;
+	if (!gzip)
+		return 0;
+	if (deflateInit2(&o->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return errbuf_set(err, "cannot start zlib for '%s'", path);
+	o->zbuf = xmalloc(WRITE_CHUNK);
+	return 0;
+}
+
+static int
+out_finish(struct out *o, struct errbuf *err)
+{
+	int rc = 0;
+
+	if (o->gzip) {
+		rc = deflate_some(o, Z_FINISH, err);
+		deflateEnd(&o->zs);
+		free(o->zbuf);
+		o->zbuf = NULL;
+	}
+	return rc;
+}
+
+/* ---- temp file beside the original ------------------------------------- */
+
+struct temp {
+	int fd;
+	int dirfd;
+	char name[NAME_MAX + 1];        /* set once it has a name */
+	bool anonymous;                 /* O_TMPFILE: no name yet */
+};
+
+static char *
+dir_of(const char *path)
+{
+	char *copy = xstrdup(path), *d = xstrdup(dirname(copy));
+
+	free(copy);
+	return d;
+}
+
+static const char *
+base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static int
+temp_open(struct temp *t, const char *path, struct errbuf *err)
+{
+	char *dir = dir_of(path);
+
+	memset(t, 0, sizeof *t);
+	t->fd = -1;
+	t->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dirfd < 0) {
+		errbuf_errno(err, errno, "cannot open directory '%s'", dir);
+		free(dir);
+		return -1;
+	}
+#ifdef O_TMPFILE
+	/* An unnamed file: a crash before the rename leaves nothing behind. */
+	t->fd = openat(t->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	t->anonymous = t->fd >= 0;
+#endif
+	for (int attempt = 0; t->fd < 0 && attempt < 100; attempt++) {
+		snprintf(t->name, sizeof t->name, ".%.200s.listscrub-%ld-%d",
+			 base_of(path), (long)getpid(), attempt);
+		t->fd = openat(t->dirfd, t->name,
+			       O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (t->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (t->fd < 0) {
+		errbuf_errno(err, errno, "cannot create a temp file in '%s'",
+			     dir);
+		close(t->dirfd);
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	return 0;
+}
+
+static void
+temp_abandon(struct temp *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	if (!t->anonymous && t->name[0])
+		unlinkat(t->dirfd, t->name, 0);
+	if (t->dirfd >= 0)
+		close(t->dirfd);
+	t->fd = t->dirfd = -1;
+}
+
+/* Give an O_TMPFILE file a name so that it can be renamed into place. */
+static int
+temp_name(struct temp *t, const char *path, struct errbuf *err)
+{
+	char proc[64];
+
+	if (!t->anonymous)
+		return 0;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", t->fd);
+	for (int attempt = 0; attempt < 100; attempt++) {
+		snprintf(t->name, sizeof t->name, ".%.200s.listscrub-%ld-%d",
+			 base_of(path), (long)getpid(), attempt);
+		if (linkat(AT_FDCWD, proc, t->dirfd, t->name,
+			   AT_SYMLINK_FOLLOW) == 0) {
+			t->anonymous = false;
+			return 0;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	t->name[0] = '\0';
+	return errbuf_errno(err, errno, "cannot name the new copy of '%s'",
+			    path);
+}
+
+/* ---- identity and backups ---------------------------------------------- */
+
+int
+writer_check_unchanged(const struct mailbox *mb, struct errbuf *err)
+{
+	struct stat st;
+
+	if (stat(mb->path, &st) < 0)
+		return errbuf_errno(err, errno, "cannot stat '%s'", mb->path);
+	if (st.st_dev != mb->dev || st.st_ino != mb->ino ||
+	    st.st_size != mb->size ||
+	    st.st_mtim.tv_sec != mb->mtime.tv_sec ||
+	    st.st_mtim.tv_nsec != mb->mtime.tv_nsec)
+		return errbuf_set(err, "'%s' changed while listscrub was "
+				  "reading it (new mail?); nothing was written "
+				  "to it: run purge again", mb->path);
+	return 0;
+}
+
+static int
+make_dirs(char *path, struct errbuf *err)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			int e = errno;
+
+			*p = '/';
+			return errbuf_errno(err, e, "cannot create '%s'", path);
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+static int
+copy_file(const char *from, const char *to, struct errbuf *err)
+{
+	char *data;
+	size_t len;
+	int fd, rc;
+
+	if (read_whole_file(from, &data, &len, err) < 0)
+		return -1;
+	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		free(data);
+		return errbuf_errno(err, errno, "cannot create backup '%s'", to);
+	}
+	rc = write_all(fd, data, len, to, err);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = errbuf_errno(err, errno, "cannot fsync backup '%s'", to);
+	close(fd);
+	free(data);
+	return rc;
+}
+
+/* Keep the original at backup_dir/<path as given, without a leading />:
+ * a hard link when on the same file system, else a copy. */
+static int
+backup(const char *backup_dir, const char *path, struct errbuf *err)
+{
+	const char *rel = path;
+	char *target;
+	int rc = 0;
+
+	while (*rel == '/')
+		rel++;
+	target = xasprintf("%s/%s", backup_dir, rel);
+	if (make_dirs(target, err) < 0) {
+		free(target);
+		return -1;
+	}
+	if (access(target, F_OK) == 0)
+		rc = errbuf_set(err, "backup '%s' already exists; choose "
+				"another --backup-dir", target);
+	else if (link(path, target) < 0)
+		rc = errno == EXDEV || errno == EPERM
+			? copy_file(path, target, err)
+			: errbuf_errno(err, errno, "cannot keep a backup of "
+				       "'%s' in '%s'", path, target);
+	if (rc == 0) {
+		char *dir = dir_of(target);
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+		free(dir);
+	}
+	free(target);
+	return rc;
+}
+
+/* ---- mbox -------------------------------------------------------------- */
+
+static int
+write_kept(struct out *o, const struct mailbox *mb, const size_t *del,
+	   size_t n, struct errbuf *err)
+{
+	const struct mbox_split *s = &mb->split;
+	uint64_t from = 0;
+
+	/* Copy everything between deleted messages in as few writes as
+	 * there are gaps. */
+	for (size_t k = 0; k < n; k++) {
+		const struct mbox_msg *m = &s->msgs[del[k]];
+
+		if (m->start > from &&
+		    out_write(o, mb->data + from, m->start - from, err) < 0)
+			return -1;
+		from = m->end;
+	}
+	if (mb->len > from &&
+	    out_write(o, mb->data + from, mb->len - from, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+rewrite_mbox(struct mailbox *mb, const size_t *del, size_t n,
+	     const struct writer_settings *ws, struct errbuf *err)
+{
+	struct temp t;
+	struct out o;
+	struct stat st;
+
+	if (stat(mb->path, &st) < 0)
+		return errbuf_errno(err, errno, "cannot stat '%s'", mb->path);
+	if (temp_open(&t, mb->path, err) < 0)
+		return -1;
+	if (out_open(&o, t.fd, mb->path, mb->compression == MAILBOX_GZIP,
+		     err) < 0 ||
+	    write_kept(&o, mb, del, n, err) < 0 || out_finish(&o, err) < 0)
+		goto fail;
+	if (fchmod(t.fd, st.st_mode & 07777) < 0) {
+		errbuf_errno(err, errno, "cannot set the mode of the new '%s'",
+			     mb->path);
+		goto fail;
+	}
+	if (fchown(t.fd, st.st_uid, st.st_gid) < 0 && errno != EPERM) {
+		errbuf_errno(err, errno, "cannot set the owner of the new '%s'",
+			     mb->path);
+		goto fail;
+	}
+	if (fsync(t.fd) < 0) {
+		errbuf_errno(err, errno, "cannot fsync the new copy of '%s'",
+			     mb->path);
+		goto fail;
+	}
+	/* Last look before the switch: nobody wrote to the original. */
+	if (writer_check_unchanged(mb, err) < 0 ||
+	    (ws && ws->backup_dir && backup(ws->backup_dir, mb->path, err) < 0) ||
+	    temp_name(&t, mb->path, err) < 0)
+		goto fail;
+	if (renameat(t.dirfd, t.name, t.dirfd, base_of(mb->path)) < 0) {
+		errbuf_errno(err, errno, "cannot rename the new copy over '%s'",
+			     mb->path);
+		goto fail;
+	}
+	t.name[0] = '\0';
+	if (fsync(t.dirfd) < 0) {
+		errbuf_errno(err, errno, "'%s' was replaced, but its directory "
+			     "could not be fsynced", mb->path);
+		temp_abandon(&t);
+		return -1;
+	}
+	temp_abandon(&t);
+	return 0;
+fail:
+	if (o.gzip && o.zbuf) {
+		deflateEnd(&o.zs);
+		free(o.zbuf);
+	}
+	temp_abandon(&t);
+	return -1;
+}
+
+/* ---- files: Maildir and single messages -------------------------------- */
+
+static int
+fsync_dir_of(const char *path, struct errbuf *err)
+{
+	char *dir = dir_of(path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		rc = errbuf_errno(err, errno, "cannot fsync directory '%s'", dir);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+static int
+unlink_message(const char *path, const struct writer_settings *ws,
+	       struct errbuf *err)
+{
+	if (ws && ws->backup_dir && backup(ws->backup_dir, path, err) < 0)
+		return -1;
+	if (unlink(path) < 0)
+		return errbuf_errno(err, errno, "cannot remove '%s'", path);
+	return fsync_dir_of(path, err);
+}
+
+static int
+delete_files(struct mailbox *mb, const size_t *del, size_t n,
+	     const struct writer_settings *ws, struct errbuf *err)
+{
+	if (mb->kind == MAILBOX_SINGLE) {
+		if (writer_check_unchanged(mb, err) < 0)
+			return -1;
+		return unlink_message(mb->path, ws, err);
+	}
+	for (size_t k = 0; k < n; k++) {
+		char *path = xasprintf("%s/%s", mb->path, mb->files[del[k]]);
+		int rc = unlink_message(path, ws, err);
+
+		free(path);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+writer_delete(struct mailbox *mb, const size_t *indices, size_t n,
+	      const struct writer_settings *ws, struct errbuf *err)
+{
+	if (n == 0)
+		return 0;
+	switch (mb->kind) {
+	case MAILBOX_MBOX:
+		if (writer_check_unchanged(mb, err) < 0)
+			return -1;
+		return rewrite_mbox(mb, indices, n, ws, err);
+	case MAILBOX_MAILDIR:
+	case MAILBOX_SINGLE:
+		return delete_files(mb, indices, n, ws, err);
+	case MAILBOX_UNKNOWN:
+		break;
+	}
+	return errbuf_set(err, "'%s' was not loaded", mb->path);
+}

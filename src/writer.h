@@ -1,0 +1,30 @@
+/* writer.h -- apply a deletion plan to one mailbox, atomically.
+ *
+ * An mbox is rewritten by copying the kept byte ranges from the original
+ * (never re-serialising a message) into a temp file beside it, which is
+ * fsynced and renamed over the original, then the directory is fsynced; a
+ * crash leaves the old file or the new one, never a mix.  A .gz mbox is
+ * written back gzipped.  Maildir and single-message files are unlinked and
+ * their directories fsynced.  The caller holds the mbox locks.
+ */
+#ifndef LISTSCRUB_WRITER_H
+#define LISTSCRUB_WRITER_H
+
+#include <stddef.h>
+
+struct errbuf;
+struct mailbox;
+
+struct writer_settings {
+	const char *backup_dir;         /* keep originals here; NULL: none */
+};
+
+/* Delete messages indices[0..n) (ascending) from mb.  Fails without
+ * touching anything when mb changed on disk since it was loaded. */
+int writer_delete(struct mailbox *mb, const size_t *indices, size_t n,
+		  const struct writer_settings *ws, struct errbuf *err);
+
+/* Has the file at mb->path changed since mb was loaded? */
+int writer_check_unchanged(const struct mailbox *mb, struct errbuf *err);
+
+#endif

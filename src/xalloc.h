@@ -1,0 +1,19 @@
+/* xalloc.h -- allocation wrappers.  Running out of memory is fatal: these
+ * print one line and exit 71 (EX_OSERR); they never return NULL. */
+#ifndef LISTSCRUB_XALLOC_H
+#define LISTSCRUB_XALLOC_H
+
+#include <stddef.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *ptr, size_t size);
+void *xreallocarray(void *ptr, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *array (of *alloc elements of elem size) so that index need-1 fits. */
+void xgrow(void **array, size_t *alloc, size_t need, size_t elem);
+
+#endif
