@@ -330,6 +330,12 @@ map_file(struct mailbox *mb, int fd, struct errbuf *err)
 	return 0;
 }
 
+static void
+release_split_pages(size_t done, void *ctx)
+{
+	mailbox_release_pages(ctx, 0, done);
+}
+
 static int
 load_file(struct mailbox *mb, struct errbuf *err)
 {
@@ -371,12 +377,14 @@ load_file(struct mailbox *mb, struct errbuf *err)
 		return 0;
 	}
 	mb->kind = MAILBOX_MBOX;
-	if (mbox_split(mb->data, mb->len, &mb->split, err) < 0) {
+	if (mbox_split(mb->data, mb->len, &mb->split, release_split_pages, mb,
+		       err) < 0) {
 		char msg[ERRBUF_SIZE];
 
 		memcpy(msg, err->msg, sizeof msg);
 		return errbuf_set(err, "'%s': %s", mb->path, msg);
 	}
+	mailbox_release_pages(mb, 0, mb->len);
 	return 0;
 }
 
@@ -398,16 +406,17 @@ mailbox_load(struct mailbox *mb, struct errbuf *err)
 }
 
 void
-mailbox_release_pages(struct mailbox *mb, size_t upto)
+mailbox_release_pages(struct mailbox *mb, size_t from, size_t to)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	size_t len;
+	size_t ps = page > 0 ? (size_t)page : 4096;
 
-	if (!mb->mapped || page <= 0)
+	if (!mb->mapped)
 		return;
-	len = upto - upto % (size_t)page;
-	if (len > 0)
-		madvise((void *)mb->data, len, MADV_DONTNEED);
+	from = (from + ps - 1) / ps * ps;
+	to = to / ps * ps;
+	if (to > from)
+		madvise((void *)(mb->data + from), to - from, MADV_DONTNEED);
 }
 
 void

@@ -66,9 +66,9 @@ int mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n,
 /* Map or inflate the mailbox and split it into messages. */
 int mailbox_load(struct mailbox *mb, struct errbuf *err);
 
-/* Drop mapped pages in [0, upto) from this process's memory; the data
- * stays readable (it is paged in again from the file). */
-void mailbox_release_pages(struct mailbox *mb, size_t upto);
+/* Drop the mapped pages wholly inside [from, to) from this process's
+ * memory; the data stays readable (paged in again from the file). */
+void mailbox_release_pages(struct mailbox *mb, size_t from, size_t to);
 
 void mailbox_unload(struct mailbox *mb);
 

@@ -187,46 +187,6 @@ is_separator(const char *data, size_t len, size_t pos)
 	return is_header_line(data + next, line_end(data, len, next) - next);
 }
 
-static void
-push_msg(struct mbox_split *s, uint64_t start)
-{
-	xgrow((void **)&s->msgs, &s->alloc, s->count + 1, sizeof *s->msgs);
-	s->msgs[s->count].start = start;
-	s->msgs[s->count].end = start;
-	s->count++;
-}
-
-/* Classify every "From " that starts a line: separator, escaped or not. */
-static void
-split_on_separators(const char *data, size_t len, struct mbox_split *s)
-{
-	size_t cursor = s->msgs[0].start + 5;
-
-	for (;;) {
-		const char *hit = memmem(data + cursor, len - cursor, "From ", 5);
-		size_t pos, k;
-
-		if (hit == NULL)
-			break;
-		pos = (size_t)(hit - data);
-		cursor = pos + 5;
-		for (k = pos; k > 0 && data[k - 1] == '>'; k--)
-			;
-		if (k > 0 && data[k - 1] != '\n')
-			continue;               /* not at a line start */
-		if (pos - k == 1)
-			s->escaped_from_lines++;
-		else if (pos - k > 1)
-			s->rd_escaped_from_lines++;
-		else if (is_separator(data, len, pos)) {
-			s->msgs[s->count - 1].end = pos;
-			push_msg(s, pos);
-		} else
-			s->unescaped_from_lines++;
-	}
-	s->msgs[s->count - 1].end = len;
-}
-
 static bool
 ascii_prefix_ci(const char *p, size_t avail, const char *prefix)
 {
@@ -265,6 +225,75 @@ content_length(const char *data, const struct mbox_msg *m,
 	return true;
 }
 
+/* Content-Length of each message, read while its header is still in
+ * memory, so that the framing check never touches the file again. */
+struct cl_info {
+	uint64_t *body;         /* body start; UINT64_MAX: no Content-Length */
+	uint64_t *len;
+	size_t alloc;
+};
+
+static void
+close_msg(const char *data, struct mbox_split *s, struct cl_info *cl,
+	  uint64_t end)
+{
+	size_t i = s->count - 1;
+
+	s->msgs[i].end = end;
+	if (cl->alloc < s->alloc) {
+		cl->body = xreallocarray(cl->body, s->alloc, sizeof *cl->body);
+		cl->len = xreallocarray(cl->len, s->alloc, sizeof *cl->len);
+		cl->alloc = s->alloc;
+	}
+	if (!content_length(data, &s->msgs[i], &cl->body[i], &cl->len[i]))
+		cl->body[i] = UINT64_MAX;
+}
+
+static void
+push_msg(struct mbox_split *s, uint64_t start)
+{
+	xgrow((void **)&s->msgs, &s->alloc, s->count + 1, sizeof *s->msgs);
+	s->msgs[s->count].start = start;
+	s->msgs[s->count].end = start;
+	s->count++;
+}
+
+/* Classify every "From " that starts a line: separator, escaped or not. */
+static void
+split_on_separators(const char *data, size_t len, struct mbox_split *s,
+		    struct cl_info *cl, mbox_progress_fn progress, void *ctx)
+{
+	size_t cursor = s->msgs[0].start + 5, told = 0;
+
+	for (;;) {
+		const char *hit = memmem(data + cursor, len - cursor, "From ", 5);
+		size_t pos, k;
+
+		if (hit == NULL)
+			break;
+		pos = (size_t)(hit - data);
+		cursor = pos + 5;
+		if (progress && pos - told > MBOX_PROGRESS_BYTES) {
+			told = s->msgs[s->count - 1].start;
+			progress(told, ctx);
+		}
+		for (k = pos; k > 0 && data[k - 1] == '>'; k--)
+			;
+		if (k > 0 && data[k - 1] != '\n')
+			continue;               /* not at a line start */
+		if (pos - k == 1)
+			s->escaped_from_lines++;
+		else if (pos - k > 1)
+			s->rd_escaped_from_lines++;
+		else if (is_separator(data, len, pos)) {
+			close_msg(data, s, cl, pos);
+			push_msg(s, pos);
+		} else
+			s->unescaped_from_lines++;
+	}
+	close_msg(data, s, cl, len);
+}
+
 /* Does a Content-Length end at pos fit a boundary at b (allowing for the
  * empty separator line that follows the body)? */
 static bool
@@ -282,16 +311,16 @@ cl_end_fits(const char *data, uint64_t cl_end, uint64_t b)
  * escaped).  Returns -1 when lengths contradict the separators. */
 static int
 apply_content_length(const char *data, size_t len, struct mbox_split *s,
-		     struct errbuf *err)
+		     const struct cl_info *info, struct errbuf *err)
 {
 	size_t stale = 0, swallowing = 0, with_cl = 0, first_stale = 0;
 	size_t out = 0;
 
 	for (size_t i = 0; i < s->count; i++) {
-		uint64_t body, cl, cl_end;
+		uint64_t body = info->body[i], cl = info->len[i], cl_end;
 		size_t j;
 
-		if (!content_length(data, &s->msgs[i], &body, &cl))
+		if (body == UINT64_MAX)
 			continue;
 		with_cl++;
 		cl_end = body + cl;
@@ -323,11 +352,11 @@ apply_content_length(const char *data, size_t len, struct mbox_split *s,
 		return 0;
 	/* Merge every message into the one whose length covers it. */
 	for (size_t i = 0; i < s->count; out++) {
-		uint64_t body, cl;
+		uint64_t body = info->body[i], cl = info->len[i];
 		size_t j = i + 1;
 
 		s->msgs[out] = s->msgs[i];
-		if (content_length(data, &s->msgs[i], &body, &cl)) {
+		if (body != UINT64_MAX) {
 			while (j < s->count && body + cl > s->msgs[j].start) {
 				s->msgs[out].end = s->msgs[j].end;
 				s->unescaped_from_lines++;
@@ -353,9 +382,11 @@ guess_format(const struct mbox_split *s)
 
 int
 mbox_split(const char *data, size_t len, struct mbox_split *s,
-	   struct errbuf *err)
+	   mbox_progress_fn progress, void *ctx, struct errbuf *err)
 {
+	struct cl_info cl = { 0 };
 	size_t p, eol;
+	int rc;
 
 	memset(s, 0, sizeof *s);
 	p = skip_preamble(data, len, &s->flags);
@@ -367,8 +398,11 @@ mbox_split(const char *data, size_t len, struct mbox_split *s,
 		s->flags |= MBOX_HAS_CRLF;
 	s->preamble_len = p;
 	push_msg(s, p);
-	split_on_separators(data, len, s);
-	if (apply_content_length(data, len, s, err) < 0) {
+	split_on_separators(data, len, s, &cl, progress, ctx);
+	rc = apply_content_length(data, len, s, &cl, err);
+	free(cl.body);
+	free(cl.len);
+	if (rc < 0) {
 		mbox_split_release(s);
 		return -1;
 	}

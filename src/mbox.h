@@ -61,11 +61,18 @@ bool mbox_looks_like_mbox(const char *data, size_t len);
 /* True when line (without its line end) has the shape of a From_ line. */
 bool mbox_is_from_line(const char *line, size_t len);
 
+/* Told every MBOX_PROGRESS_BYTES that the splitter is done with data
+ * before offset done (it looks back at most one line), so that a caller
+ * with a mapped file can let those pages go. */
+#define MBOX_PROGRESS_BYTES (16u << 20)
+typedef void (*mbox_progress_fn)(size_t done, void *ctx);
+
 /* Split data into messages.  Returns 0, or -1 with err filled when the file
  * cannot be split safely (not an mbox, or contradicting Content-Length
- * framing).  split is caller-owned and released with mbox_split_release. */
+ * framing).  split is caller-owned and released with mbox_split_release.
+ * progress may be NULL. */
 int mbox_split(const char *data, size_t len, struct mbox_split *split,
-	       struct errbuf *err);
+	       mbox_progress_fn progress, void *ctx, struct errbuf *err);
 
 void mbox_split_release(struct mbox_split *split);
 

@@ -492,25 +492,27 @@ static int walk_entity(struct walk *w, size_t start, size_t end,
 		       unsigned int depth, bool top);
 
 /* Find the next delimiter line "--boundary" at or after pos; returns its
- * offset or end, and whether it is the closing one. */
+ * offset or end, and whether it is the closing one.  The needle is the
+ * whole "--boundary", so patches full of "--" lines cost nothing. */
 static size_t
 find_delimiter(const struct walk *w, size_t pos, size_t end,
 	       const char *boundary, size_t blen, bool *closing_r)
 {
+	char needle[sizeof ((struct entity_type *)0)->boundary + 2];
+
+	needle[0] = needle[1] = '-';
+	memcpy(needle + 2, boundary, blen);
 	while (pos < end) {
-		const char *hit = memmem(w->raw + pos, end - pos, "--", 2);
+		const char *hit = memmem(w->raw + pos, end - pos, needle, blen + 2);
 		size_t at;
 
 		if (hit == NULL)
 			break;
 		at = (size_t)(hit - w->raw);
-		pos = at + 2;
+		pos = at + 2 + blen;
 		if (at > 0 && w->raw[at - 1] != '\n')
 			continue;
-		if (end - pos < blen || memcmp(w->raw + pos, boundary, blen) != 0)
-			continue;
-		*closing_r = end - pos >= blen + 2 &&
-			memcmp(w->raw + pos + blen, "--", 2) == 0;
+		*closing_r = end - pos >= 2 && memcmp(w->raw + pos, "--", 2) == 0;
 		return at;
 	}
 	*closing_r = false;

@@ -15,34 +15,49 @@
 #include "select.h"
 #include "xalloc.h"
 
-/* Mapped pages already searched are dropped from memory this often, so
- * that memory follows the largest message, not the archive. */
-#define RELEASE_EVERY (64u << 20)
+/* Mailboxes are loaded in parallel, then their messages are searched in
+ * parallel chunks of about this many bytes (or messages), so that one
+ * large mbox keeps every core busy too. */
+#define CHUNK_BYTES (16u << 20)
+#define CHUNK_MESSAGES 2048
 
-/* What the pass learns about one mailbox. */
-struct box_pass {
-	size_t nmsgs;
-	struct idhash *ids;             /* {0,0}: no Message-ID */
-	uint32_t *ref_first;            /* into refs */
-	uint32_t *ref_count;
+/* What a piece of the pass produces, kept in input order. */
+struct pass_out {
 	struct idhash *refs;
 	size_t nrefs, refs_alloc;
-	unsigned char *in_scope;
 	struct selected *hits;          /* address hits, in message order */
 	size_t nhits, hits_alloc;
 	struct select_problem *problems;
 	size_t nproblems, problems_alloc;
 };
 
+/* What the pass learns about one mailbox, message by message. */
+struct box_pass {
+	size_t nmsgs;
+	struct idhash *ids;             /* {0,0}: no Message-ID */
+	uint32_t *ref_first;            /* into the chunk's refs */
+	uint32_t *ref_count;
+	unsigned char *in_scope;
+	struct pass_out load;           /* problems loading the mailbox */
+	size_t first_chunk, nchunks;
+};
+
+struct chunk {
+	size_t box, first, count;
+	struct pass_out out;
+};
+
 struct pass_ctx {
 	struct mailbox_list *boxes;
 	const struct select_settings *s;
 	struct box_pass *passes;
+	struct chunk *chunks;
+	size_t nchunks;
 	atomic_size_t next;
 };
 
 static void
-add_problem(struct box_pass *bp, size_t mailbox, size_t index,
+add_problem(struct pass_out *bp, size_t mailbox, size_t index,
 	    uint64_t offset, unsigned int part, bool fatal, const char *text)
 {
 	struct select_problem *p;
@@ -61,7 +76,7 @@ add_problem(struct box_pass *bp, size_t mailbox, size_t index,
 /* ---- the Message-ID family --------------------------------------------- */
 
 struct ref_collector {
-	struct box_pass *bp;
+	struct pass_out *bp;
 	struct idhash last;
 	size_t n;
 };
@@ -70,7 +85,7 @@ static int
 collect_ref(const char *id, size_t len, void *ctx)
 {
 	struct ref_collector *rc = ctx;
-	struct box_pass *bp = rc->bp;
+	struct pass_out *bp = rc->bp;
 
 	rc->last = idhash_of(id, len);
 	xgrow((void **)&bp->refs, &bp->refs_alloc, bp->nrefs + 1,
@@ -132,15 +147,16 @@ read_headers(const char *hdr, size_t len, struct headers_seen *h)
 }
 
 static void
-record_thread_data(struct box_pass *bp, size_t i, const struct headers_seen *h)
+record_thread_data(struct box_pass *box, struct pass_out *bp, size_t i,
+		   const struct headers_seen *h)
 {
 	struct ref_collector rc = { .bp = bp };
 	struct idhash irt = { 0, 0 };
 
-	bp->ids[i] = (struct idhash){ 0, 0 };
+	box->ids[i] = (struct idhash){ 0, 0 };
 	if (h->msgid)
-		msgid_each(h->msgid, h->msgid_len, first_id_hash, &bp->ids[i]);
-	bp->ref_first[i] = (uint32_t)bp->nrefs;
+		msgid_each(h->msgid, h->msgid_len, first_id_hash, &box->ids[i]);
+	box->ref_first[i] = (uint32_t)bp->nrefs;
 	if (h->refs)
 		msgid_each(h->refs, h->refs_len, collect_ref, &rc);
 	if (h->irt && msgid_each(h->irt, h->irt_len, first_id_hash, &irt) > 0 &&
@@ -150,7 +166,7 @@ record_thread_data(struct box_pass *bp, size_t i, const struct headers_seen *h)
 		bp->refs[bp->nrefs++] = irt;
 		rc.n++;
 	}
-	bp->ref_count[i] = (uint32_t)rc.n;
+	box->ref_count[i] = (uint32_t)rc.n;
 }
 
 /* ---- scope: --since, --until, --list ----------------------------------- */
@@ -255,7 +271,7 @@ scan_part(const struct msg_part *part, void *ctx)
 }
 
 static void
-search_addresses(struct box_pass *bp, const struct select_settings *s,
+search_addresses(struct pass_out *bp, const struct select_settings *s,
 		 size_t mailbox, size_t index, uint64_t offset, uint64_t length,
 		 const char *raw, size_t len, size_t from_len)
 {
@@ -285,10 +301,10 @@ search_addresses(struct box_pass *bp, const struct select_settings *s,
 /* ---- the pass ---------------------------------------------------------- */
 
 static void
-pass_message(struct pass_ctx *pc, size_t b, size_t i)
+pass_message(struct pass_ctx *pc, struct chunk *ck, size_t i)
 {
-	struct mailbox *mb = &pc->boxes->items[b];
-	struct box_pass *bp = &pc->passes[b];
+	struct mailbox *mb = &pc->boxes->items[ck->box];
+	struct box_pass *box = &pc->passes[ck->box];
 	const struct select_settings *s = pc->s;
 	struct headers_seen h;
 	struct errbuf err;
@@ -298,35 +314,52 @@ pass_message(struct pass_ctx *pc, size_t b, size_t i)
 	bool owned;
 
 	if (mailbox_message(mb, i, &raw, &len, &offset, &owned, &err) < 0) {
-		/* Unreadable: in scope, so that nothing selects around it
-		 * silently; it is reported and never written. */
-		add_problem(bp, b, i, 0, 0, true, err.msg);
-		bp->in_scope[i] = 0;
+		/* Unreadable: reported as an error, so that purge writes
+		 * nothing; out of scope, so that nothing selects it. */
+		add_problem(&ck->out, ck->box, i, 0, 0, true, err.msg);
+		box->in_scope[i] = 0;
 		return;
 	}
 	from_len = msg_from_line_len(raw, len);
 	msg_header_end(raw + from_len, len - from_len, &body);
 	read_headers(raw + from_len, body, &h);
-	record_thread_data(bp, i, &h);
-	bp->in_scope[i] = date_in_scope(s, &h, raw, from_len ?
-					from_len - 1 : 0) &&
+	record_thread_data(box, &ck->out, i, &h);
+	box->in_scope[i] = date_in_scope(s, &h, raw, from_len ?
+					 from_len - 1 : 0) &&
 		list_in_scope(s->list, &h);
-	if (s->addresses && bp->in_scope[i])
-		search_addresses(bp, s, b, i, offset, len, raw, len, from_len);
+	if (s->addresses && box->in_scope[i])
+		search_addresses(&ck->out, s, ck->box, i, offset, len, raw, len,
+				 from_len);
 	if (owned)
 		free((void *)raw);
 }
 
 static void
-pass_mailbox(struct pass_ctx *pc, size_t b)
+pass_chunk(struct pass_ctx *pc, struct chunk *ck)
+{
+	struct mailbox *mb = &pc->boxes->items[ck->box];
+
+	for (size_t i = ck->first; i < ck->first + ck->count; i++)
+		pass_message(pc, ck, i);
+	/* Searched pages leave this process's memory (not the page cache). */
+	if (mb->kind == MAILBOX_MBOX && ck->count > 0) {
+		const struct mbox_msg *first = &mb->split.msgs[ck->first];
+		const struct mbox_msg *last = &mb->split.msgs[ck->first + ck->count - 1];
+
+		mailbox_release_pages(mb, first->start, last->end);
+	}
+}
+
+static void
+load_box(struct pass_ctx *pc, size_t b)
 {
 	struct mailbox *mb = &pc->boxes->items[b];
 	struct box_pass *bp = &pc->passes[b];
 	struct errbuf err;
-	size_t n, released = 0;
+	size_t n;
 
 	if (mailbox_load(mb, &err) < 0) {
-		add_problem(bp, b, SIZE_MAX, 0, 0, true, err.msg);
+		add_problem(&bp->load, b, SIZE_MAX, 0, 0, true, err.msg);
 		return;
 	}
 	n = mailbox_message_count(mb);
@@ -335,64 +368,108 @@ pass_mailbox(struct pass_ctx *pc, size_t b)
 	bp->ref_first = xcalloc(n + 1, sizeof *bp->ref_first);
 	bp->ref_count = xcalloc(n + 1, sizeof *bp->ref_count);
 	bp->in_scope = xcalloc(n + 1, 1);
-	for (size_t i = 0; i < n; i++) {
-		pass_message(pc, b, i);
-		if (mb->kind == MAILBOX_MBOX &&
-		    mb->split.msgs[i].end - released > RELEASE_EVERY) {
-			released = mb->split.msgs[i].end;
-			mailbox_release_pages(mb, released);
-		}
-	}
-	mailbox_release_pages(mb, mb->len);
 }
 
 static void *
-pass_worker(void *arg)
+load_worker(void *arg)
 {
 	struct pass_ctx *pc = arg;
+	size_t b;
 
-	for (;;) {
-		size_t b = atomic_fetch_add(&pc->next, 1);
+	while ((b = atomic_fetch_add(&pc->next, 1)) < pc->boxes->count)
+		load_box(pc, b);
+	return NULL;
+}
 
-		if (b >= pc->boxes->count)
-			break;
-		pass_mailbox(pc, b);
-	}
+static void *
+chunk_worker(void *arg)
+{
+	struct pass_ctx *pc = arg;
+	size_t c;
+
+	while ((c = atomic_fetch_add(&pc->next, 1)) < pc->nchunks)
+		pass_chunk(pc, &pc->chunks[c]);
 	return NULL;
 }
 
 static unsigned int
-worker_count(const struct select_settings *s, size_t boxes)
+worker_count(const struct select_settings *s, size_t units)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned int n = s->jobs ? s->jobs : (cores > 0 ? (unsigned int)cores : 1);
 
-	if (n > boxes)
-		n = (unsigned int)boxes;
+	if (n > units)
+		n = (unsigned int)units;
 	return n ? n : 1;
 }
 
-static int
-run_pass(struct pass_ctx *pc, struct errbuf *err)
+/* Run fn on n workers over units units of work, counted by pc->next. */
+static void
+run_workers(struct pass_ctx *pc, void *(*fn)(void *), size_t units)
 {
-	unsigned int n = worker_count(pc->s, pc->boxes->count);
+	unsigned int n = worker_count(pc->s, units), started = 0;
 	pthread_t *tids;
-	unsigned int started = 0;
 
+	atomic_store(&pc->next, 0);
 	if (n <= 1) {
-		pass_worker(pc);
-		return 0;
+		fn(pc);
+		return;
 	}
 	tids = xcalloc(n, sizeof *tids);
 	for (; started < n; started++)
-		if (pthread_create(&tids[started], NULL, pass_worker, pc) != 0)
+		if (pthread_create(&tids[started], NULL, fn, pc) != 0)
 			break;
 	if (started == 0)
-		pass_worker(pc);
+		fn(pc);
 	for (unsigned int i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
 	free(tids);
-	return 0;
+}
+
+static size_t
+message_bytes(const struct mailbox *mb, size_t i)
+{
+	return mb->kind == MAILBOX_MBOX
+		? mb->split.msgs[i].end - mb->split.msgs[i].start : 0;
+}
+
+/* Cut every mailbox into chunks of whole messages, in input order. */
+static void
+make_chunks(struct pass_ctx *pc)
+{
+	size_t alloc = 0;
+
+	for (size_t b = 0; b < pc->boxes->count; b++) {
+		struct box_pass *bp = &pc->passes[b];
+		const struct mailbox *mb = &pc->boxes->items[b];
+		size_t i = 0;
+
+		bp->first_chunk = pc->nchunks;
+		while (i < bp->nmsgs) {
+			struct chunk *ck;
+			size_t bytes = 0, first = i;
+
+			while (i < bp->nmsgs && i - first < CHUNK_MESSAGES &&
+			       bytes < CHUNK_BYTES)
+				bytes += message_bytes(mb, i++);
+			xgrow((void **)&pc->chunks, &alloc, pc->nchunks + 1,
+			      sizeof *pc->chunks);
+			ck = &pc->chunks[pc->nchunks++];
+			memset(ck, 0, sizeof *ck);
+			ck->box = b;
+			ck->first = first;
+			ck->count = i - first;
+		}
+		bp->nchunks = pc->nchunks - bp->first_chunk;
+	}
+}
+
+static void
+run_pass(struct pass_ctx *pc)
+{
+	run_workers(pc, load_worker, pc->boxes->count);
+	make_chunks(pc);
+	run_workers(pc, chunk_worker, pc->nchunks);
 }
 
 /* ---- threads and the result -------------------------------------------- */
@@ -402,21 +479,27 @@ build_threads(struct pass_ctx *pc)
 {
 	struct thread_index *ti = thread_index_new();
 
-	for (size_t b = 0; b < pc->boxes->count; b++) {
-		struct box_pass *bp = &pc->passes[b];
+	for (size_t c = 0; c < pc->nchunks; c++) {
+		struct chunk *ck = &pc->chunks[c];
+		struct box_pass *bp = &pc->passes[ck->box];
 
-		for (size_t i = 0; i < bp->nmsgs; i++) {
+		for (size_t i = ck->first; i < ck->first + ck->count; i++) {
 			bool has_id = bp->ids[i].a || bp->ids[i].b;
 
 			thread_index_add(ti, has_id ? &bp->ids[i] : NULL,
-					 bp->refs + bp->ref_first[i],
+					 ck->out.refs + bp->ref_first[i],
 					 bp->ref_count[i]);
 		}
+		free(ck->out.refs);
+		ck->out.refs = NULL;
+	}
+	for (size_t b = 0; b < pc->boxes->count; b++) {
+		struct box_pass *bp = &pc->passes[b];
+
 		free(bp->ids);
 		free(bp->ref_first);
 		free(bp->ref_count);
-		free(bp->refs);
-		bp->ids = bp->refs = NULL;
+		bp->ids = NULL;
 		bp->ref_first = bp->ref_count = NULL;
 	}
 	thread_index_finish(ti);
@@ -475,7 +558,19 @@ read_message_id(const struct mailbox *mb, size_t index)
 	return found ? xstrdup(id) : NULL;
 }
 
-/* Merge thread reasons and address hits, mailbox by mailbox, in order. */
+static void
+take_problems(struct selection *sel, size_t *alloc, struct pass_out *out)
+{
+	for (size_t k = 0; k < out->nproblems; k++) {
+		xgrow((void **)&sel->problems, alloc, sel->n_problems + 1,
+		      sizeof *sel->problems);
+		sel->problems[sel->n_problems++] = out->problems[k];
+	}
+	free(out->problems);
+	out->problems = NULL;
+}
+
+/* Merge thread reasons and address hits, chunk by chunk, in order. */
 static void
 collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 	struct selection *sel)
@@ -484,42 +579,44 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 
 	for (size_t b = 0; b < pc->boxes->count; b++) {
 		struct box_pass *bp = &pc->passes[b];
-		size_t h = 0;
 
-		for (size_t i = 0; i < bp->nmsgs; i++, global++) {
-			struct selected item;
-			unsigned char tr = thread_reasons[global];
-			bool hit = h < bp->nhits && bp->hits[h].index == i;
+		take_problems(sel, &palloc, &bp->load);
+		for (size_t c = bp->first_chunk; c < bp->first_chunk + bp->nchunks;
+		     c++) {
+			struct chunk *ck = &pc->chunks[c];
+			size_t h = 0;
 
-			memset(&item, 0, sizeof item);
-			if (hit)
-				item = bp->hits[h++];
-			if (tr & THREAD_REASON_SEED)
-				item.reasons |= SELECT_MESSAGE_ID;
-			if (tr & THREAD_REASON_REPLY)
-				item.reasons |= SELECT_THREAD;
-			if (item.reasons == 0)
-				continue;
-			if (!bp->in_scope[i]) {
-				sel->out_of_scope++;
-				free(item.matches);
-				continue;
+			for (size_t i = ck->first; i < ck->first + ck->count;
+			     i++, global++) {
+				struct selected item;
+				unsigned char tr = thread_reasons[global];
+
+				memset(&item, 0, sizeof item);
+				if (h < ck->out.nhits && ck->out.hits[h].index == i)
+					item = ck->out.hits[h++];
+				if (tr & THREAD_REASON_SEED)
+					item.reasons |= SELECT_MESSAGE_ID;
+				if (tr & THREAD_REASON_REPLY)
+					item.reasons |= SELECT_THREAD;
+				if (item.reasons == 0)
+					continue;
+				if (!bp->in_scope[i]) {
+					sel->out_of_scope++;
+					free(item.matches);
+					continue;
+				}
+				item.mailbox = b;
+				item.index = i;
+				item.offset = message_offset(&pc->boxes->items[b],
+							     i, &item.length);
+				item.message_id =
+					read_message_id(&pc->boxes->items[b], i);
+				push_selected(sel, &alloc, &item);
 			}
-			item.mailbox = b;
-			item.index = i;
-			item.offset = message_offset(&pc->boxes->items[b], i,
-						     &item.length);
-			item.message_id = read_message_id(&pc->boxes->items[b], i);
-			push_selected(sel, &alloc, &item);
+			take_problems(sel, &palloc, &ck->out);
+			free(ck->out.hits);
 		}
 		sel->messages += bp->nmsgs;
-		for (size_t k = 0; k < bp->nproblems; k++) {
-			xgrow((void **)&sel->problems, &palloc,
-			      sel->n_problems + 1, sizeof *sel->problems);
-			sel->problems[sel->n_problems++] = bp->problems[k];
-		}
-		free(bp->problems);
-		free(bp->hits);
 		free(bp->in_scope);
 	}
 }
@@ -535,10 +632,7 @@ select_run(struct mailbox_list *boxes, const struct select_settings *s,
 	memset(sel, 0, sizeof *sel);
 	pc.passes = xcalloc(boxes->count + 1, sizeof *pc.passes);
 	atomic_init(&pc.next, 0);
-	if (run_pass(&pc, err) < 0) {
-		free(pc.passes);
-		return -1;
-	}
+	run_pass(&pc);
 	if (s->keep_threads) {
 		sel->box_first = xcalloc(boxes->count + 1, sizeof *sel->box_first);
 		for (size_t b = 0; b < boxes->count; b++)
@@ -553,6 +647,7 @@ select_run(struct mailbox_list *boxes, const struct select_settings *s,
 		thread_index_free(&ti);
 	collect(&pc, reasons, sel);
 	free(reasons);
+	free(pc.chunks);
 	free(pc.passes);
 	return 0;
 }
