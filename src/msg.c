@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,6 +384,17 @@ needs_charset_conversion(const char *charset)
 	return false;
 }
 
+static bool
+charset_known(const char *charset)
+{
+	iconv_t cd = iconv_open("UTF-8", charset);
+
+	if (cd == (iconv_t)-1)
+		return false;
+	iconv_close(cd);
+	return true;
+}
+
 /* Read a Mailutils filter stream to its end into w->buf. */
 static int
 drain_stream(struct walk *w, mu_stream_t s, size_t *len_r)
@@ -419,6 +431,10 @@ decode_body(struct walk *w, const struct entity_type *t, const char *body,
 	mu_stream_t in, flt;
 	int rc;
 
+	/* Mailutils leaks its filter chain when iconv does not know the
+	 * charset, so ask iconv first. */
+	if (convert && !charset_known(t->charset))
+		return -1;
 	if (mu_static_memory_stream_create(&in, body, len) != 0)
 		return -1;
 	if (convert)

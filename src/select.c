@@ -204,6 +204,36 @@ list_in_scope(const char *list, const struct headers_seen *h)
 		(len == n || id[n] == '.' || id[n] == '>');
 }
 
+/* A message with CR-only line ends (old Mac mail) would read as one
+ * header line; search a copy with LF ends instead (same offsets). */
+static const char *
+with_cr_lines_as_lf(const char *raw, size_t len, bool *owned)
+{
+	char *copy;
+
+	if (memchr(raw, '\n', len) != NULL || memchr(raw, '\r', len) == NULL)
+		return raw;
+	copy = xmalloc(len + 1);
+	for (size_t i = 0; i < len; i++)
+		copy[i] = raw[i] == '\r' ? '\n' : raw[i];
+	if (*owned)
+		free((void *)raw);
+	*owned = true;
+	return copy;
+}
+
+/* The raw bytes of message i, as the search sees them. */
+static int
+load_message(const struct mailbox *mb, size_t i, const char **raw_r,
+	     size_t *len_r, uint64_t *offset_r, bool *owned_r,
+	     struct errbuf *err)
+{
+	if (mailbox_message(mb, i, raw_r, len_r, offset_r, owned_r, err) < 0)
+		return -1;
+	*raw_r = with_cr_lines_as_lf(*raw_r, *len_r, owned_r);
+	return 0;
+}
+
 /* ---- address search ---------------------------------------------------- */
 
 struct match_ctx {
@@ -313,7 +343,7 @@ pass_message(struct pass_ctx *pc, struct chunk *ck, size_t i)
 	uint64_t offset;
 	bool owned;
 
-	if (mailbox_message(mb, i, &raw, &len, &offset, &owned, &err) < 0) {
+	if (load_message(mb, i, &raw, &len, &offset, &owned, &err) < 0) {
 		/* Unreadable: reported as an error, so that purge writes
 		 * nothing; out of scope, so that nothing selects it. */
 		add_problem(&ck->out, ck->box, i, 0, 0, true, err.msg);
@@ -550,7 +580,7 @@ read_message_id(const struct mailbox *mb, size_t index)
 	bool owned, found;
 	struct errbuf err;
 
-	if (mailbox_message(mb, index, &raw, &len, &off, &owned, &err) < 0)
+	if (load_message(mb, index, &raw, &len, &off, &owned, &err) < 0)
 		return NULL;
 	found = select_message_id(raw, len, id, sizeof id);
 	if (owned)
