@@ -33,12 +33,11 @@ print_scan(const struct select_opts *o, const struct mailbox_list *boxes,
 				       default_action(&sel->items[k]), NULL);
 	}
 	if (o->format == FORMAT_TEXT) {
-		printf("# %zu messages read, %zu selected", sel->messages,
-		       sel->count);
+		printf("# %zu messages read", sel->messages);
 		if (sel->out_of_scope)
-			printf(", %zu more outside --since/--until/--list",
+			printf(", %zu outside --since/--until/--list",
 			       sel->out_of_scope);
-		printf("\n");
+		printf(", %zu selected\n", sel->count);
 	}
 }
 

@@ -622,6 +622,8 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 				unsigned char tr = thread_reasons[global];
 
 				memset(&item, 0, sizeof item);
+				if (!bp->in_scope[i])
+					sel->out_of_scope++;
 				if (h < ck->out.nhits && ck->out.hits[h].index == i)
 					item = ck->out.hits[h++];
 				if (tr & THREAD_REASON_SEED)
@@ -631,7 +633,6 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 				if (item.reasons == 0)
 					continue;
 				if (!bp->in_scope[i]) {
-					sel->out_of_scope++;
 					free(item.matches);
 					continue;
 				}

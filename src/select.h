@@ -75,7 +75,7 @@ struct selection {
 	struct select_problem *problems;
 	size_t n_problems;
 	size_t messages;                /* messages read in all */
-	size_t out_of_scope;            /* skipped by --since/--until/--list */
+	size_t out_of_scope;            /* outside --since/--until/--list */
 	/* With keep_threads: the index, and the number of the first message
 	 * of each mailbox in it (message m of the index is message
 	 * m - box_first[b] of mailbox b). */

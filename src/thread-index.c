@@ -9,14 +9,16 @@
 #include "thread-index.h"
 #include "xalloc.h"
 
-/* A walk up the parents stops after this many steps: only a loop is that
- * deep, and thread_index_add refuses links that would make one. */
-#define MAX_DEPTH 100000
+/* A walk up the parents stops after this many steps; a link whose check
+ * would go deeper is refused (selecting less, never more). */
+#define MAX_DEPTH 1000000
 
 struct container {
 	struct idhash id;       /* {0,0} for a message without an ID */
 	uint32_t parent;
 	uint32_t first_msg;
+	uint32_t nchildren;     /* while adding: a childless container cannot
+				   close a loop, so it needs no walk */
 };
 
 struct thread_index {
@@ -87,6 +89,7 @@ new_container(struct thread_index *ti, const struct idhash *id)
 	ti->containers[c].id = id ? *id : (struct idhash){ 0, 0 };
 	ti->containers[c].parent = THREAD_NONE;
 	ti->containers[c].first_msg = THREAD_NONE;
+	ti->containers[c].nchildren = 0;
 	ti->ncontainers++;
 	if (id) {
 		if (ti->ncontainers * 2 > ti->table_size)
@@ -123,13 +126,18 @@ static void
 link_parent(struct thread_index *ti, uint32_t parent, uint32_t child,
 	    bool override)
 {
-	if (parent == child)
+	struct container *c = &ti->containers[child];
+
+	if (parent == child || c->parent == parent)
 		return;
-	if (ti->containers[child].parent != THREAD_NONE && !override)
+	if (c->parent != THREAD_NONE && !override)
 		return;
-	if (is_ancestor_or_self(ti, child, parent))
+	if (c->nchildren > 0 && is_ancestor_or_self(ti, child, parent))
 		return;
-	ti->containers[child].parent = parent;
+	if (c->parent != THREAD_NONE)
+		ti->containers[c->parent].nchildren--;
+	c->parent = parent;
+	ti->containers[parent].nchildren++;
 }
 
 uint32_t

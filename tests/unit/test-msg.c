@@ -1,0 +1,284 @@
+/* test-msg.c -- header fields, Message-IDs, the MIME walk. */
+#include "config.h"
+
+#include "helpers.h"
+
+#include "msg.h"
+
+static void
+test_msg__iterates_folded_fields(void **state)
+{
+	const char *hdr = "Subject: a\n b\nX-Empty:\nno colon here\n"
+		"To: c@example.org,\r\n\td@example.org\r\nFrom : e\n\nbody\n";
+	struct header_iter it;
+	struct header_field f;
+	static const char *const names[] = { "Subject", "X-Empty", "To", "From" };
+	static const char *const values[] = {
+		"a\n b", "", "c@example.org,\r\n\td@example.org", "e",
+	};
+	size_t n = 0;
+
+	(void)state;
+	header_iter_init(&it, hdr, strlen(hdr));
+	while (header_iter_next(&it, &f)) {
+		assert_true(n < N_ELEMENTS(names));
+		assert_true(header_name_is(&f, names[n]));
+		if (f.value_len != strlen(values[n]) ||
+		    memcmp(f.value, values[n], f.value_len) != 0)
+			fail_msg("field %zu: got '%.*s'", n, (int)f.value_len, f.value);
+		assert_memory_equal(hdr + f.offset, values[n], f.value_len);
+		n++;
+	}
+	assert_int_equal(n, 4);
+}
+
+static void
+test_msg__finds_header_end(void **state)
+{
+	size_t body;
+
+	(void)state;
+	assert_int_equal(msg_header_end("A: b\n\nx", 7, &body), 6);
+	assert_int_equal(body, 6);
+	assert_int_equal(msg_header_end("A: b\r\n\r\nx", 9, &body), 8);
+	assert_int_equal(msg_header_end("A: b\n", 5, &body), 5);
+	assert_int_equal(body, 5);
+	assert_int_equal(msg_header_end("\nbody", 5, &body), 1);
+}
+
+struct ids {
+	char got[8][64];
+	size_t n;
+};
+
+static int
+collect_id(const char *id, size_t len, void *ctx)
+{
+	struct ids *ids = ctx;
+
+	snprintf(ids->got[ids->n++], 64, "%.*s", (int)len, id);
+	return 0;
+}
+
+static void
+test_msg__reads_message_id_lists(void **state)
+{
+	static const struct { const char *value; const char *want[4]; } cases[] = {
+		{ "<a@x> <b@y>\n\t<c@z>", { "a@x", "b@y", "c@z" } },
+		{ "<a@x>", { "a@x" } },
+		{ "  bare@id  ", { "bare@id" } },
+		{ "<broken\n @fold>", { "broken@fold" } },
+		{ "<> <x@y> (comment <not@this>", { "x@y", "not@this" } },
+		{ "", { NULL } },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		struct ids ids = { .n = 0 };
+		size_t want = 0;
+
+		msgid_each(cases[i].value, strlen(cases[i].value), collect_id, &ids);
+		while (want < 4 && cases[i].want[want])
+			want++;
+		if (ids.n != want)
+			fail_msg("case %zu: %zu IDs, want %zu", i, ids.n, want);
+		for (size_t k = 0; k < want; k++)
+			assert_string_equal(ids.got[k], cases[i].want[k]);
+	}
+}
+
+static void
+test_msg__normalises_user_ids(void **state)
+{
+	char *id;
+
+	(void)state;
+	id = msgid_normalize("  <abc@example.org> ");
+	assert_string_equal(id, "abc@example.org");
+	free(id);
+	id = msgid_normalize("abc@example.org");
+	assert_string_equal(id, "abc@example.org");
+	free(id);
+	assert_null(msgid_normalize(" <> "));
+}
+
+struct seen_part {
+	unsigned int number, flags;
+	char text[512];
+};
+
+struct walk_log {
+	struct seen_part parts[16];
+	size_t n;
+};
+
+static int
+log_part(const struct msg_part *part, void *ctx)
+{
+	struct walk_log *log = ctx;
+	struct seen_part *p = &log->parts[log->n++];
+
+	p->number = part->number;
+	p->flags = part->flags;
+	snprintf(p->text, sizeof p->text, "%.*s", (int)part->len, part->text);
+	return 0;
+}
+
+static const struct seen_part *
+find_text(const struct walk_log *log, const char *needle)
+{
+	for (size_t i = 0; i < log->n; i++)
+		if (strstr(log->parts[i].text, needle))
+			return &log->parts[i];
+	return NULL;
+}
+
+static const char mime_message[] =
+	"From: =?utf-8?q?J=C3=BCrgen_=3Cjm=40example=2Eorg=3E?= <j@example.org>\n"
+	"Subject: test\n"
+	"MIME-Version: 1.0\n"
+	"Content-Type: multipart/mixed; boundary=\"==b1\"\n"
+	"\n"
+	"preamble text\n"
+	"--==b1\n"
+	"Content-Type: text/plain; charset=utf-8\n"
+	"Content-Transfer-Encoding: quoted-printable\n"
+	"\n"
+	"write to soft=\n"
+	"break=40example.org please\n"
+	"--==b1\n"
+	"Content-Type: text/html; charset=utf-8\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"PHA+bWFpbHRvOmh0bWwlNDBleGFtcGxlLm9yZzwvcD4=\n"
+	"--==b1\n"
+	"Content-Type: application/octet-stream\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"YmluYXJ5QGV4YW1wbGUub3Jn\n"
+	"--==b1\n"
+	"Content-Type: message/rfc822\n"
+	"\n"
+	"From: inner@example.org\n"
+	"Subject: inner\n"
+	"\n"
+	"inner body\n"
+	"--==b1--\n"
+	"epilogue\n";
+
+static void
+test_msg__walks_and_decodes_parts(void **state)
+{
+	struct walk_log log = { .n = 0 };
+	struct msg_walk_report rep;
+	const struct seen_part *p;
+
+	(void)state;
+	assert_int_equal(msg_walk(mime_message, strlen(mime_message), log_part,
+				  &log, &rep), 0);
+	assert_int_equal(rep.problem, MSG_PROBLEM_NONE);
+	/* quoted-printable, soft line break joined */
+	p = find_text(&log, "softbreak@example.org");
+	assert_non_null(p);
+	assert_true(p->flags & PART_DECODED);
+	/* base64 HTML, decoded and flagged */
+	p = find_text(&log, "html%40example.org");
+	assert_non_null(p);
+	assert_true(p->flags & PART_HTML);
+	/* RFC 2047 display name decoded into its own header block */
+	p = find_text(&log, "jm@example.org");
+	assert_non_null(p);
+	assert_int_equal(p->number, 0);
+	assert_true(p->flags & PART_HEADER);
+	/* an attached message's header is searched too */
+	assert_non_null(find_text(&log, "inner@example.org"));
+	assert_non_null(find_text(&log, "preamble text"));
+	assert_non_null(find_text(&log, "epilogue"));
+	/* a base64 binary attachment is not text */
+	assert_null(find_text(&log, "binary@example.org"));
+	assert_null(find_text(&log, "YmluYXJ5"));
+}
+
+static void
+test_msg__reports_missing_closing_boundary(void **state)
+{
+	const char *m = "Content-Type: multipart/mixed; boundary=zz\n\n"
+		"--zz\nContent-Type: text/plain\n\nlost@example.org\n";
+	struct walk_log log = { .n = 0 };
+	struct msg_walk_report rep;
+
+	(void)state;
+	msg_walk(m, strlen(m), log_part, &log, &rep);
+	assert_int_equal(rep.problem, MSG_PROBLEM_NO_CLOSING_BOUNDARY);
+	assert_non_null(find_text(&log, "lost@example.org"));
+}
+
+static void
+test_msg__multipart_without_boundary_is_searched_raw(void **state)
+{
+	const char *m = "Content-Type: multipart/mixed\n\nraw@example.org\n";
+	struct walk_log log = { .n = 0 };
+	struct msg_walk_report rep;
+
+	(void)state;
+	msg_walk(m, strlen(m), log_part, &log, &rep);
+	assert_int_equal(rep.problem, MSG_PROBLEM_NO_BOUNDARY);
+	assert_non_null(find_text(&log, "raw@example.org"));
+}
+
+static void
+test_msg__converts_utf16_text(void **state)
+{
+	/* "a@b.org" in UTF-16LE, base64 */
+	const char *m = "Content-Type: text/plain; charset=utf-16le\n"
+		"Content-Transfer-Encoding: base64\n\nYQBAAGIALgBvAHIAZwA=\n";
+	struct walk_log log = { .n = 0 };
+	struct msg_walk_report rep;
+
+	(void)state;
+	msg_walk(m, strlen(m), log_part, &log, &rep);
+	assert_int_equal(rep.problem, MSG_PROBLEM_NONE);
+	assert_non_null(find_text(&log, "a@b.org"));
+}
+
+static void
+test_msg__unknown_encoding_is_searched_raw(void **state)
+{
+	const char *m = "Content-Transfer-Encoding: x-uuencode\n\nraw@example.org\n";
+	struct walk_log log = { .n = 0 };
+	struct msg_walk_report rep;
+
+	(void)state;
+	msg_walk(m, strlen(m), log_part, &log, &rep);
+	assert_int_equal(rep.problem, MSG_PROBLEM_BAD_ENCODING);
+	assert_non_null(find_text(&log, "raw@example.org"));
+}
+
+static void
+test_msg__decodes_header_values(void **state)
+{
+	const char *m = "From x Mon Jan  5 10:00:00 2015\n"
+		"Subject: =?iso-8859-1?q?caf=E9?=\n  tail\n\nbody\n";
+	char *v;
+
+	(void)state;
+	v = header_get_decoded(m, strlen(m), "Subject");
+	assert_string_equal(v, "café  tail");
+	free(v);
+	assert_null(header_get_decoded(m, strlen(m), "To"));
+}
+
+static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_msg__iterates_folded_fields),
+	cmocka_unit_test(test_msg__finds_header_end),
+	cmocka_unit_test(test_msg__reads_message_id_lists),
+	cmocka_unit_test(test_msg__normalises_user_ids),
+	cmocka_unit_test(test_msg__walks_and_decodes_parts),
+	cmocka_unit_test(test_msg__reports_missing_closing_boundary),
+	cmocka_unit_test(test_msg__multipart_without_boundary_is_searched_raw),
+	cmocka_unit_test(test_msg__converts_utf16_text),
+	cmocka_unit_test(test_msg__unknown_encoding_is_searched_raw),
+	cmocka_unit_test(test_msg__decodes_header_values),
+};
+
+RUN_TESTS(tests)
