@@ -462,8 +462,75 @@ hand_over(struct walk *w, unsigned int number, unsigned int flags,
 	return w->fn(&part, w->ctx);
 }
 
-/* The header block again, with RFC 2047 words decoded, as "Name: value"
- * lines of only the fields that had encoded words. */
+/* Length of the encoded word "=?charset?X?text?=" at p, or 0. */
+static size_t
+encoded_word_len(const char *p, size_t len)
+{
+	size_t i = 2;
+
+	if (len < 8 || p[0] != '=' || p[1] != '?')
+		return 0;
+	while (i < len && p[i] != '?' && !isspace((unsigned char)p[i]))
+		i++;
+	if (i + 2 >= len || p[i] != '?' || p[i + 2] != '?')
+		return 0;
+	for (i += 3; i + 1 < len; i++) {
+		if (p[i] == '?' && p[i + 1] == '=')
+			return i + 2;
+		if (isspace((unsigned char)p[i]))
+			return 0;
+	}
+	return 0;
+}
+
+/* Append "Name: decoded" for each run of adjacent encoded words in a
+ * field (white space between them does not count, RFC 2047 §6.2), so
+ * that an address split over two words is whole again.  Only the decoded
+ * words are written: the rest of the field is searched raw already. */
+static void
+decode_word_runs(struct walk *w, const struct header_field *f, char **out,
+		 size_t *used, size_t *alloc, unsigned int number,
+		 size_t raw_offset)
+{
+	char *v = header_unfold(f->value, f->value_len);
+	size_t len = strlen(v), i = 0;
+
+	while (i < len) {
+		size_t n = encoded_word_len(v + i, len - i), end, j;
+		char *run, *decoded = NULL;
+
+		if (n == 0) {
+			i++;
+			continue;
+		}
+		end = i + n;
+		for (j = end; j < len && isspace((unsigned char)v[j]); j++)
+			;
+		while (j < len && (n = encoded_word_len(v + j, len - j)) > 0) {
+			end = j + n;
+			for (j = end; j < len && isspace((unsigned char)v[j]); j++)
+				;
+		}
+		run = xstrndup(v + i, end - i);
+		if (mu_rfc2047_decode("UTF-8", run, &decoded) != 0)
+			note_problem(w, MSG_PROBLEM_BAD_HEADER_ENCODING, number,
+				     raw_offset + f->offset);
+		else {
+			size_t need = f->name_len + 2 + strlen(decoded) + 2;
+
+			xgrow((void **)out, alloc, *used + need, 1);
+			*used += (size_t)snprintf(*out + *used, need, "%.*s: %s\n",
+						  (int)f->name_len, f->name,
+						  decoded);
+			free(decoded);
+		}
+		free(run);
+		i = end;
+	}
+	free(v);
+}
+
+/* The decoded encoded words of a header block, as "Name: text" lines. */
 static int
 walk_encoded_words(struct walk *w, const char *hdr, size_t len,
 		   unsigned int number, size_t raw_offset)
@@ -477,26 +544,10 @@ walk_encoded_words(struct walk *w, const char *hdr, size_t len,
 	if (memmem(hdr, len, "=?", 2) == NULL)
 		return 0;
 	header_iter_init(&it, hdr, len);
-	while (header_iter_next(&it, &f)) {
-		char *unfolded, *decoded = NULL;
-		size_t n;
-
-		if (memmem(f.value, f.value_len, "=?", 2) == NULL)
-			continue;
-		unfolded = header_unfold(f.value, f.value_len);
-		if (mu_rfc2047_decode("UTF-8", unfolded, &decoded) != 0) {
-			note_problem(w, MSG_PROBLEM_BAD_HEADER_ENCODING, number,
-				     raw_offset + f.offset);
-			free(unfolded);
-			continue;
-		}
-		free(unfolded);
-		n = f.name_len + 2 + strlen(decoded) + 1;
-		xgrow((void **)&out, &alloc, used + n + 1, 1);
-		used += (size_t)sprintf(out + used, "%.*s: %s\n",
-					(int)f.name_len, f.name, decoded);
-		free(decoded);
-	}
+	while (header_iter_next(&it, &f))
+		if (memmem(f.value, f.value_len, "=?", 2) != NULL)
+			decode_word_runs(w, &f, &out, &used, &alloc, number,
+					 raw_offset);
 	if (used > 0)
 		rc = hand_over(w, number, PART_HEADER | PART_DECODED, out, used,
 			       raw_offset);

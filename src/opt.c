@@ -97,10 +97,10 @@ opt_parse(int argc, char **argv, const struct opt_spec *specs, bool *help_r,
 	}
 	longopts[n].name = "help";
 	longopts[n].val = HELP_ID;
-	optind = 1;
+	optind = 0;     /* 0, not 1: makes glibc reset its permutation state */
 	opterr = 0;
 	for (;;) {
-		int longindex = -1, c = getopt_long(argc, argv, "+h", longopts,
+		int longindex = -1, c = getopt_long(argc, argv, "h", longopts,
 						    &longindex);
 
 		if (c == -1)

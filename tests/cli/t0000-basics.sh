@@ -1,0 +1,54 @@
+#!/bin/sh
+test_description='help, version, usage errors and the man pages'
+. "$(dirname "$0")/test-lib.sh"
+
+for cmd in scan purge threads; do
+	test_expect_success "$cmd --help exits 0 and lists its options" "
+		\"\$LISTSCRUB\" $cmd --help >out &&
+		grep -q '^usage: listscrub $cmd' out &&
+		grep -q -- '--format' out
+	"
+	test_expect_success "$cmd has a man page that lints clean" "
+		test -f \"\$TEST_SRCDIR/doc/listscrub-$cmd.1\" &&
+		if command -v groff >/dev/null; then
+			groff -mandoc -ww -z \"\$TEST_SRCDIR/doc/listscrub-$cmd.1\" 2>err &&
+			test ! -s err
+		fi &&
+		grep -q '^\.Sh EXIT STATUS' \"\$TEST_SRCDIR/doc/listscrub-$cmd.1\" &&
+		grep -q '^\.Sh EXAMPLES' \"\$TEST_SRCDIR/doc/listscrub-$cmd.1\" &&
+		grep -q '^\.Sh CAVEATS' \"\$TEST_SRCDIR/doc/listscrub-$cmd.1\"
+	"
+done
+
+test_expect_success 'listscrub(1) lints clean' '
+	if command -v groff >/dev/null; then
+		groff -mandoc -ww -z "$TEST_SRCDIR/doc/listscrub.1" 2>err && test ! -s err
+	fi
+'
+
+test_expect_success '--version prints the version' '
+	"$LISTSCRUB" --version | grep -q "^listscrub [0-9]"
+'
+
+test_expect_code 2 'an unknown command is an error' '"$LISTSCRUB" frobnicate'
+test_expect_code 2 'an unknown option is an error' '"$LISTSCRUB" scan --frob x'
+test_expect_code 2 'scan without PATH is an error' '"$LISTSCRUB" scan --address a@b.example'
+test_expect_code 2 'scan without a selector is an error' '"$LISTSCRUB" scan "$FIXTURES/basic"'
+test_expect_code 2 'a bad address is an error' '"$LISTSCRUB" scan --address nobody "$FIXTURES/basic"'
+test_expect_code 2 'a bad date is an error' '"$LISTSCRUB" scan --address a@b.example --since 3/4/2020 "$FIXTURES/basic"'
+test_expect_code 2 'a missing PATH is an error' '"$LISTSCRUB" scan --address a@b.example no/such/path'
+
+test_expect_success 'usage errors say what and where to look' '
+	! "$LISTSCRUB" scan --address nobody "$FIXTURES/basic" 2>err &&
+	grep -q "not an e-mail address" err &&
+	grep -q "listscrub scan --help" err
+'
+
+test_expect_success 'an address file error names the file and line, not the value' '
+	printf "ok@example.org\n# comment\n\nsecret-value\n" >addrs &&
+	! "$LISTSCRUB" scan --addresses addrs "$FIXTURES/basic" 2>err &&
+	grep -q "addrs:4:" err &&
+	! grep -q secret-value err
+'
+
+test_done

@@ -1,0 +1,96 @@
+# test-lib.sh -- a small TAP harness for the CLI tests.
+#
+# A script sets test_description, sources this file, calls
+# test_expect_success / test_expect_code / test_skip, and ends with
+# test_done.  Each script runs in its own scratch directory ($TRASH), with
+# $LISTSCRUB the binary under test, $FIXTURES the committed fixtures and
+# $CORPORA the shared corpora (which may be absent: test_need_corpus).
+
+set -u
+: "${TEST_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${TEST_BUILDDIR:=$TEST_SRCDIR}"
+: "${LISTSCRUB:=$TEST_BUILDDIR/listscrub}"
+FIXTURES=$TEST_SRCDIR/tests/fixtures
+ORACLE=$TEST_SRCDIR/tests/cli/lib/mbox_oracle.py
+CORPORA=${LISTSCRUB_CORPORA:-$TEST_SRCDIR/../shared/corpora}
+MKCORPUS=${LISTSCRUB_MKCORPUS:-$TEST_SRCDIR/../shared/tools/mkcorpus}
+export LC_ALL=C TZ=UTC
+
+test_name=$(basename "$0" .sh)
+TRASH=$TEST_BUILDDIR/tests/cli/trash.$test_name
+rm -rf "$TRASH"
+mkdir -p "$TRASH"
+cd "$TRASH" || exit 1
+test_count=0
+test_failed=0
+
+say_failure() {
+	echo "not ok $test_count - $1"
+	sed 's/^/#   /' "$TRASH/.out"
+	test_failed=$((test_failed + 1))
+}
+
+# test_expect_success DESCRIPTION 'COMMANDS'
+test_expect_success() {
+	test_count=$((test_count + 1))
+	if (set -e; eval "$2") >"$TRASH/.out" 2>&1; then
+		echo "ok $test_count - $1"
+	else
+		say_failure "$1"
+	fi
+}
+
+# test_expect_code CODE DESCRIPTION 'COMMAND' -- the last command's status
+test_expect_code() {
+	test_count=$((test_count + 1))
+	(eval "$3") >"$TRASH/.out" 2>&1
+	rc=$?
+	if [ "$rc" = "$1" ]; then
+		echo "ok $test_count - $2"
+	else
+		echo "exit status $rc, expected $1" >>"$TRASH/.out"
+		say_failure "$2"
+	fi
+}
+
+test_skip() {
+	test_count=$((test_count + 1))
+	echo "ok $test_count - $1 # SKIP $2"
+}
+
+# Stop the whole script as skipped, with the reason.
+test_skip_all() {
+	echo "1..0 # SKIP $1"
+	exit 0
+}
+
+test_need_corpus() {
+	[ -e "$CORPORA/$1" ] ||
+		test_skip_all "../shared/corpora/$1 is not here (the shared corpora are not part of this repository)"
+}
+
+test_need_mkcorpus() {
+	[ -x "$MKCORPUS" ] && command -v python3 >/dev/null ||
+		test_skip_all "../shared/tools/mkcorpus (and python3) are not here"
+}
+
+test_cmp() {
+	diff -u "$1" "$2"
+}
+
+# A listing of a tree that changes if any file's bytes or mtime change.
+tree_state() {
+	(cd "$1" && find . -type f -o -type l | LC_ALL=C sort |
+		while read -r f; do
+			printf '%s %s %s\n' "$f" "$(stat -c %Y.%s "$f")" \
+				"$(sha256sum <"$f" | cut -c1-64)"
+		done)
+}
+
+test_done() {
+	echo "1..$test_count"
+	if [ "$test_failed" = 0 ]; then
+		cd "$TEST_BUILDDIR" && rm -rf "$TRASH"
+	fi
+	exit 0
+}
