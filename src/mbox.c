@@ -369,13 +369,18 @@ apply_content_length(const char *data, size_t len, struct mbox_split *s,
 	return 0;
 }
 
+/* mboxo and mboxrd differ only where a line already started ">From ";
+ * public-inbox marks its mboxrd exports with the sender "mboxrd@z". */
 static enum mbox_format
-guess_format(const struct mbox_split *s)
+guess_format(const char *data, const struct mbox_split *s)
 {
+	static const char rd_sender[] = "From mboxrd@z ";
+
 	if (s->content_length_msgs == s->count && s->count > 0)
 		return s->escaped_from_lines > 0 && s->unescaped_from_lines == 0
 			? MBOX_FORMAT_MBOXCL : MBOX_FORMAT_MBOXCL2;
-	if (s->rd_escaped_from_lines > 0)
+	if (s->rd_escaped_from_lines > 0 ||
+	    memcmp(data + s->msgs[0].start, rd_sender, sizeof rd_sender - 1) == 0)
 		return MBOX_FORMAT_MBOXRD;
 	return MBOX_FORMAT_MBOXO;
 }
@@ -406,7 +411,7 @@ mbox_split(const char *data, size_t len, struct mbox_split *s,
 		mbox_split_release(s);
 		return -1;
 	}
-	s->format = guess_format(s);
+	s->format = guess_format(data, s);
 	return 0;
 }
 

@@ -1,0 +1,38 @@
+#!/bin/sh
+test_description='the real uboot-stm32 mbox: purge one long thread'
+. "$(dirname "$0")/test-lib.sh"
+
+test_need_corpus mbox-uboot-stm32/uboot-stm32.mbox.gz
+
+SEED='<20190403103217.24497-1-patrick.delaunay@st.com>'
+
+test_expect_success 'unpack the real archive' '
+	gzip -dc "$CORPORA/mbox-uboot-stm32/uboot-stm32.mbox.gz" >uboot.mbox &&
+	cp uboot.mbox orig.mbox
+'
+
+test_expect_success 'scan sees all 8536 messages as mboxrd' '
+	"$LISTSCRUB" scan --message-id nosuch@x uboot.mbox >out &&
+	grep -q "uboot.mbox: mboxrd, 8536 messages" out
+'
+
+test_expect_success 'pick the longest thread and purge it' '
+	python3 - uboot.mbox >seed <<-\EOF_ &&
+	import re, sys, collections
+	data = open(sys.argv[1], "rb").read()
+	parents = collections.Counter()
+	for m in re.finditer(rb"^References:((?:.*\n[ \t].*)*.*)", data, re.M):
+	    ids = re.findall(rb"<([^>]+)>", m.group(1))
+	    if ids:
+	        parents[ids[0]] += 1
+	print(parents.most_common(1)[0][0].decode())
+	EOF_
+	"$LISTSCRUB" scan --message-ids seed --format json uboot.mbox >sel || test $? = 1
+	test $(wc -l <sel) -ge 20 &&
+	sed "s/.*\"message_id\":\"\([^\"]*\)\".*/\1/" sel | sort -u >ids &&
+	"$LISTSCRUB" purge --message-ids seed --apply uboot.mbox >out &&
+	grep -q "deleted $(wc -l <sel) messages" out &&
+	python3 "$ORACLE" orig.mbox uboot.mbox ids
+'
+
+test_done
