@@ -74,7 +74,8 @@ list_dir(const char *dir, char ***names_r, size_t *n_r, struct errbuf *err)
 		names[n++] = xstrdup(de->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, compare_names);
+	if (n > 1)
+		qsort(names, n, sizeof *names, compare_names);
 	*names_r = names;
 	*n_r = n;
 	return 0;
