@@ -328,13 +328,17 @@ map_file(struct mailbox *mb, int fd, struct errbuf *err)
 	mb->data = p;
 	mb->len = (size_t)mb->size;
 	mb->mapped = true;
+	mailbox_prefetch_pages(mb, 0, 2 * MBOX_PROGRESS_BYTES);
 	return 0;
 }
 
 static void
 release_split_pages(size_t done, void *ctx)
 {
-	mailbox_release_pages(ctx, 0, done);
+	struct mailbox *mb = ctx;
+
+	mailbox_release_pages(mb, 0, done);
+	mailbox_prefetch_pages(mb, done, done + 2 * MBOX_PROGRESS_BYTES);
 }
 
 static int
@@ -418,6 +422,26 @@ mailbox_release_pages(struct mailbox *mb, size_t from, size_t to)
 	to = to / ps * ps;
 	if (to > from)
 		madvise((void *)(mb->data + from), to - from, MADV_DONTNEED);
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22   /* Linux 5.14 */
+#endif
+
+void
+mailbox_prefetch_pages(struct mailbox *mb, size_t from, size_t to)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t ps = page > 0 ? (size_t)page : 4096;
+
+	if (!mb->mapped || from >= mb->len)
+		return;
+	if (to > mb->len)
+		to = mb->len;
+	from = from / ps * ps;
+	/* One call maps the whole range: far cheaper than a page fault per
+	 * page.  Older kernels say EINVAL, and the faults happen as before. */
+	madvise((void *)(mb->data + from), to - from, MADV_POPULATE_READ);
 }
 
 void

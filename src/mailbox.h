@@ -70,6 +70,9 @@ int mailbox_load(struct mailbox *mb, struct errbuf *err);
  * memory; the data stays readable (paged in again from the file). */
 void mailbox_release_pages(struct mailbox *mb, size_t from, size_t to);
 
+/* Map the pages of [from, to) into memory in one go, ahead of use. */
+void mailbox_prefetch_pages(struct mailbox *mb, size_t from, size_t to);
+
 void mailbox_unload(struct mailbox *mb);
 
 size_t mailbox_message_count(const struct mailbox *mb);

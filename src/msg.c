@@ -14,6 +14,7 @@
 #include <mailutils/stream.h>
 #include <mailutils/util.h>
 
+#include "decode.h"
 #include "msg.h"
 #include "xalloc.h"
 
@@ -260,6 +261,19 @@ struct entity_type {
 	enum cte cte;
 };
 
+/* Buffers kept from message to message, so that a walk allocates
+ * nothing in the common case. */
+struct msg_walker {
+	char *decoded;          /* transfer-decoded part */
+	size_t decoded_alloc;
+	char *converted;        /* charset-converted part */
+	size_t converted_alloc;
+	char *words;            /* decoded RFC 2047 words of a header */
+	size_t words_alloc;
+	char *scratch;
+	size_t scratch_alloc;
+};
+
 struct walk {
 	const char *raw;
 	size_t len;
@@ -267,9 +281,29 @@ struct walk {
 	void *ctx;
 	struct msg_walk_report *report;
 	unsigned int next_part;
-	char *buf;              /* decoding buffer, reused */
-	size_t buf_alloc;
+	struct msg_walker *mw;
 };
+
+struct msg_walker *
+msg_walker_new(void)
+{
+	return xcalloc(1, sizeof(struct msg_walker));
+}
+
+void
+msg_walker_free(struct msg_walker **mwp)
+{
+	struct msg_walker *mw = *mwp;
+
+	if (mw == NULL)
+		return;
+	free(mw->decoded);
+	free(mw->converted);
+	free(mw->words);
+	free(mw->scratch);
+	free(mw);
+	*mwp = NULL;
+}
 
 static void
 note_problem(struct walk *w, enum msg_problem problem, unsigned int part,
@@ -395,19 +429,18 @@ charset_known(const char *charset)
 	return true;
 }
 
-/* Read a Mailutils filter stream to its end into w->buf. */
+/* Read a Mailutils filter stream to its end into mw->converted. */
 static int
-drain_stream(struct walk *w, mu_stream_t s, size_t *len_r)
+drain_stream(struct msg_walker *mw, mu_stream_t s, size_t *len_r)
 {
 	size_t used = 0;
 
 	for (;;) {
 		size_t got = 0;
-		int rc;
 
-		xgrow((void **)&w->buf, &w->buf_alloc, used + 65536, 1);
-		rc = mu_stream_read(s, w->buf + used, w->buf_alloc - used, &got);
-		if (rc != 0)
+		xgrow((void **)&mw->converted, &mw->converted_alloc, used + 65536, 1);
+		if (mu_stream_read(s, mw->converted + used,
+				   mw->converted_alloc - used, &got) != 0)
 			return -1;
 		if (got == 0)
 			break;
@@ -417,37 +450,46 @@ drain_stream(struct walk *w, mu_stream_t s, size_t *len_r)
 	return 0;
 }
 
-/* Transfer-decode (and where needed convert to UTF-8) a part body with
- * Mailutils' filters.  Returns 0 with the text in w->buf. */
+/* Convert text in a charset that hides ASCII (UTF-16, UTF-7) to UTF-8
+ * with Mailutils' iconv filter.  Returns 0 with the result in
+ * mw->converted, -1 when the charset is unknown or conversion fails. */
 static int
-decode_body(struct walk *w, const struct entity_type *t, const char *body,
-	    size_t len, size_t *out_len_r)
+convert_charset(struct msg_walker *mw, const char *charset, const char *text,
+		size_t len, size_t *out_len_r)
 {
-	static const char *const cte_names[] = {
-		[CTE_BASE64] = "base64", [CTE_QP] = "quoted-printable",
-	};
-	const char *cte = t->cte == CTE_IDENTITY ? NULL : cte_names[t->cte];
-	bool convert = t->charset[0] && needs_charset_conversion(t->charset);
 	mu_stream_t in, flt;
 	int rc;
 
 	/* Mailutils leaks its filter chain when iconv does not know the
 	 * charset, so ask iconv first. */
-	if (convert && !charset_known(t->charset))
+	if (!charset_known(charset))
 		return -1;
-	if (mu_static_memory_stream_create(&in, body, len) != 0)
+	if (mu_static_memory_stream_create(&in, text, len) != 0)
 		return -1;
-	if (convert)
-		rc = mu_decode_filter(&flt, in, cte, t->charset, "UTF-8");
-	else
-		rc = mu_filter_create(&flt, in, cte, MU_FILTER_DECODE,
-				      MU_STREAM_READ);
+	rc = mu_decode_filter(&flt, in, NULL, charset, "UTF-8");
 	mu_stream_unref(in);
 	if (rc != 0)
 		return -1;
-	rc = drain_stream(w, flt, out_len_r);
+	rc = drain_stream(mw, flt, out_len_r);
 	mu_stream_destroy(&flt);
 	return rc;
+}
+
+/* Transfer-decode into mw->decoded; *bad_r when base64 had junk. */
+static const char *
+transfer_decode(struct msg_walker *mw, enum cte cte, const char *body,
+		size_t len, size_t *out_len_r, bool *bad_r)
+{
+	*bad_r = false;
+	if (cte != CTE_BASE64 && cte != CTE_QP) {
+		*out_len_r = len;
+		return body;
+	}
+	xgrow((void **)&mw->decoded, &mw->decoded_alloc, DECODE_MAX_OUT(len), 1);
+	*out_len_r = cte == CTE_BASE64
+		? decode_base64(body, len, mw->decoded, bad_r)
+		: decode_qp(body, len, mw->decoded);
+	return mw->decoded;
 }
 
 static int
@@ -483,6 +525,39 @@ encoded_word_len(const char *p, size_t len)
 	return 0;
 }
 
+/* Could decoding this run of encoded words reveal an '@'?  Decoding
+ * through Mailutils costs an iconv set-up per call; most display names
+ * cannot hold an address and are skipped. */
+static bool
+run_may_hold_at(struct msg_walker *mw, const char *run, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n = encoded_word_len(run + i, len - i);
+		const char *q1, *text;
+
+		if (n == 0) {
+			i++;
+			continue;
+		}
+		/* =?charset?E?text?= */
+		q1 = memchr(run + i + 2, '?', n - 2);
+		text = q1 + 3;
+		if (strncasecmp(run + i + 2, "utf-7", 5) == 0 ||
+		    strncasecmp(run + i + 2, "unicode-1-1-utf-7", 17) == 0)
+			return true;
+		xgrow((void **)&mw->scratch, &mw->scratch_alloc,
+		      DECODE_MAX_OUT(n), 1);
+		if (decode_word_may_hold_at(q1[1], text,
+					    (size_t)(run + i + n - 2 - text),
+					    mw->scratch))
+			return true;
+		i += n;
+	}
+	return false;
+}
+
 /* Append "Name: decoded" for each run of adjacent encoded words in a
  * field (white space between them does not count, RFC 2047 §6.2), so
  * that an address split over two words is whole again.  Only the decoded
@@ -511,6 +586,10 @@ decode_word_runs(struct walk *w, const struct header_field *f, char **out,
 			for (j = end; j < len && isspace((unsigned char)v[j]); j++)
 				;
 		}
+		if (!run_may_hold_at(w->mw, v + i, end - i)) {
+			i = end;        /* no address can hide in it */
+			continue;
+		}
 		run = xstrndup(v + i, end - i);
 		if (mu_rfc2047_decode("UTF-8", run, &decoded) != 0)
 			note_problem(w, MSG_PROBLEM_BAD_HEADER_ENCODING, number,
@@ -535,24 +614,22 @@ static int
 walk_encoded_words(struct walk *w, const char *hdr, size_t len,
 		   unsigned int number, size_t raw_offset)
 {
+	struct msg_walker *mw = w->mw;
 	struct header_iter it;
 	struct header_field f;
-	char *out = NULL;
-	size_t used = 0, alloc = 0;
-	int rc = 0;
+	size_t used = 0;
 
 	if (memmem(hdr, len, "=?", 2) == NULL)
 		return 0;
 	header_iter_init(&it, hdr, len);
 	while (header_iter_next(&it, &f))
 		if (memmem(f.value, f.value_len, "=?", 2) != NULL)
-			decode_word_runs(w, &f, &out, &used, &alloc, number,
-					 raw_offset);
-	if (used > 0)
-		rc = hand_over(w, number, PART_HEADER | PART_DECODED, out, used,
-			       raw_offset);
-	free(out);
-	return rc;
+			decode_word_runs(w, &f, &mw->words, &used,
+					 &mw->words_alloc, number, raw_offset);
+	if (used == 0)
+		return 0;
+	return hand_over(w, number, PART_HEADER | PART_DECODED, mw->words, used,
+			 raw_offset);
 }
 
 static int walk_entity(struct walk *w, size_t start, size_t end,
@@ -652,25 +729,28 @@ walk_leaf(struct walk *w, const struct entity_type *t, size_t body,
 	bool texty = t->type[0] == '\0' || strncmp(t->type, "text/", 5) == 0 ||
 		strncmp(t->type, "message/", 8) == 0;
 	unsigned int flags = strcmp(t->type, "text/html") == 0 ? PART_HTML : 0;
-	size_t len;
+	const char *text;
+	size_t len, converted_len;
+	bool bad;
 
 	if (t->cte == CTE_BASE64 && !texty)
 		return 0;       /* binary attachment: not text */
 	if (t->cte == CTE_UNKNOWN)
 		note_problem(w, MSG_PROBLEM_BAD_ENCODING, number, body);
-	if (t->cte == CTE_UNKNOWN ||
-	    (t->cte == CTE_IDENTITY &&
-	     !(t->charset[0] && needs_charset_conversion(t->charset))))
-		return hand_over(w, number, flags, w->raw + body, end - body,
-				 body);
-	if (decode_body(w, t, w->raw + body, end - body, &len) < 0) {
-		note_problem(w, t->cte == CTE_IDENTITY
-			     ? MSG_PROBLEM_UNKNOWN_CHARSET
-			     : MSG_PROBLEM_BAD_ENCODING, number, body);
-		return hand_over(w, number, flags, w->raw + body, end - body,
-				 body);
+	text = transfer_decode(w->mw, t->cte, w->raw + body, end - body, &len,
+			       &bad);
+	if (bad)
+		note_problem(w, MSG_PROBLEM_BAD_ENCODING, number, body);
+	if (text != w->raw + body)
+		flags |= PART_DECODED;
+	if (t->charset[0] && needs_charset_conversion(t->charset)) {
+		if (convert_charset(w->mw, t->charset, text, len,
+				    &converted_len) == 0)
+			return hand_over(w, number, flags | PART_DECODED,
+					 w->mw->converted, converted_len, body);
+		note_problem(w, MSG_PROBLEM_UNKNOWN_CHARSET, number, body);
 	}
-	return hand_over(w, number, flags | PART_DECODED, w->buf, len, body);
+	return hand_over(w, number, flags, text, len, body);
 }
 
 static int
@@ -716,19 +796,16 @@ walk_entity(struct walk *w, size_t start, size_t end, unsigned int depth,
 }
 
 int
-msg_walk(const char *raw, size_t len, msg_part_fn fn, void *ctx,
-	 struct msg_walk_report *report)
+msg_walk(struct msg_walker *mw, const char *raw, size_t len, msg_part_fn fn,
+	 void *ctx, struct msg_walk_report *report)
 {
 	struct walk w = {
 		.raw = raw, .len = len, .fn = fn, .ctx = ctx, .report = report,
-		.next_part = 1,
+		.next_part = 1, .mw = mw,
 	};
-	int rc;
 
 	memset(report, 0, sizeof *report);
-	rc = walk_entity(&w, 0, len, 0, true);
-	free(w.buf);
-	return rc;
+	return walk_entity(&w, 0, len, 0, true);
 }
 
 const char *

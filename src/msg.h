@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 struct errbuf;
+struct msg_walker;
 
 #define MSG_MAX_MIME_DEPTH 32
 #define MSG_MAX_PARTS      4096
@@ -111,12 +112,17 @@ struct msg_walk_report {
 
 typedef int (*msg_part_fn)(const struct msg_part *part, void *ctx);
 
-/* Walk raw[0..len) (no From_ line): the header block (with RFC 2047 words
- * decoded into a second header pass when present), then every leaf part
- * that holds text, decoded.  Binary parts (non-text with base64) are not
+/* Buffers for walking, reused from message to message; one per thread.
+ * caller owns: msg_walker_free (NULL-safe, sets *mw to NULL). */
+struct msg_walker *msg_walker_new(void);
+void msg_walker_free(struct msg_walker **mw);
+
+/* Walk raw[0..len) (no From_ line): the header block (and, as a second
+ * header block of "Name: text" lines, the RFC 2047 words that could hide
+ * an '@', decoded), then every leaf part that holds text, decoded.  Binary parts (non-text with base64) are not
  * handed over.  fn's non-zero return stops the walk and is returned. */
-int msg_walk(const char *raw, size_t len, msg_part_fn fn, void *ctx,
-	     struct msg_walk_report *report);
+int msg_walk(struct msg_walker *mw, const char *raw, size_t len,
+	     msg_part_fn fn, void *ctx, struct msg_walk_report *report);
 
 const char *msg_problem_text(enum msg_problem problem);
 

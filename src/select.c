@@ -96,6 +96,13 @@ collect_ref(const char *id, size_t len, void *ctx)
 }
 
 static int
+dup_first_id(const char *id, size_t len, void *ctx)
+{
+	*(char **)ctx = xstrndup(id, len);
+	return 1;
+}
+
+static int
 first_id_hash(const char *id, size_t len, void *ctx)
 {
 	*(struct idhash *)ctx = idhash_of(id, len);
@@ -301,15 +308,16 @@ scan_part(const struct msg_part *part, void *ctx)
 }
 
 static void
-search_addresses(struct pass_out *bp, const struct select_settings *s,
-		 size_t mailbox, size_t index, uint64_t offset, uint64_t length,
-		 const char *raw, size_t len, size_t from_len)
+search_addresses(struct pass_out *bp, struct msg_walker *mw,
+		 const struct select_settings *s, size_t mailbox, size_t index,
+		 uint64_t offset, uint64_t length, const char *raw, size_t len,
+		 size_t from_len)
 {
 	struct match_ctx mc = { .addrs = s->addresses, .from_len = from_len };
 	struct msg_walk_report report;
 	struct selected *hit;
 
-	msg_walk(raw + from_len, len - from_len, scan_part, &mc, &report);
+	msg_walk(mw, raw + from_len, len - from_len, scan_part, &mc, &report);
 	if (report.problem != MSG_PROBLEM_NONE)
 		add_problem(bp, mailbox, index, offset + from_len + report.offset,
 			    report.part, false, msg_problem_text(report.problem));
@@ -331,7 +339,8 @@ search_addresses(struct pass_out *bp, const struct select_settings *s,
 /* ---- the pass ---------------------------------------------------------- */
 
 static void
-pass_message(struct pass_ctx *pc, struct chunk *ck, size_t i)
+pass_message(struct pass_ctx *pc, struct msg_walker *mw, struct chunk *ck,
+	     size_t i)
 {
 	struct mailbox *mb = &pc->boxes->items[ck->box];
 	struct box_pass *box = &pc->passes[ck->box];
@@ -357,20 +366,30 @@ pass_message(struct pass_ctx *pc, struct chunk *ck, size_t i)
 	box->in_scope[i] = date_in_scope(s, &h, raw, from_len ?
 					 from_len - 1 : 0) &&
 		list_in_scope(s->list, &h);
-	if (s->addresses && box->in_scope[i])
-		search_addresses(&ck->out, s, ck->box, i, offset, len, raw, len,
-				 from_len);
+	if (s->addresses && box->in_scope[i]) {
+		size_t before = ck->out.nhits;
+
+		search_addresses(&ck->out, mw, s, ck->box, i, offset, len, raw,
+				 len, from_len);
+		/* Keep the ID of a hit now, in parallel, while it is at hand. */
+		if (ck->out.nhits > before && h.msgid)
+			msgid_each(h.msgid, h.msgid_len, dup_first_id,
+				   &ck->out.hits[before].message_id);
+	}
 	if (owned)
 		free((void *)raw);
 }
 
 static void
-pass_chunk(struct pass_ctx *pc, struct chunk *ck)
+pass_chunk(struct pass_ctx *pc, struct msg_walker *mw, struct chunk *ck)
 {
 	struct mailbox *mb = &pc->boxes->items[ck->box];
 
+	if (mb->kind == MAILBOX_MBOX && ck->count > 0)
+		mailbox_prefetch_pages(mb, mb->split.msgs[ck->first].start,
+				       mb->split.msgs[ck->first + ck->count - 1].end);
 	for (size_t i = ck->first; i < ck->first + ck->count; i++)
-		pass_message(pc, ck, i);
+		pass_message(pc, mw, ck, i);
 	/* Searched pages leave this process's memory (not the page cache). */
 	if (mb->kind == MAILBOX_MBOX && ck->count > 0) {
 		const struct mbox_msg *first = &mb->split.msgs[ck->first];
@@ -415,10 +434,12 @@ static void *
 chunk_worker(void *arg)
 {
 	struct pass_ctx *pc = arg;
+	struct msg_walker *mw = msg_walker_new();
 	size_t c;
 
 	while ((c = atomic_fetch_add(&pc->next, 1)) < pc->nchunks)
-		pass_chunk(pc, &pc->chunks[c]);
+		pass_chunk(pc, mw, &pc->chunks[c]);
+	msg_walker_free(&mw);
 	return NULL;
 }
 
@@ -634,14 +655,16 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 					continue;
 				if (!bp->in_scope[i]) {
 					free(item.matches);
+					free(item.message_id);
 					continue;
 				}
 				item.mailbox = b;
 				item.index = i;
 				item.offset = message_offset(&pc->boxes->items[b],
 							     i, &item.length);
-				item.message_id =
-					read_message_id(&pc->boxes->items[b], i);
+				if (item.message_id == NULL)
+					item.message_id = read_message_id(
+						&pc->boxes->items[b], i);
 				push_selected(sel, &alloc, &item);
 			}
 			take_problems(sel, &palloc, &ck->out);

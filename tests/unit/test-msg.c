@@ -102,6 +102,8 @@ test_msg__normalises_user_ids(void **state)
 	assert_null(msgid_normalize(" <> "));
 }
 
+static struct msg_walker *walker;
+
 struct seen_part {
 	unsigned int number, flags;
 	char text[512];
@@ -174,8 +176,8 @@ test_msg__walks_and_decodes_parts(void **state)
 	const struct seen_part *p;
 
 	(void)state;
-	assert_int_equal(msg_walk(mime_message, strlen(mime_message), log_part,
-				  &log, &rep), 0);
+	assert_int_equal(msg_walk(walker, mime_message, strlen(mime_message),
+				  log_part, &log, &rep), 0);
 	assert_int_equal(rep.problem, MSG_PROBLEM_NONE);
 	/* quoted-printable, soft line break joined */
 	p = find_text(&log, "softbreak@example.org");
@@ -208,7 +210,7 @@ test_msg__reports_missing_closing_boundary(void **state)
 	struct msg_walk_report rep;
 
 	(void)state;
-	msg_walk(m, strlen(m), log_part, &log, &rep);
+	msg_walk(walker, m, strlen(m), log_part, &log, &rep);
 	assert_int_equal(rep.problem, MSG_PROBLEM_NO_CLOSING_BOUNDARY);
 	assert_non_null(find_text(&log, "lost@example.org"));
 }
@@ -221,7 +223,7 @@ test_msg__multipart_without_boundary_is_searched_raw(void **state)
 	struct msg_walk_report rep;
 
 	(void)state;
-	msg_walk(m, strlen(m), log_part, &log, &rep);
+	msg_walk(walker, m, strlen(m), log_part, &log, &rep);
 	assert_int_equal(rep.problem, MSG_PROBLEM_NO_BOUNDARY);
 	assert_non_null(find_text(&log, "raw@example.org"));
 }
@@ -236,7 +238,7 @@ test_msg__converts_utf16_text(void **state)
 	struct msg_walk_report rep;
 
 	(void)state;
-	msg_walk(m, strlen(m), log_part, &log, &rep);
+	msg_walk(walker, m, strlen(m), log_part, &log, &rep);
 	assert_int_equal(rep.problem, MSG_PROBLEM_NONE);
 	assert_non_null(find_text(&log, "a@b.org"));
 }
@@ -249,7 +251,7 @@ test_msg__unknown_encoding_is_searched_raw(void **state)
 	struct msg_walk_report rep;
 
 	(void)state;
-	msg_walk(m, strlen(m), log_part, &log, &rep);
+	msg_walk(walker, m, strlen(m), log_part, &log, &rep);
 	assert_int_equal(rep.problem, MSG_PROBLEM_BAD_ENCODING);
 	assert_non_null(find_text(&log, "raw@example.org"));
 }
@@ -268,6 +270,22 @@ test_msg__decodes_header_values(void **state)
 	assert_null(header_get_decoded(m, strlen(m), "To"));
 }
 
+static int
+make_walker(void **state)
+{
+	(void)state;
+	walker = msg_walker_new();
+	return 0;
+}
+
+static int
+drop_walker(void **state)
+{
+	(void)state;
+	msg_walker_free(&walker);
+	return 0;
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_msg__iterates_folded_fields),
 	cmocka_unit_test(test_msg__finds_header_end),
@@ -281,4 +299,12 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_msg__decodes_header_values),
 };
 
-RUN_TESTS(tests)
+int
+main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	setvbuf(stderr, NULL, _IONBF, 0);
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, make_walker, drop_walker);
+}
