@@ -42,6 +42,11 @@ int header_iter_next(struct header_iter *it, struct header_field *f);
 
 bool header_name_is(const struct header_field *f, const char *name);
 
+/* The name of the field that holds byte pos of a header block: sets
+ * *name_r and returns the name's length (0 when pos is in no field's
+ * value). */
+size_t header_field_at(const char *hdr, size_t pos, const char **name_r);
+
 /* Length of the header block of raw[0..len) including the empty line that
  * ends it, and where the body starts.  A message without an empty line is
  * all header. */

@@ -270,41 +270,49 @@ add_match(const struct addr_hit *hit, void *ctx)
 
 /* Message-IDs look like addresses but are not; never match them. */
 static bool
-is_id_field(const struct header_field *f)
+is_id_field(const char *name, size_t len)
 {
-	return header_name_is(f, "Message-ID") ||
-		header_name_is(f, "In-Reply-To") ||
-		header_name_is(f, "References") ||
-		header_name_is(f, "Resent-Message-ID") ||
-		header_name_is(f, "Content-ID");
+	static const char *const ids[] = {
+		"Message-ID", "In-Reply-To", "References", "Resent-Message-ID",
+		"Content-ID",
+	};
+
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		if (len == strlen(ids[i]) && strncasecmp(name, ids[i], len) == 0)
+			return true;
+	return false;
+}
+
+/* A hit in a header block counts unless it is in a Message-ID field;
+ * finding the field for the few hits is cheaper than iterating fields. */
+static int
+add_header_match(const struct addr_hit *hit, void *ctx)
+{
+	struct match_ctx *mc = ctx;
+	const char *name;
+	size_t n = header_field_at(mc->part->text, hit->start, &name);
+
+	if (n > 0 && is_id_field(name, n))
+		return 0;
+	return add_match(hit, ctx);
 }
 
 static int
 scan_part(const struct msg_part *part, void *ctx)
 {
 	struct match_ctx *mc = ctx;
-	/* Offsets are into the raw message (From_ line included) unless the
-	 * part was decoded; then they are into the decoded text. */
-	size_t base = part->flags & PART_DECODED ? 0
-		: mc->from_len + part->raw_offset;
-	struct header_iter it;
-	struct header_field f;
 
 	mc->part = part;
-	if (!(part->flags & PART_HEADER)) {
-		mc->base = base;
-		return addrset_scan(mc->addrs, part->text, part->len,
-				    part->flags & PART_HTML ? ADDRSCAN_HTML : 0,
-				    add_match, mc);
-	}
-	header_iter_init(&it, part->text, part->len);
-	while (header_iter_next(&it, &f)) {
-		if (is_id_field(&f))
-			continue;
-		mc->base = base + f.offset;
-		addrset_scan(mc->addrs, f.value, f.value_len, 0, add_match, mc);
-	}
-	return 0;
+	/* Offsets are into the raw message (From_ line included) unless the
+	 * part was decoded; then they are into the decoded text. */
+	mc->base = part->flags & PART_DECODED ? 0
+		: mc->from_len + part->raw_offset;
+	if (part->flags & PART_HEADER)
+		return addrset_scan(mc->addrs, part->text, part->len, 0,
+				    add_header_match, mc);
+	return addrset_scan(mc->addrs, part->text, part->len,
+			    part->flags & PART_HTML ? ADDRSCAN_HTML : 0,
+			    add_match, mc);
 }
 
 static void
