@@ -233,6 +233,33 @@ run_selection(struct select_opts *o, char *const *paths, size_t npaths,
 	return 0;
 }
 
+json_t *
+json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	char *copy;
+	size_t n;
+
+	if (j != NULL)
+		return j;
+	/* Not UTF-8 (a Latin-1 subject, an odd file name): keep the ASCII,
+	 * mark every other byte with U+FFFD, so that the line stays JSON. */
+	n = strlen(s);
+	copy = xmalloc(3 * n + 1);
+	n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x80)
+			copy[n++] = (char)*p;
+		else {
+			memcpy(copy + n, "\xef\xbf\xbd", 3);
+			n += 3;
+		}
+	copy[n] = '\0';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
 static const char *const reason_names[] = {
 	"message-id", "thread", "address",
 };
@@ -296,12 +323,12 @@ print_selected(FILE *out, const struct select_opts *o,
 		json_t *j = json_object();
 		char *line;
 
-		json_object_set_new(j, "path", json_string(path));
+		json_object_set_new(j, "path", json_text(path));
 		json_object_set_new(j, "index", json_integer((json_int_t)item->index));
 		json_object_set_new(j, "offset", json_integer((json_int_t)item->offset));
 		json_object_set_new(j, "length", json_integer((json_int_t)item->length));
 		json_object_set_new(j, "format", json_string(mailbox_format_name(mb)));
-		json_object_set_new(j, "message_id", id[0] ? json_string(id)
+		json_object_set_new(j, "message_id", id[0] ? json_text(id)
 				    : json_null());
 		json_object_set_new(j, "reasons", reasons_json(item->reasons));
 		json_object_set_new(j, "action", json_string(action));

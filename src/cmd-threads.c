@@ -20,6 +20,16 @@ struct tree_printer {
 };
 
 static void
+print_json_line(json_t *j)
+{
+	char *line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	printf("%s\n", line);
+	free(line);
+	json_decref(j);
+}
+
+static void
 print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 {
 	const struct mailbox *mb;
@@ -43,20 +53,16 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 	path = item_path(mb, i);
 	if (tp->o->format == FORMAT_JSON) {
 		json_t *j = json_object();
-		char *line;
 
 		json_object_set_new(j, "depth", json_integer(depth));
-		json_object_set_new(j, "message_id", json_string(id));
-		json_object_set_new(j, "path", json_string(path));
+		json_object_set_new(j, "message_id", json_text(id));
+		json_object_set_new(j, "path", json_text(path));
 		json_object_set_new(j, "index", json_integer((json_int_t)i));
 		json_object_set_new(j, "offset", json_integer((json_int_t)off));
-		json_object_set_new(j, "date", date ? json_string(date) : json_null());
-		json_object_set_new(j, "subject", subject ? json_string(subject)
+		json_object_set_new(j, "date", date ? json_text(date) : json_null());
+		json_object_set_new(j, "subject", subject ? json_text(subject)
 				    : json_null());
-		line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-		printf("%s\n", line);
-		free(line);
-		json_decref(j);
+		print_json_line(j);
 	} else
 		printf("%*s<%s> %s:%zu  %s  %s\n", (int)depth * 2, "", id, path, i,
 		       date ? date : "-", subject ? subject : "");
@@ -69,7 +75,8 @@ static void
 print_missing(const struct tree_printer *tp, unsigned int depth)
 {
 	if (tp->o->format == FORMAT_JSON)
-		printf("{\"depth\":%u,\"missing\":true}\n", depth);
+		print_json_line(json_pack("{s:i, s:b}", "depth", (int)depth,
+					  "missing", 1));
 	else
 		printf("%*s(a message that is not in the archive)\n",
 		       (int)depth * 2, "");

@@ -3,6 +3,7 @@
 #ifndef LISTSCRUB_CMD_H
 #define LISTSCRUB_CMD_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -96,6 +97,10 @@ void print_selected(FILE *out, const struct select_opts *o,
 /* One text line per mailbox that holds selected messages or is an mbox:
  * "# PATH: FORMAT, N messages". */
 void print_mailbox_line(FILE *out, const struct mailbox *mb);
+
+/* A JSON string of s, which need not be UTF-8 (bytes that are not are
+ * shown as U+FFFD).  Never NULL. */
+json_t *json_text(const char *s);
 
 void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

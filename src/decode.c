@@ -90,46 +90,68 @@ line_end_len(const char *in, size_t len, size_t i)
 	return 0;
 }
 
+/* Drop the blanks just written before a line end (RFC 2045 6.7 rule 3:
+ * they are transport padding), but never those an escape produced. */
+static size_t
+drop_padding(const char *out, size_t o, size_t floor)
+{
+	while (o > floor && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+		o--;
+	return o;
+}
+
 size_t
 decode_qp(const char *in, size_t len, char *out)
 {
-	size_t o = 0, i = 0, j;
+	size_t o = 0, i = 0, floor = 0, j;
 	int hi, lo;
 
 	while (i < len) {
-		unsigned char c = (unsigned char)in[i];
+		/* copy up to the next '=' or line end in one go */
+		const char *eq = memchr(in + i, '=', len - i);
+		const char *nl = memchr(in + i, '\n', (eq ? (size_t)(eq - in) : len) - i);
+		size_t stop = nl ? (size_t)(nl - in) : eq ? (size_t)(eq - in) : len;
 
-		if (c == ' ' || c == '\t') {
-			/* white space before a line end is transport padding
-			 * (RFC 2045 6.7 rule 3): drop it */
-			for (j = i; j < len && (in[j] == ' ' || in[j] == '\t'); j++)
-				;
-			if (j == len || line_end_len(in, len, j)) {
-				i = j;
-				continue;
-			}
-			memcpy(out + o, in + i, j - i);
-			o += j - i;
-			i = j;
-		} else if (c != '=') {
-			out[o++] = (char)c;
+		memcpy(out + o, in + i, stop - i);
+		o += stop - i;
+		i = stop;
+		if (i == len) {
+			o = drop_padding(out, o, floor);
+			break;
+		}
+		if (in[i] == '\n') {
+			size_t cr = o > floor && out[o - 1] == '\r';
+
+			o = drop_padding(out, o - cr, floor);
+			if (cr)
+				out[o++] = '\r';
+			out[o++] = '\n';
+			floor = o;
 			i++;
 		} else if (i + 2 < len &&
 			   (hi = hex_value((unsigned char)in[i + 1])) >= 0 &&
 			   (lo = hex_value((unsigned char)in[i + 2])) >= 0) {
 			out[o++] = (char)(hi << 4 | lo);
+			floor = o;
 			i += 3;
 		} else {
 			/* soft line break: '=', optional blanks, line end */
 			for (j = i + 1; j < len && (in[j] == ' ' || in[j] == '\t'); j++)
 				;
-			if (j == len || line_end_len(in, len, j))
+			if (j == len || line_end_len(in, len, j)) {
 				i = j + line_end_len(in, len, j);
-			else
+				floor = o;
+			} else
 				out[o++] = in[i++];
 		}
 	}
 	return o;
+}
+
+bool
+decode_qp_may_hold_at(const char *in, size_t len)
+{
+	return memchr(in, '@', len) != NULL || memmem(in, len, "=40", 3) != NULL;
 }
 
 bool

@@ -24,6 +24,10 @@ size_t decode_base64(const char *in, size_t len, char *out, bool *bad_r);
 
 size_t decode_qp(const char *in, size_t len, char *out);
 
+/* Can quoted-printable text decode to something with an '@'?  It must
+ * show one, or its escape "=40". */
+bool decode_qp_may_hold_at(const char *in, size_t len);
+
 /* Could RFC 2047 encoded word text (the part between "?Q?" or "?B?" and
  * "?=") decode to something holding an '@'?  Cheap: a Q word must show
  * '@' or "=40"; a B word is decoded into scratch (DECODE_MAX_OUT bytes). */

@@ -283,6 +283,7 @@ struct entity_type {
 /* Buffers kept from message to message, so that a walk allocates
  * nothing in the common case. */
 struct msg_walker {
+	unsigned int flags;     /* enum msg_walker_flags */
 	char *decoded;          /* transfer-decoded part */
 	size_t decoded_alloc;
 	char *converted;        /* charset-converted part */
@@ -304,9 +305,12 @@ struct walk {
 };
 
 struct msg_walker *
-msg_walker_new(void)
+msg_walker_new(unsigned int flags)
 {
-	return xcalloc(1, sizeof(struct msg_walker));
+	struct msg_walker *mw = xcalloc(1, sizeof *mw);
+
+	mw->flags = flags;
+	return mw;
 }
 
 void
@@ -768,6 +772,10 @@ walk_leaf(struct walk *w, const struct entity_type *t, size_t body,
 		return 0;       /* binary attachment: not text */
 	if (t->cte == CTE_UNKNOWN)
 		note_problem(w, MSG_PROBLEM_BAD_ENCODING, number, body);
+	if ((w->mw->flags & MSG_WALK_AT_ONLY) && t->cte == CTE_QP &&
+	    !(flags & PART_HTML) && !needs_charset_conversion(t->charset) &&
+	    !decode_qp_may_hold_at(w->raw + body, end - body))
+		return 0;       /* nothing the caller looks for can be there */
 	text = transfer_decode(w->mw, t->cte, w->raw + body, end - body, &len,
 			       &bad);
 	if (bad)

@@ -117,9 +117,17 @@ struct msg_walk_report {
 
 typedef int (*msg_part_fn)(const struct msg_part *part, void *ctx);
 
+enum msg_walker_flags {
+	/* The caller looks for '@' only (leaked addresses): a
+	 * quoted-printable text part that shows neither '@' nor "=40" is not
+	 * decoded or handed over.  (Not for HTML parts, whose entities and
+	 * %40 can stand for '@'.) */
+	MSG_WALK_AT_ONLY = 1 << 0,
+};
+
 /* Buffers for walking, reused from message to message; one per thread.
  * caller owns: msg_walker_free (NULL-safe, sets *mw to NULL). */
-struct msg_walker *msg_walker_new(void);
+struct msg_walker *msg_walker_new(unsigned int flags);
 void msg_walker_free(struct msg_walker **mw);
 
 /* Walk raw[0..len) (no From_ line): the header block (and, as a second

@@ -442,7 +442,7 @@ static void *
 chunk_worker(void *arg)
 {
 	struct pass_ctx *pc = arg;
-	struct msg_walker *mw = msg_walker_new();
+	struct msg_walker *mw = msg_walker_new(MSG_WALK_AT_ONLY);
 	size_t c;
 
 	while ((c = atomic_fetch_add(&pc->next, 1)) < pc->nchunks)

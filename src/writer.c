@@ -24,6 +24,7 @@
 
 struct out {
 	int fd;
+	int src_fd;             /* the original, for copy_file_range; or -1 */
 	const char *path;       /* for messages */
 	z_stream zs;
 	bool gzip;
@@ -91,6 +92,7 @@ out_open(struct out *o, int fd, const char *path, bool gzip,
 {
 	memset(o, 0, sizeof *o);
 	o->fd = fd;
+	o->src_fd = -1;
 	o->path = path;
 	o->gzip = gzip;
 	if (!gzip)
@@ -315,27 +317,60 @@ backup(const char *backup_dir, const char *path, struct errbuf *err)
 
 /* ---- mbox -------------------------------------------------------------- */
 
+/* Copy [from, to) of the original: in the kernel where it can
+ * (copy_file_range: no page of it enters this process), else from the
+ * mapping, letting each piece's pages go once written. */
 static int
-write_kept(struct out *o, const struct mailbox *mb, const size_t *del,
-	   size_t n, struct errbuf *err)
+copy_range(struct out *o, struct mailbox *mb, uint64_t from, uint64_t to,
+	   struct errbuf *err)
+{
+	while (o->src_fd >= 0 && from < to) {
+		loff_t off = (loff_t)from;
+		ssize_t n = copy_file_range(o->src_fd, &off, o->fd, NULL,
+					    to - from, 0);
+
+		if (n > 0) {
+			from += (uint64_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || errno == EXDEV || errno == ENOSYS ||
+		    errno == EOPNOTSUPP || errno == EINVAL) {
+			o->src_fd = -1;         /* fall back to write() */
+			break;
+		}
+		return errbuf_errno(err, errno, "cannot copy '%s' into its new "
+				    "copy", o->path);
+	}
+	while (from < to) {
+		size_t n = to - from > WRITE_CHUNK ? WRITE_CHUNK : to - from;
+
+		if (out_write(o, mb->data + from, n, err) < 0)
+			return -1;
+		mailbox_release_pages(mb, from, from + n);
+		from += n;
+	}
+	return 0;
+}
+
+static int
+write_kept(struct out *o, struct mailbox *mb, const size_t *del, size_t n,
+	   struct errbuf *err)
 {
 	const struct mbox_split *s = &mb->split;
 	uint64_t from = 0;
 
-	/* Copy everything between deleted messages in as few writes as
+	/* Copy everything between deleted messages in as few copies as
 	 * there are gaps. */
 	for (size_t k = 0; k < n; k++) {
 		const struct mbox_msg *m = &s->msgs[del[k]];
 
-		if (m->start > from &&
-		    out_write(o, mb->data + from, m->start - from, err) < 0)
+		if (m->start > from && copy_range(o, mb, from, m->start, err) < 0)
 			return -1;
 		from = m->end;
 	}
-	if (mb->len > from &&
-	    out_write(o, mb->data + from, mb->len - from, err) < 0)
-		return -1;
-	return 0;
+	return copy_range(o, mb, from, mb->len, err);
 }
 
 static int
@@ -345,14 +380,22 @@ rewrite_mbox(struct mailbox *mb, const size_t *del, size_t n,
 	struct temp t;
 	struct out o;
 	struct stat st;
+	int src_fd, rc;
 
 	if (stat(mb->path, &st) < 0)
 		return errbuf_errno(err, errno, "cannot stat '%s'", mb->path);
 	if (temp_open(&t, mb->path, err) < 0)
 		return -1;
 	if (out_open(&o, t.fd, mb->path, mb->compression == MAILBOX_GZIP,
-		     err) < 0 ||
-	    write_kept(&o, mb, del, n, err) < 0 || out_finish(&o, err) < 0)
+		     err) < 0)
+		goto fail;
+	if (!o.gzip)
+		o.src_fd = open(mb->path, O_RDONLY | O_CLOEXEC);
+	src_fd = o.src_fd;
+	rc = write_kept(&o, mb, del, n, err);
+	if (src_fd >= 0)
+		close(src_fd);
+	if (rc < 0 || out_finish(&o, err) < 0)
 		goto fail;
 	if (fchmod(t.fd, st.st_mode & 07777) < 0) {
 		errbuf_errno(err, errno, "cannot set the mode of the new '%s'",
