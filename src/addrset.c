@@ -16,6 +16,7 @@
 #include "addrset.h"
 #include "errbuf.h"
 #include "hash.h"
+#include "text.h"
 #include "xalloc.h"
 
 #define SEED 0x616464727365740aULL
@@ -130,14 +131,7 @@ addrset_add(struct addrset *set, const char *addr, struct errbuf *err)
 	size_t len;
 	uint64_t h;
 
-	while (b < e && isspace((unsigned char)*b))
-		b++;
-	while (e > b && isspace((unsigned char)e[-1]))
-		e--;
-	if (e - b >= 2 && *b == '<' && e[-1] == '>') {
-		b++;
-		e--;
-	}
+	trim_bracketed(&b, &e);
 	len = (size_t)(e - b);
 	at = memchr(b, '@', len);
 	if (len == 0 || len > ADDRSET_MAX_LEN || at == NULL || at == b ||

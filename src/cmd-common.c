@@ -41,6 +41,37 @@ usage_error(const char *cmd, const char *msg)
 	return EXIT_ERROR;
 }
 
+int
+cmd_start(const char *cmd, const char *synopsis, int argc, char **argv,
+	  const struct opt_spec *specs, struct select_opts *o, int *first_r)
+{
+	struct errbuf err;
+	bool help;
+
+	errbuf_clear(&err);
+	*first_r = opt_parse(argc, argv, specs, &help, &err);
+	if (*first_r < 0)
+		return usage_error(cmd, err.msg);
+	if (help) {
+		opt_usage(stdout, synopsis, specs);
+		return EXIT_CLEAN;
+	}
+	if (*first_r >= argc)
+		return usage_error(cmd, "no PATH given");
+	if (select_opts_resolve(o, &err) < 0)
+		return usage_error(cmd, err.msg);
+	return -1;
+}
+
+int
+need_selector(const char *cmd, const struct select_opts *o)
+{
+	if (select_opts_has_selector(o))
+		return -1;
+	return usage_error(cmd, "nothing to select: give --message-id, "
+			   "--message-ids, --address or --addresses");
+}
+
 void
 select_opts_init(struct select_opts *o)
 {

@@ -187,25 +187,13 @@ cmd_purge(int argc, char **argv)
 		  NULL },
 		{ 0 },
 	};
-	struct errbuf err;
-	bool help;
 	int first, rc;
 
 	select_opts_init(&po.sel);
-	errbuf_clear(&err);
-	first = opt_parse(argc, argv, specs, &help, &err);
-	if (first < 0)
-		rc = usage_error("purge", err.msg);
-	else if (help) {
-		opt_usage(stdout, synopsis, specs);
-		rc = EXIT_CLEAN;
-	} else if (first >= argc)
-		rc = usage_error("purge", "no PATH given");
-	else if (select_opts_resolve(&po.sel, &err) < 0)
-		rc = usage_error("purge", err.msg);
-	else if (!select_opts_has_selector(&po.sel))
-		rc = usage_error("purge", "nothing to select: give --message-id, "
-				 "--message-ids, --address or --addresses");
+	if ((rc = cmd_start("purge", synopsis, argc, argv, specs, &po.sel,
+			    &first)) >= 0 ||
+	    (rc = need_selector("purge", &po.sel)) >= 0)
+		;
 	else
 		rc = purge(&po, argv + first, (size_t)(argc - first));
 	select_opts_release(&po.sel);

@@ -56,25 +56,12 @@ cmd_scan(int argc, char **argv)
 	};
 	struct mailbox_list boxes = { 0 };
 	struct selection sel;
-	struct errbuf err;
-	bool help;
 	int first, rc;
 
 	select_opts_init(&o);
-	errbuf_clear(&err);
-	first = opt_parse(argc, argv, specs, &help, &err);
-	if (first < 0)
-		rc = usage_error("scan", err.msg);
-	else if (help) {
-		opt_usage(stdout, synopsis, specs);
-		rc = EXIT_CLEAN;
-	} else if (first >= argc)
-		rc = usage_error("scan", "no PATH given");
-	else if (select_opts_resolve(&o, &err) < 0)
-		rc = usage_error("scan", err.msg);
-	else if (!select_opts_has_selector(&o))
-		rc = usage_error("scan", "nothing to select: give --message-id, "
-				 "--message-ids, --address or --addresses");
+	if ((rc = cmd_start("scan", synopsis, argc, argv, specs, &o, &first)) >= 0 ||
+	    (rc = need_selector("scan", &o)) >= 0)
+		;
 	else if (run_selection(&o, argv + first, (size_t)(argc - first), &boxes,
 			       &sel) < 0)
 		rc = EXIT_ERROR;

@@ -145,22 +145,12 @@ cmd_threads(int argc, char **argv)
 	};
 	struct mailbox_list boxes = { 0 };
 	struct selection sel;
-	struct errbuf err;
-	bool help;
 	int first, rc;
 
 	select_opts_init(&o);
-	errbuf_clear(&err);
-	first = opt_parse(argc, argv, specs, &help, &err);
-	if (first < 0)
-		rc = usage_error("threads", err.msg);
-	else if (help) {
-		opt_usage(stdout, synopsis, specs);
-		rc = EXIT_CLEAN;
-	} else if (first >= argc)
-		rc = usage_error("threads", "no PATH given");
-	else if (select_opts_resolve(&o, &err) < 0)
-		rc = usage_error("threads", err.msg);
+	if ((rc = cmd_start("threads", synopsis, argc, argv, specs, &o,
+			    &first)) >= 0)
+		;
 	else if (o.nids == 0)
 		rc = usage_error("threads", "give --message-id or --message-ids");
 	else {

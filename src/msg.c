@@ -16,6 +16,7 @@
 
 #include "decode.h"
 #include "msg.h"
+#include "text.h"
 #include "xalloc.h"
 
 #define MSGID_MAX 998
@@ -247,14 +248,7 @@ msgid_normalize(const char *s)
 	char *out = xmalloc(len + 1);
 	const char *b = s, *e = s + len;
 
-	while (b < e && isspace((unsigned char)*b))
-		b++;
-	while (e > b && isspace((unsigned char)e[-1]))
-		e--;
-	if (e - b >= 2 && *b == '<' && e[-1] == '>') {
-		b++;
-		e--;
-	}
+	trim_bracketed(&b, &e);
 	n = copy_id(b, (size_t)(e - b), out);
 	out[n] = '\0';
 	if (n == 0) {
