@@ -158,9 +158,13 @@ temp_open(struct temp *t, const char *path, struct errbuf *err)
 		return -1;
 	}
 #ifdef O_TMPFILE
-	/* An unnamed file: a crash before the rename leaves nothing behind. */
-	t->fd = openat(t->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	t->anonymous = t->fd >= 0;
+	/* An unnamed file: a crash before the rename leaves nothing behind.
+	 * It is named later through /proc, so only where /proc is there. */
+	if (access("/proc/self/fd", F_OK) == 0) {
+		t->fd = openat(t->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+			       0600);
+		t->anonymous = t->fd >= 0;
+	}
 #endif
 	for (int attempt = 0; t->fd < 0 && attempt < 100; attempt++) {
 		snprintf(t->name, sizeof t->name, ".%.200s.listscrub-%ld-%d",
