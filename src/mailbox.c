@@ -21,6 +21,7 @@ static struct mailbox *
 list_add(struct mailbox_list *list, const char *path, enum mailbox_kind kind)
 {
 	struct mailbox *mb;
+	struct stat st;
 
 	xgrow((void **)&list->items, &list->alloc, list->count + 1,
 	      sizeof *list->items);
@@ -28,7 +29,53 @@ list_add(struct mailbox_list *list, const char *path, enum mailbox_kind kind)
 	memset(mb, 0, sizeof *mb);
 	mb->path = xstrdup(path);
 	mb->kind = kind;
+	if (stat(path, &st) == 0) {
+		mb->dev = st.st_dev;
+		mb->ino = st.st_ino;
+	}
 	return mb;
+}
+
+static int
+compare_identity(const void *a, const void *b)
+{
+	const struct mailbox *x = *(struct mailbox *const *)a;
+	const struct mailbox *y = *(struct mailbox *const *)b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x < y ? -1 : x > y;      /* keep input order among equals */
+}
+
+/* A file reached twice (a PATH inside another PATH, a link given on the
+ * command line) is one mailbox: keep its first appearance. */
+static void
+drop_duplicates(struct mailbox_list *list)
+{
+	struct mailbox **order = xcalloc(list->count + 1, sizeof *order);
+	bool *dup = xcalloc(list->count + 1, sizeof *dup);
+	size_t out = 0;
+
+	for (size_t i = 0; i < list->count; i++)
+		order[i] = &list->items[i];
+	if (list->count > 1)
+		qsort(order, list->count, sizeof *order, compare_identity);
+	for (size_t i = 1; i < list->count; i++)
+		if (order[i]->ino != 0 && order[i]->dev == order[i - 1]->dev &&
+		    order[i]->ino == order[i - 1]->ino)
+			dup[order[i] - list->items] = true;
+	for (size_t i = 0; i < list->count; i++) {
+		if (dup[i]) {
+			free(list->items[i].path);
+			continue;
+		}
+		list->items[out++] = list->items[i];
+	}
+	list->count = out;
+	free(order);
+	free(dup);
 }
 
 static bool
@@ -186,6 +233,7 @@ mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n,
 		if (rc < 0)
 			return -1;
 	}
+	drop_duplicates(list);
 	return 0;
 }
 

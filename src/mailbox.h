@@ -59,7 +59,8 @@ struct mailbox_list {
  * each `.Folder` inside it another; other directories are walked
  * recursively in name order; every regular file is a mailbox of unknown
  * kind until loaded.  Symbolic links met while walking are not followed
- * (pipermail's archives/public links point at the private tree). */
+ * (pipermail's archives/public links point at the private tree).  A file
+ * or Maildir reached twice is listed once. */
 int mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n,
 		 struct errbuf *err);
 

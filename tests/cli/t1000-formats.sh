@@ -89,6 +89,11 @@ test_expect_success 'a plain folder of single-message files, walked recursively'
 	! grep -q public out
 '
 
+test_expect_success 'a file named twice is read once' '
+	"$LISTSCRUB" scan --address $LEAK plain plain/list.mbox ./plain/list.mbox >out || test $? = 1
+	grep -q "^# 18 messages read, 8 selected" out
+'
+
 test_expect_success 'JSON Lines output has the fields of SPEC 2' '
 	"$LISTSCRUB" scan --address $LEAK --format json "$BASIC" >out || test $? = 1
 	test $(wc -l <out) = 4 &&
