@@ -174,19 +174,39 @@ header_unfold(const char *value, size_t len)
 	return out;
 }
 
+/* Does p[0..len) hold "=?"?  memchr for the rare '?' beats memmem on
+ * the long header blocks of list mail (DKIM, ARC, Received). */
+static bool
+has_word_start(const char *p, size_t len)
+{
+	for (const char *q = p; (q = memchr(q, '?', len - (size_t)(q - p)));
+	     q++)
+		if (q > p && q[-1] == '=')
+			return true;
+	return false;
+}
+
+const char *
+msg_header_value(const char *raw, size_t len, const char *name,
+		 size_t *value_len_r)
+{
+	size_t from_len = msg_from_line_len(raw, len), body;
+
+	msg_header_end(raw + from_len, len - from_len, &body);
+	return header_find(raw + from_len, body, name, value_len_r);
+}
+
 char *
 header_get_decoded(const char *raw, size_t len, const char *name)
 {
-	size_t from_len = msg_from_line_len(raw, len), body, vlen;
-	const char *v;
+	size_t vlen;
+	const char *v = msg_header_value(raw, len, name, &vlen);
 	char *unfolded, *decoded = NULL;
 
-	msg_header_end(raw + from_len, len - from_len, &body);
-	v = header_find(raw + from_len, body, name, &vlen);
 	if (v == NULL)
 		return NULL;
 	unfolded = header_unfold(v, vlen);
-	if (memmem(unfolded, strlen(unfolded), "=?", 2) == NULL ||
+	if (!has_word_start(unfolded, strlen(unfolded)) ||
 	    mu_rfc2047_decode("UTF-8", unfolded, &decoded) != 0)
 		return unfolded;
 	free(unfolded);
@@ -519,18 +539,6 @@ hand_over(struct walk *w, unsigned int number, unsigned int flags,
 	};
 
 	return w->fn(&part, w->ctx);
-}
-
-/* Does p[0..len) hold "=?"?  memchr for the rare '?' beats memmem on
- * the long header blocks of list mail (DKIM, ARC, Received). */
-static bool
-has_word_start(const char *p, size_t len)
-{
-	for (const char *q = p; (q = memchr(q, '?', len - (size_t)(q - p)));
-	     q++)
-		if (q > p && q[-1] == '=')
-			return true;
-	return false;
 }
 
 /* Length of the encoded word "=?charset?X?text?=" at p, or 0. */

@@ -59,6 +59,11 @@ size_t msg_from_line_len(const char *raw, size_t len);
 const char *header_find(const char *p, size_t len, const char *name,
 			size_t *value_len_r);
 
+/* The first value of header name in a raw message (a From_ line first is
+ * allowed), raw and folded; NULL when absent. */
+const char *msg_header_value(const char *raw, size_t len, const char *name,
+			     size_t *value_len_r);
+
 /* The value of header name in a raw message (a From_ line first is
  * allowed), unfolded, with RFC 2047 words decoded to UTF-8 where they
  * can be.  Caller owns; NULL when absent. */

@@ -318,8 +318,7 @@ scan_part(const struct msg_part *part, void *ctx)
 static void
 search_addresses(struct pass_out *bp, struct msg_walker *mw,
 		 const struct select_settings *s, size_t mailbox, size_t index,
-		 uint64_t offset, uint64_t length, const char *raw, size_t len,
-		 size_t from_len)
+		 uint64_t offset, const char *raw, size_t len, size_t from_len)
 {
 	struct match_ctx mc = { .addrs = s->addresses, .from_len = from_len };
 	struct msg_walk_report report;
@@ -338,7 +337,7 @@ search_addresses(struct pass_out *bp, struct msg_walker *mw,
 	hit->mailbox = mailbox;
 	hit->index = index;
 	hit->offset = offset;
-	hit->length = length;
+	hit->length = len;
 	hit->reasons = SELECT_ADDRESS;
 	hit->matches = mc.matches;
 	hit->n_matches = mc.n;
@@ -377,8 +376,8 @@ pass_message(struct pass_ctx *pc, struct msg_walker *mw, struct chunk *ck,
 	if (s->addresses && box->in_scope[i]) {
 		size_t before = ck->out.nhits;
 
-		search_addresses(&ck->out, mw, s, ck->box, i, offset, len, raw,
-				 len, from_len);
+		search_addresses(&ck->out, mw, s, ck->box, i, offset, raw, len,
+				 from_len);
 		/* Keep the ID of a hit now, in parallel, while it is at hand. */
 		if (ck->out.nhits > before && h.msgid)
 			msgid_each(h.msgid, h.msgid_len, dup_first_id,
@@ -778,12 +777,10 @@ copy_first_id(const char *id, size_t len, void *ctx)
 bool
 select_message_id(const char *raw, size_t len, char *buf, size_t size)
 {
-	size_t from_len = msg_from_line_len(raw, len), body, vlen;
-	const char *v;
+	size_t vlen;
+	const char *v = msg_header_value(raw, len, "Message-ID", &vlen);
 	struct id_copy c = { buf, size };
 
-	msg_header_end(raw + from_len, len - from_len, &body);
-	v = header_find(raw + from_len, body, "Message-ID", &vlen);
 	buf[0] = '\0';
 	return v != NULL && msgid_each(v, vlen, copy_first_id, &c) > 0;
 }
