@@ -27,6 +27,8 @@ struct addrset {
 	size_t count, alloc;
 	uint32_t *table;        /* open addressing: index + 1, 0 = empty */
 	size_t table_size;      /* power of two */
+	addr_key_fn key_fn;     /* keyed sets: what the table holds */
+	void *key_ctx;
 };
 
 enum char_class {
@@ -81,6 +83,16 @@ addrset_new(void)
 	return xcalloc(1, sizeof(struct addrset));
 }
 
+struct addrset *
+addrset_new_keyed(addr_key_fn fn, void *ctx)
+{
+	struct addrset *set = addrset_new();
+
+	set->key_fn = fn;
+	set->key_ctx = ctx;
+	return set;
+}
+
 static int64_t
 lookup(const struct addrset *set, const char *key, size_t len, uint64_t h)
 {
@@ -123,13 +135,34 @@ table_grow(struct addrset *set)
 		table_insert(set, i);
 }
 
+/* Add key[0..len) unless present; 1 when it was. */
+static int
+insert(struct addrset *set, const char *key, size_t len)
+{
+	uint64_t h = hash64(key, len, SEED);
+
+	if (lookup(set, key, len, h) >= 0)
+		return 1;
+	xgrow((void **)&set->addrs, &set->alloc, set->count + 1,
+	      sizeof *set->addrs);
+	set->hashes = xreallocarray(set->hashes, set->alloc,
+				    sizeof *set->hashes);
+	set->addrs[set->count] = xstrndup(key, len);
+	set->hashes[set->count] = h;
+	set->count++;
+	if (set->count * 2 > set->table_size)
+		table_grow(set);
+	else
+		table_insert(set, set->count - 1);
+	return 0;
+}
+
 int
 addrset_add(struct addrset *set, const char *addr, struct errbuf *err)
 {
 	char key[ADDRSET_MAX_LEN + 1];
 	const char *b = addr, *e = addr + strlen(addr), *at;
 	size_t len;
-	uint64_t h;
 
 	trim_bracketed(&b, &e);
 	len = (size_t)(e - b);
@@ -149,21 +182,13 @@ addrset_add(struct addrset *set, const char *addr, struct errbuf *err)
 		key[p - b] = (char)tolower(c);
 	}
 	key[len] = '\0';
-	h = hash64(key, len, SEED);
-	if (lookup(set, key, len, h) >= 0)
-		return 1;
-	xgrow((void **)&set->addrs, &set->alloc, set->count + 1,
-	      sizeof *set->addrs);
-	set->hashes = xreallocarray(set->hashes, set->alloc,
-				    sizeof *set->hashes);
-	set->addrs[set->count] = xstrdup(key);
-	set->hashes[set->count] = h;
-	set->count++;
-	if (set->count * 2 > set->table_size)
-		table_grow(set);
-	else
-		table_insert(set, set->count - 1);
-	return 0;
+	return insert(set, key, len);
+}
+
+void
+addrset_add_key(struct addrset *set, const char *key)
+{
+	insert(set, key, strlen(key));
 }
 
 size_t
@@ -219,6 +244,20 @@ next_candidate(const char *text, size_t len, size_t pos, unsigned int flags)
 	return best;
 }
 
+/* Look a candidate address (lower case) up, through the key function
+ * of a keyed set. */
+static int64_t
+find_candidate(const struct addrset *set, char *key, size_t klen)
+{
+	char keyed[ADDRSET_MAX_LEN + 1];
+
+	if (set->key_fn == NULL)
+		return lookup(set, key, klen, hash64(key, klen, SEED));
+	set->key_fn(key, klen, keyed, set->key_ctx);
+	klen = strlen(keyed);
+	return lookup(set, keyed, klen, hash64(keyed, klen, SEED));
+}
+
 /* Try the address around a separator at [sep, sep_end); 1 and hit filled
  * when it is in the set. */
 static int
@@ -243,7 +282,6 @@ match_at(const struct addrset *set, const char *text, size_t len, size_t sep,
 	 * may belong to the text around an address (quote, '=', '/', ...). */
 	for (size_t c = t0; c < sep; c++) {
 		size_t llen = sep - c, klen = llen + 1 + dlen;
-		uint64_t h;
 		int64_t which;
 
 		if (c > t0 && is_word_char((unsigned char)text[c - 1]))
@@ -256,8 +294,7 @@ match_at(const struct addrset *set, const char *text, size_t len, size_t sep,
 		for (size_t k = 0; k < dlen; k++)
 			key[llen + 1 + k] =
 				(char)tolower((unsigned char)text[sep_end + k]);
-		h = hash64(key, klen, SEED);
-		which = lookup(set, key, klen, h);
+		which = find_candidate(set, key, klen);
 		if (which >= 0) {
 			hit->start = c;
 			hit->end = dom_end;

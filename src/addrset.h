@@ -33,6 +33,18 @@ typedef int (*addr_hit_fn)(const struct addr_hit *hit, void *ctx);
 /* caller owns: addrset_free */
 struct addrset *addrset_new(void);
 
+/* A set that holds keyed digests of addresses instead of the addresses
+ * (an auditor's view of a manifest): every candidate found in text is
+ * lower-cased, passed through fn into out (NUL-terminated, shorter than
+ * ADDRSET_MAX_LEN) and looked up.  fn must be safe to call from several
+ * threads at once. */
+typedef void (*addr_key_fn)(const char *addr, size_t len, char *out,
+			    void *ctx);
+struct addrset *addrset_new_keyed(addr_key_fn fn, void *ctx);
+
+/* Add a key as fn makes them (for keyed sets). */
+void addrset_add_key(struct addrset *set, const char *key);
+
 /* Add one address (white space and one pair of <> are stripped).
  * Returns 0, 1 when it was already in the set, or -1 (err filled) when
  * it is not an address. */

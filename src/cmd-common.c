@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "datetime.h"
 #include "errbuf.h"
+#include "fileio.h"
 #include "msg.h"
 #include "xalloc.h"
 
@@ -214,14 +215,6 @@ select_opts_release(struct select_opts *o)
 	o->nids = 0;
 }
 
-char *
-item_path(const struct mailbox *mb, size_t index)
-{
-	if (mb->kind == MAILBOX_MAILDIR)
-		return xasprintf("%s/%s", mb->path, mb->files[index]);
-	return xstrdup(mb->path);
-}
-
 void
 print_problems(const struct mailbox_list *boxes, const struct selection *sel)
 {
@@ -234,7 +227,7 @@ print_problems(const struct mailbox_list *boxes, const struct selection *sel)
 			continue;
 		}
 		{
-			char *path = item_path(mb, p->index);
+			char *path = mailbox_file_of(mb, p->index);
 
 			print_error("%s:#%zu (offset %llu, part %u): %s: %s", path,
 				    p->index, (unsigned long long)p->offset,
@@ -348,7 +341,7 @@ print_selected(FILE *out, const struct select_opts *o,
 {
 	const struct mailbox *mb = &boxes->items[item->mailbox];
 	const char *id = item->message_id ? item->message_id : "";
-	char *path = item_path(mb, item->index);
+	char *path = mailbox_file_of(mb, item->index);
 
 	if (o->format == FORMAT_JSON) {
 		json_t *j = json_object();

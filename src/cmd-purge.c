@@ -6,9 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include "cmd.h"
 #include "errbuf.h"
+#include "incident.h"
 #include "lock.h"
+#include "minisign.h"
+#include "record.h"
+#include "tree.h"
 #include "writer.h"
 #include "xalloc.h"
 
@@ -23,6 +30,19 @@ struct purge_opts {
 	unsigned long limit;            /* 0 = no limit */
 	const char *backup_dir;
 	unsigned long lock_timeout;
+	/* the manifest */
+	const char *manifest_dir, *sign_key_path, *password_file;
+	const char *incident, *incident_key_path, *operator_name;
+};
+
+/* What a run that writes a manifest holds open from start to end. */
+struct purge_run {
+	struct ms_secret *sign_key;
+	struct incident_key *incident_key;
+	struct scope scope;
+	char *operator_name;
+	struct next_run next;
+	struct record *record;          /* NULL: no manifest */
 };
 
 /* Is item within --limit (the first N selected messages, in input order)? */
@@ -87,76 +107,220 @@ print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
 }
 
 static int
-apply_mailbox(const struct purge_opts *po, struct mailbox *mb,
-	      const size_t *indices, size_t n)
+apply_mailbox(const struct purge_opts *po, struct purge_run *run,
+	      struct mailbox *mb, const struct selected *items, size_t n)
 {
 	struct writer_settings ws = { .backup_dir = po->backup_dir };
+	size_t *indices = xcalloc(n + 1, sizeof *indices);
 	struct mbox_lock *lock = NULL;
 	struct errbuf err;
 	int rc;
 
 	errbuf_clear(&err);
-	if (mb->kind == MAILBOX_MBOX &&
-	    mbox_lock_acquire(mb->path, (unsigned int)po->lock_timeout, &lock,
-			      &err) < 0) {
-		print_error("purge: %s", err.msg);
-		return -1;
+	for (size_t k = 0; k < n; k++)
+		indices[k] = items[k].index;
+	rc = po->apply && mb->kind == MAILBOX_MBOX
+		? mbox_lock_acquire(mb->path, (unsigned int)po->lock_timeout,
+				    &lock, &err) : 0;
+	if (rc == 0 && run->record)
+		rc = record_mailbox(run->record, mb, items, n, &err);
+	if (rc == 0 && po->apply) {
+		rc = writer_delete(mb, indices, n, &ws, &err);
+		if (rc < 0 && run->record)
+			record_forget(run->record, mb);
 	}
-	rc = writer_delete(mb, indices, n, &ws, &err);
+	if (rc == 0 && po->apply && run->record)
+		rc = record_mailbox_done(run->record, mb, &err);
 	mbox_lock_release(&lock);
+	free(indices);
 	if (rc < 0)
 		print_error("purge: %s", err.msg);
 	return rc;
 }
 
-/* Apply mailbox by mailbox; each is replaced atomically on its own. */
+/* Mailbox by mailbox; each is replaced atomically on its own and recorded
+ * as it is.  A plan with a manifest only records. */
 static int
-apply_plan(const struct purge_opts *po, struct mailbox_list *boxes,
-	   const struct selection *sel)
+apply_plan(const struct purge_opts *po, struct purge_run *run,
+	   struct mailbox_list *boxes, const struct selection *sel)
 {
-	size_t *indices = xcalloc(sel->count + 1, sizeof *indices);
 	size_t k = 0;
 	int rc = 0;
 
 	while (k < sel->count && within_limit(po, k) && rc == 0) {
-		size_t b = sel->items[k].mailbox, n = 0;
+		size_t b = sel->items[k].mailbox, first = k;
 
-		for (; k < sel->count && sel->items[k].mailbox == b &&
-		       within_limit(po, k); k++)
-			indices[n++] = sel->items[k].index;
-		rc = apply_mailbox(po, &boxes->items[b], indices, n);
+		while (k < sel->count && sel->items[k].mailbox == b &&
+		       within_limit(po, k))
+			k++;
+		rc = apply_mailbox(po, run, &boxes->items[b], &sel->items[first],
+				   k - first);
 	}
-	free(indices);
 	return rc;
+}
+
+/* ---- the manifest ------------------------------------------------------------ */
+
+static char *
+default_operator(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char host[256] = "localhost";
+
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	return xasprintf("%s@%s", pw ? pw->pw_name : "unknown", host);
+}
+
+static int
+manifest_usage(const struct purge_opts *po)
+{
+	if (po->sign_key_path == NULL || po->incident_key_path == NULL ||
+	    po->incident == NULL)
+		return usage_error("purge", "a run with --apply or "
+				   "--manifest-dir writes a signed manifest: "
+				   "give --incident ID, --sign-key FILE and "
+				   "--incident-key FILE (make the keys with "
+				   "'listscrub keygen')");
+	if (!incident_id_is_valid(po->incident))
+		return usage_error("purge", "--incident takes 1 to 64 letters, "
+				   "digits, '.', '_' or '-'");
+	return -1;
+}
+
+/* Keys, scope and the run directory, all before anything is read. */
+static int
+open_run(const struct purge_opts *po, char *const *paths, size_t npaths,
+	 struct purge_run *run)
+{
+	struct errbuf err;
+	char *dir;
+	int rc;
+
+	errbuf_clear(&err);
+	if (load_sign_key(po->sign_key_path, po->password_file, &run->sign_key,
+			  &err) < 0 ||
+	    incident_key_load(po->incident_key_path, &run->incident_key,
+			      &err) < 0 ||
+	    scope_from_paths(&run->scope, paths, npaths, &err) < 0) {
+		print_error("purge: %s", err.msg);
+		return -1;
+	}
+	run->operator_name = po->operator_name ? xstrdup(po->operator_name)
+		: default_operator();
+	dir = po->manifest_dir ? xstrdup(po->manifest_dir)
+		: xasprintf("%s/../listscrub-manifests/%s", run->scope.root,
+			    po->incident);
+	rc = record_next_run(dir, po->incident, &run->next, &err);
+	free(dir);
+	if (rc < 0)
+		print_error("purge: %s", err.msg);
+	return rc;
+}
+
+static int
+begin_record(const struct purge_opts *po, struct purge_run *run)
+{
+	struct record_settings rs = {
+		.incident = po->incident, .operator_name = run->operator_name,
+		.apply = po->apply, .seq = run->next.seq,
+		.prev = run->next.has_prev ? run->next.prev : NULL,
+		.incident_key = run->incident_key, .sign_key = run->sign_key,
+		.selectors = &po->sel.settings,
+	};
+	struct errbuf err;
+
+	errbuf_clear(&err);
+	if (record_begin(&run->record, &rs, &run->scope, run->next.manifest_dir,
+			 &err) < 0) {
+		print_error("purge: cannot list the archive for the manifest: %s",
+			    err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+finish_record(const struct purge_opts *po, struct purge_run *run)
+{
+	struct errbuf err;
+
+	errbuf_clear(&err);
+	if (record_finish(run->record, run->next.dir, &err) < 0) {
+		print_error("purge: the manifest was not written: %s; %s",
+			    err.msg, po->apply ? "the archive was changed as "
+			    "listed above: run the same purge with --manifest-dir "
+			    "to record the state it is in now" : "nothing was "
+			    "changed");
+		return -1;
+	}
+	fprintf(po->sel.format == FORMAT_TEXT ? stdout : stderr,
+		"# manifest: %s (incident %s, run %lu); check it with "
+		"'listscrub verify --manifest %s --pubkey KEY.pub PATH...'\n",
+		run->next.dir, po->incident, run->next.seq, run->next.dir);
+	return 0;
+}
+
+static void
+close_run(struct purge_run *run)
+{
+	record_free(&run->record);
+	record_next_run_release(&run->next);
+	ms_secret_free(&run->sign_key);
+	incident_key_free(&run->incident_key);
+	scope_release(&run->scope);
+	free(run->operator_name);
+}
+
+/* ---- the command ------------------------------------------------------------- */
+
+static int
+act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
+    const struct selection *sel)
+{
+	bool manifest = po->apply || po->manifest_dir;
+
+	if (manifest && begin_record(po, run) < 0)
+		return EXIT_ERROR;
+	if (manifest && apply_plan(po, run, boxes, sel) < 0) {
+		print_error("purge: stopped; mailboxes listed before the error "
+			    "were completed, the others were not changed");
+		if (po->apply && manifest)
+			finish_record(po, run);
+		return EXIT_ERROR;
+	}
+	print_plan(po, boxes, sel, po->apply ? "deleted" : "planned");
+	if (manifest && finish_record(po, run) < 0)
+		return EXIT_ERROR;
+	return EXIT_CLEAN;
 }
 
 static int
 purge(struct purge_opts *po, char *const *paths, size_t npaths)
 {
+	struct purge_run run = { .next.lock_fd = -1 };
 	struct mailbox_list boxes = { 0 };
 	struct selection sel;
 	int rc = EXIT_ERROR;
 
+	if ((po->apply || po->manifest_dir) &&
+	    open_run(po, paths, npaths, &run) < 0) {
+		close_run(&run);
+		return EXIT_ERROR;
+	}
 	if (run_selection(&po->sel, paths, npaths, &boxes, &sel) < 0) {
 		mailbox_list_release(&boxes);
+		close_run(&run);
 		return EXIT_ERROR;
 	}
 	if (selection_has_fatal(&sel))
 		print_error("purge: stopped before writing anything: the "
 			    "mailboxes above could not be read or split safely");
-	else if (check_action(po, &sel) == 0) {
-		if (po->apply && apply_plan(po, &boxes, &sel) < 0)
-			print_error("purge: stopped; mailboxes listed before "
-				    "the error were completed, the others "
-				    "were not changed");
-		else {
-			print_plan(po, &boxes, &sel,
-				   po->apply ? "deleted" : "planned");
-			rc = EXIT_CLEAN;
-		}
-	}
+	else if (check_action(po, &sel) == 0)
+		rc = act(po, &run, &boxes, &sel);
 	selection_release(&sel);
 	mailbox_list_release(&boxes);
+	close_run(&run);
 	return rc;
 }
 
@@ -165,7 +329,8 @@ cmd_purge(int argc, char **argv)
 {
 	static const char synopsis[] =
 		"listscrub purge [SELECT] [--action delete] [--apply] "
-		"[--limit N] [--backup-dir DIR] PATH...";
+		"[--limit N] [--backup-dir DIR] [--incident ID --sign-key FILE "
+		"--incident-key FILE [--manifest-dir DIR]] PATH...";
 	struct purge_opts po = {
 		.action = ACTION_AUTO, .lock_timeout = LOCK_DEFAULT_TIMEOUT,
 	};
@@ -182,6 +347,21 @@ cmd_purge(int argc, char **argv)
 		  "keep every original file changed here", NULL },
 		{ "lock-timeout", OPT_UINT, &po.lock_timeout, "SECONDS",
 		  "how long to wait for an mbox lock (default 10)", NULL },
+		{ "incident", OPT_STRING, &po.incident, "ID",
+		  "the incident this run belongs to (names its manifests)", NULL },
+		{ "sign-key", OPT_STRING, &po.sign_key_path, "FILE",
+		  "minisign secret key that signs the manifest", NULL },
+		{ "password-file", OPT_STRING, &po.password_file, "FILE",
+		  "read the signing key's password from FILE's first line", NULL },
+		{ "incident-key", OPT_STRING, &po.incident_key_path, "FILE",
+		  "key under which personal data is recorded (HMAC-SHA256)", NULL },
+		{ "manifest-dir", OPT_STRING, &po.manifest_dir, "DIR",
+		  "where this incident's runs are recorded (default: "
+		  "listscrub-manifests/ID beside the archive); with a plan, "
+		  "record the plan too", NULL },
+		{ "operator", OPT_STRING, &po.operator_name, "NAME",
+		  "the role or account recorded as running this (default "
+		  "user@host)", NULL },
 		{ "show-matches", OPT_FLAG, &po.sel.show_matches, NULL,
 		  "print the matched addresses (this prints personal data)",
 		  NULL },
@@ -193,6 +373,9 @@ cmd_purge(int argc, char **argv)
 	if ((rc = cmd_start("purge", synopsis, argc, argv, specs, &po.sel,
 			    &first)) >= 0 ||
 	    (rc = need_selector("purge", &po.sel)) >= 0)
+		;
+	else if ((po.apply || po.manifest_dir) &&
+		 (rc = manifest_usage(&po)) >= 0)
 		;
 	else
 		rc = purge(&po, argv + first, (size_t)(argc - first));

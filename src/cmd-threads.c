@@ -50,7 +50,7 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 		if (owned)
 			free((void *)raw);
 	}
-	path = item_path(mb, i);
+	path = mailbox_file_of(mb, i);
 	if (tp->o->format == FORMAT_JSON) {
 		json_t *j = json_object();
 

@@ -23,6 +23,8 @@ enum out_format { FORMAT_TEXT, FORMAT_JSON };
 int cmd_scan(int argc, char **argv);
 int cmd_purge(int argc, char **argv);
 int cmd_threads(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* The selectors every reading command takes (SPEC §2 SELECT). */
 struct select_opts {
@@ -85,10 +87,6 @@ int run_selection(struct select_opts *o, char *const *paths, size_t npaths,
 void print_problems(const struct mailbox_list *boxes,
 		    const struct selection *sel);
 
-/* The path a user should open for message item (a Maildir message is its
- * own file).  Caller owns. */
-char *item_path(const struct mailbox *mb, size_t index);
-
 /* Print one selected message, as text or one JSON line. */
 void print_selected(FILE *out, const struct select_opts *o,
 		    const struct mailbox_list *boxes, const struct selected *item,
@@ -116,5 +114,22 @@ int cmd_start(const char *cmd, const char *synopsis, int argc, char **argv,
 
 /* -1 when o selects something, else the usage error's exit status. */
 int need_selector(const char *cmd, const struct select_opts *o);
+
+/* ---- keys (cmd-keys.c) ---- */
+
+struct ms_secret;
+
+/* The first line of password_file, or typed at the terminal after
+ * prompt (not echoed).  Caller frees with free_password. */
+char *read_password(const char *password_file, const char *prompt,
+		    struct errbuf *err);
+void free_password(char *password);
+
+/* Load a minisign secret key, asking for its password when encrypted. */
+int load_sign_key(const char *path, const char *password_file,
+		  struct ms_secret **key_r, struct errbuf *err);
+
+/* 1-64 of [A-Za-z0-9._-]: it goes into trusted comments and file names. */
+bool incident_id_is_valid(const char *id);
 
 #endif

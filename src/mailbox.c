@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "errbuf.h"
+#include "fileio.h"
 #include "mailbox.h"
 #include "xalloc.h"
 
@@ -234,45 +235,6 @@ mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n,
 			return -1;
 	}
 	drop_duplicates(list);
-	return 0;
-}
-
-int
-read_whole_file(const char *path, char **data_r, size_t *len_r,
-		struct errbuf *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf;
-	size_t got = 0;
-
-	if (fd < 0)
-		return errbuf_errno(err, errno, "cannot open '%s'", path);
-	if (fstat(fd, &st) < 0) {
-		close(fd);
-		return errbuf_errno(err, errno, "cannot stat '%s'", path);
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			int e = errno;
-
-			close(fd);
-			free(buf);
-			return errbuf_errno(err, e, "cannot read '%s'", path);
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	buf[got] = '\0';
-	*data_r = buf;
-	*len_r = got;
 	return 0;
 }
 
@@ -554,6 +516,14 @@ mailbox_message(const struct mailbox *mb, size_t i, const char **data_r,
 		break;
 	}
 	return errbuf_set(err, "'%s' was not loaded", mb->path);
+}
+
+char *
+mailbox_file_of(const struct mailbox *mb, size_t i)
+{
+	if (mb->kind == MAILBOX_MAILDIR)
+		return xasprintf("%s/%s", mb->path, mb->files[i]);
+	return xstrdup(mb->path);
 }
 
 const char *

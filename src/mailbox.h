@@ -85,13 +85,13 @@ int mailbox_message(const struct mailbox *mb, size_t i, const char **data_r,
 		    size_t *len_r, uint64_t *offset_r, bool *owned_r,
 		    struct errbuf *err);
 
+/* The file that holds message i: the mbox or single file itself, or
+ * the message's own file in a Maildir.  Caller owns. */
+char *mailbox_file_of(const struct mailbox *mb, size_t i);
+
 /* "mboxrd", "maildir", "file", with ".gz" where compressed. */
 const char *mailbox_format_name(const struct mailbox *mb);
 
 void mailbox_list_release(struct mailbox_list *list);
-
-/* Read a whole file into memory (used for Maildir and single files). */
-int read_whole_file(const char *path, char **data_r, size_t *len_r,
-		    struct errbuf *err);
 
 #endif

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "cmd.h"
 
 struct command {
@@ -22,6 +24,10 @@ static const struct command commands[] = {
 	  "plan, or with --apply do, the removal of selected messages" },
 	{ "threads", cmd_threads,
 	  "print the thread that holds a Message-ID" },
+	{ "verify", cmd_verify,
+	  "check a run's signed manifest against the archive" },
+	{ "keygen", cmd_keygen,
+	  "make a signing key pair, or an incident key" },
 	{ "help", cmd_help,
 	  "list the commands, or show the manual of one" },
 };
@@ -60,6 +66,10 @@ cmd_help(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
+	if (sodium_init() < 0) {
+		print_error("cannot initialise libsodium");
+		return EXIT_ERROR;
+	}
 	if (argc < 2) {
 		print_usage(stderr);
 		return EXIT_ERROR;

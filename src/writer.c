@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include <zlib.h>
 
 #include "errbuf.h"
+#include "fileio.h"
 #include "mailbox.h"
 #include "writer.h"
 #include "xalloc.h"
@@ -127,15 +127,6 @@ struct temp {
 	bool anonymous;                 /* O_TMPFILE: no name yet */
 };
 
-static char *
-dir_of(const char *path)
-{
-	char *copy = xstrdup(path), *d = xstrdup(dirname(copy));
-
-	free(copy);
-	return d;
-}
-
 static const char *
 base_of(const char *path)
 {
@@ -147,7 +138,7 @@ base_of(const char *path)
 static int
 temp_open(struct temp *t, const char *path, struct errbuf *err)
 {
-	char *dir = dir_of(path);
+	char *dir = path_dir(path);
 
 	memset(t, 0, sizeof *t);
 	t->fd = -1;
@@ -242,24 +233,6 @@ writer_check_unchanged(const struct mailbox *mb, struct errbuf *err)
 }
 
 static int
-make_dirs(char *path, struct errbuf *err)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-			int e = errno;
-
-			*p = '/';
-			return errbuf_errno(err, e, "cannot create '%s'", path);
-		}
-		*p = '/';
-	}
-	return 0;
-}
-
-static int
 copy_file(const char *from, const char *to, struct errbuf *err)
 {
 	char *data;
@@ -293,7 +266,7 @@ backup(const char *backup_dir, const char *path, struct errbuf *err)
 	while (*rel == '/')
 		rel++;
 	target = xasprintf("%s/%s", backup_dir, rel);
-	if (make_dirs(target, err) < 0) {
+	if (make_parent_dirs(target, err) < 0) {
 		free(target);
 		return -1;
 	}
@@ -306,7 +279,7 @@ backup(const char *backup_dir, const char *path, struct errbuf *err)
 			: errbuf_errno(err, errno, "cannot keep a backup of "
 				       "'%s' in '%s'", path, target);
 	if (rc == 0) {
-		char *dir = dir_of(target);
+		char *dir = path_dir(target);
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (dfd >= 0) {
@@ -445,20 +418,6 @@ fail:
 }
 
 /* ---- files: Maildir and single messages -------------------------------- */
-
-static int
-fsync_dir_of(const char *path, struct errbuf *err)
-{
-	char *dir = dir_of(path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
-
-	if (fd < 0 || fsync(fd) < 0)
-		rc = errbuf_errno(err, errno, "cannot fsync directory '%s'", dir);
-	if (fd >= 0)
-		close(fd);
-	free(dir);
-	return rc;
-}
 
 static int
 unlink_message(const char *path, const struct writer_settings *ws,

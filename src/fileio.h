@@ -1,0 +1,33 @@
+/* fileio.h -- whole-file reads and the careful writes every output of
+ * listscrub goes through: a key is created once and never overwritten;
+ * any other file is replaced atomically (temp beside it, fsync, rename,
+ * fsync of the directory), so a crash leaves the old file or the new. */
+#ifndef LISTSCRUB_FILEIO_H
+#define LISTSCRUB_FILEIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct errbuf;
+
+/* Read a whole file into memory, NUL-terminated; caller owns *data_r. */
+int read_whole_file(const char *path, char **data_r, size_t *len_r,
+		    struct errbuf *err);
+
+/* The directory part of path; caller owns. */
+char *path_dir(const char *path);
+
+/* Create every missing parent directory of path (mode 0700). */
+int make_parent_dirs(char *path, struct errbuf *err);
+
+int fsync_dir_of(const char *path, struct errbuf *err);
+
+/* Create path, which must not exist, with mode; write data and fsync. */
+int file_create_new(const char *path, mode_t mode, const void *data,
+		    size_t len, struct errbuf *err);
+
+/* Replace (or create) path atomically with data. */
+int file_replace(const char *path, mode_t mode, const void *data, size_t len,
+		 struct errbuf *err);
+
+#endif
