@@ -14,7 +14,7 @@ test_expect_success 'the plan changes nothing' '
 
 test_expect_success '--apply deletes the subtree; every other byte stays' '
 	cp "$BASIC" list.mbox &&
-	"$LISTSCRUB" purge --message-id move-2@example.net --apply list.mbox >out &&
+	"$LISTSCRUB" purge --message-id move-2@example.net $APPLY list.mbox >out &&
 	grep -q "deleted 3 messages in 1 mailboxes" out &&
 	printf "move-2@example.net\nmove-3@example.org\nmove-5@example.org\n" >ids &&
 	python3 "$ORACLE" "$BASIC" list.mbox ids &&
@@ -24,39 +24,39 @@ test_expect_success '--apply deletes the subtree; every other byte stays' '
 
 test_expect_success 'the file keeps its mode and the directory has no leftovers' '
 	cp "$BASIC" list.mbox && chmod 640 list.mbox &&
-	"$LISTSCRUB" purge --message-id move-1@example.org --apply list.mbox >/dev/null &&
+	"$LISTSCRUB" purge --message-id move-1@example.org $APPLY list.mbox >/dev/null &&
 	test "$(stat -c %a list.mbox)" = 640 &&
 	test "$(ls -A | grep -c listscrub)" = 0
 '
 
 test_expect_success 'purging everything leaves an empty file' '
 	printf "From a@example.org Thu Mar  5 10:00:00 2020\nMessage-ID: <only@x>\n\nx\n" >one.mbox &&
-	"$LISTSCRUB" purge --message-id only@x --apply one.mbox >/dev/null &&
+	"$LISTSCRUB" purge --message-id only@x $APPLY one.mbox >/dev/null &&
 	test -f one.mbox && test ! -s one.mbox
 '
 
 test_expect_success '--limit applies the first N and defers the rest' '
 	cp "$BASIC" list.mbox &&
-	"$LISTSCRUB" purge --message-id move-1@example.org --limit 2 --apply list.mbox >out &&
+	"$LISTSCRUB" purge --message-id move-1@example.org --limit 2 $APPLY list.mbox >out &&
 	test $(grep -c "state=deleted" out) = 2 &&
 	test $(grep -c "state=deferred-by-limit" out) = 3 &&
 	printf "move-1@example.org\nmove-2@example.net\n" >ids &&
 	python3 "$ORACLE" "$BASIC" list.mbox ids &&
-	"$LISTSCRUB" purge --message-id move-3@example.org --apply list.mbox >out &&
+	"$LISTSCRUB" purge --message-id move-3@example.org $APPLY list.mbox >out &&
 	printf "move-1@example.org\nmove-2@example.net\nmove-3@example.org\nmove-5@example.org\n" >ids &&
 	python3 "$ORACLE" "$BASIC" list.mbox ids
 '
 
 test_expect_success '--backup-dir keeps the original' '
 	mkdir -p a && cp "$BASIC" a/list.mbox &&
-	"$LISTSCRUB" purge --message-id move-4@example.net --apply --backup-dir bk a/list.mbox >/dev/null &&
+	"$LISTSCRUB" purge --message-id move-4@example.net $APPLY --backup-dir bk a/list.mbox >/dev/null &&
 	cmp "$BASIC" bk/a/list.mbox &&
 	! grep -q move-4@example.net a/list.mbox
 '
 
 test_expect_success 'a .gz mbox is written back gzipped' '
 	gzip -n -c "$BASIC" >list.mbox.gz &&
-	"$LISTSCRUB" purge --message-id b64@example.net --apply list.mbox.gz >/dev/null &&
+	"$LISTSCRUB" purge --message-id b64@example.net $APPLY list.mbox.gz >/dev/null &&
 	gzip -t list.mbox.gz &&
 	gzip -dc list.mbox.gz >after.mbox &&
 	echo b64@example.net >ids &&
@@ -65,7 +65,7 @@ test_expect_success 'a .gz mbox is written back gzipped' '
 
 test_expect_success 'CRLF and mboxrd files keep their bytes' '
 	sed "s/\$/\r/" "$BASIC" >crlf.mbox && cp crlf.mbox crlf.orig &&
-	"$LISTSCRUB" purge --message-id move-3@example.org --apply crlf.mbox >/dev/null &&
+	"$LISTSCRUB" purge --message-id move-3@example.org $APPLY crlf.mbox >/dev/null &&
 	printf "move-3@example.org\nmove-5@example.org\n" >ids &&
 	python3 "$ORACLE" crlf.orig crlf.mbox ids
 '
@@ -74,7 +74,7 @@ test_expect_success 'Maildir: the files are unlinked, the others untouched' '
 	mkdir -p md/cur md/new md/tmp &&
 	awk "/^From [^ ]+ (Mon|Tue|Wed) Mar  [0-9] [0-9:]+ 2020\$/ { if (out) close(out); n++; out = sprintf(\"md/cur/%03d:2,S\", n); next } { print > out }" "$BASIC" &&
 	tree_state md >before &&
-	"$LISTSCRUB" purge --message-id move-1@example.org --thread=whole --apply md >out &&
+	"$LISTSCRUB" purge --message-id move-1@example.org --thread=whole $APPLY md >out &&
 	grep -q "deleted 5 messages" out &&
 	tree_state md >after &&
 	ls md/cur >left &&
@@ -89,7 +89,7 @@ test_expect_success 'a thread over several files is purged in all of them' '
 	sed -n "1,/^From carl/p" "$BASIC" | sed "\$d" >multi/a.mbox &&
 	sed -n "/^From carl/,\$p" "$BASIC" >multi/b.mbox &&
 	cp multi/a.mbox a.orig && cp multi/b.mbox b.orig &&
-	"$LISTSCRUB" purge --message-id move-1@example.org --apply multi >out &&
+	"$LISTSCRUB" purge --message-id move-1@example.org $APPLY multi >out &&
 	grep -q "deleted 5 messages in 2 mailboxes" out &&
 	printf "move-1@example.org\nmove-2@example.net\nmove-3@example.org\nmove-4@example.net\nmove-5@example.org\n" >ids &&
 	python3 "$ORACLE" a.orig multi/a.mbox ids &&
@@ -98,7 +98,7 @@ test_expect_success 'a thread over several files is purged in all of them' '
 
 test_expect_code 2 'redaction is refused in this version, with advice' '
 	cp "$BASIC" list.mbox &&
-	"$LISTSCRUB" purge --address petra.vos@example.com --apply list.mbox
+	"$LISTSCRUB" purge --address petra.vos@example.com $APPLY list.mbox
 '
 
 test_expect_success 'address selection deletes with --action delete' '
@@ -106,16 +106,16 @@ test_expect_success 'address selection deletes with --action delete' '
 	! "$LISTSCRUB" purge --address petra.vos@example.com list.mbox 2>err &&
 	grep -q "give --action delete" err &&
 	cmp "$BASIC" list.mbox &&
-	"$LISTSCRUB" purge --address petra.vos@example.com --action delete --apply list.mbox >out &&
+	"$LISTSCRUB" purge --address petra.vos@example.com --action delete $APPLY list.mbox >out &&
 	printf "move-2@example.net\nmove-3@example.org\nminutes@example.org\nb64@example.net\n" >ids &&
 	python3 "$ORACLE" "$BASIC" list.mbox ids
 '
 
 test_expect_success 'purge --apply twice is a no-op the second time' '
 	cp "$BASIC" list.mbox &&
-	"$LISTSCRUB" purge --message-id move-4@example.net --apply list.mbox >/dev/null &&
+	"$LISTSCRUB" purge --message-id move-4@example.net $APPLY list.mbox >/dev/null &&
 	cp list.mbox once &&
-	"$LISTSCRUB" purge --message-id move-4@example.net --apply list.mbox >out &&
+	"$LISTSCRUB" purge --message-id move-4@example.net $APPLY list.mbox >out &&
 	cmp once list.mbox &&
 	grep -q "deleted 0 messages in 0 mailboxes" out
 '

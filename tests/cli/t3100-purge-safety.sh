@@ -9,7 +9,7 @@ test_expect_success 'a held dotlock makes purge wait, then fail; nothing changes
 	sleep 30 & holder=$!
 	echo $holder >list.mbox.lock
 	start=$(date +%s) &&
-	! "$LISTSCRUB" purge --message-id move-4@example.net --apply --lock-timeout 2 list.mbox >out 2>err &&
+	! "$LISTSCRUB" purge --message-id move-4@example.net $APPLY --lock-timeout 2 list.mbox >out 2>err &&
 	kill $holder &&
 	test $(($(date +%s) - start)) -ge 1 &&
 	grep -q "list.mbox.*is locked by another process" err &&
@@ -23,7 +23,7 @@ test_expect_success 'a stale dotlock (dead process) is taken over' '
 	sh -c "exit 0" & dead=$!
 	wait $dead
 	echo $dead >list.mbox.lock &&
-	"$LISTSCRUB" purge --message-id move-4@example.net --apply --lock-timeout 2 list.mbox >/dev/null &&
+	"$LISTSCRUB" purge --message-id move-4@example.net $APPLY --lock-timeout 2 list.mbox >/dev/null &&
 	! grep -q move-4@example.net list.mbox &&
 	test ! -e list.mbox.lock
 '
@@ -38,7 +38,7 @@ open(\"locked\", \"w\").close()
 time.sleep(20)
 " & holder=$!
 	while [ ! -e locked ]; do sleep 0.1; done &&
-	! "$LISTSCRUB" purge --message-id move-4@example.net --apply --lock-timeout 1 list.mbox 2>err &&
+	! "$LISTSCRUB" purge --message-id move-4@example.net $APPLY --lock-timeout 1 list.mbox 2>err &&
 	kill $holder &&
 	grep -q "fcntl lock" err &&
 	cmp "$BASIC" list.mbox
@@ -54,7 +54,7 @@ test_expect_success 'an unsplittable mailbox stops the run before anything is wr
 		printf "From a@example.org Thu Mar  5 10:00:00 2020\nA: b\n\nd\n"
 	} >arch/b.mbox &&
 	tree_state arch >before &&
-	! "$LISTSCRUB" purge --message-id move-1@example.org --apply arch >out 2>err &&
+	! "$LISTSCRUB" purge --message-id move-1@example.org $APPLY arch >out 2>err &&
 	grep -q "b.mbox.*cannot split safely" err &&
 	grep -q "stopped before writing anything" err &&
 	tree_state arch >after &&
@@ -65,7 +65,7 @@ test_expect_success 'new mail arriving during the run makes purge stop for that 
 	cp "$BASIC" list.mbox
 	sleep 30 & holder=$!
 	echo $holder >list.mbox.lock
-	"$LISTSCRUB" purge --message-id move-4@example.net --apply --lock-timeout 10 list.mbox >out 2>err & purge=$!
+	"$LISTSCRUB" purge --message-id move-4@example.net $APPLY --lock-timeout 10 list.mbox >out 2>err & purge=$!
 	# Once purge has the file mapped it has read it; it then waits for
 	# the lock while an archiver that ignores locks appends a message.
 	i=0
@@ -92,17 +92,17 @@ test_expect_success 'killed at any moment: old or new file, never a mix' '
 	test $(wc -l <sel) = 400 &&
 	cp big.mbox orig.mbox &&
 	cp big.mbox expect.mbox &&
-	"$LISTSCRUB" purge --message-id move-4@example.net --apply expect.mbox >/dev/null &&
+	"$LISTSCRUB" purge --message-id move-4@example.net $APPLY expect.mbox >/dev/null &&
 	for delay in 0 0.001 0.002 0.004 0.006 0.008 0.01 0.015 0.02 0.03 0.05 0.08 0.12; do
 		cp orig.mbox big.mbox
-		"$LISTSCRUB" purge --message-id move-4@example.net --apply big.mbox >/dev/null 2>&1 & pid=$!
+		"$LISTSCRUB" purge --message-id move-4@example.net $APPLY big.mbox >/dev/null 2>&1 & pid=$!
 		sleep $delay; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 		if cmp -s big.mbox orig.mbox; then state=old
 		elif cmp -s big.mbox expect.mbox; then state=new
 		else echo "killed after $delay s: a mix"; exit 1; fi
 		echo "killed after $delay s: $state" &&
 		rm -f big.mbox.lock &&
-		"$LISTSCRUB" purge --message-id move-4@example.net --apply big.mbox >/dev/null &&
+		"$LISTSCRUB" purge --message-id move-4@example.net $APPLY big.mbox >/dev/null &&
 		cmp big.mbox expect.mbox || exit 1
 	done
 '

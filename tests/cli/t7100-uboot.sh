@@ -30,7 +30,7 @@ test_expect_success 'pick the longest thread and purge it' '
 	"$LISTSCRUB" scan --message-ids seed --format json uboot.mbox >sel || test $? = 1
 	test $(wc -l <sel) -ge 20 &&
 	sed "s/.*\"message_id\":\"\([^\"]*\)\".*/\1/" sel | sort -u >ids &&
-	"$LISTSCRUB" purge --message-ids seed --apply uboot.mbox >out &&
+	"$LISTSCRUB" purge --message-ids seed $APPLY uboot.mbox >out &&
 	grep -q "deleted $(wc -l <sel) messages" out &&
 	python3 "$ORACLE" orig.mbox uboot.mbox ids
 '

@@ -18,7 +18,7 @@ print(c.most_common(1)[0][0].decode())" >id &&
 '
 
 test_expect_success 'purge removes every copy; every other message stays' '
-	"$LISTSCRUB" purge --message-ids id --thread none --apply pony >out &&
+	"$LISTSCRUB" purge --message-ids id --thread none $APPLY pony >out &&
 	grep -q "deleted 6 messages in 6 mailboxes" out &&
 	for f in orig/*.mbox; do
 		python3 "$ORACLE" "$f" "pony/${f#orig/}" id >>checked || exit 1

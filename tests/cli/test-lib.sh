@@ -24,6 +24,16 @@ cd "$TRASH" || exit 1
 test_count=0
 test_failed=0
 
+# Every purge --apply signs a manifest: one key pair and incident key per
+# test file, and $APPLY to write the runs beside the trash's files.
+KEYS=$TRASH/.keys
+mkdir -p "$KEYS"
+"$LISTSCRUB" keygen --out "$KEYS/sign" >/dev/null &&
+"$LISTSCRUB" keygen --incident-key "$KEYS/incident.key" >/dev/null ||
+	{ echo "Bail out! listscrub keygen failed"; exit 1; }
+MANIFESTS=$TRASH/.manifests
+APPLY="--apply --incident T-1 --sign-key $KEYS/sign.key --incident-key $KEYS/incident.key --manifest-dir $MANIFESTS"
+
 say_failure() {
 	echo "not ok $test_count - $1"
 	sed 's/^/#   /' "$TRASH/.out"
