@@ -2,11 +2,11 @@
 test_description='help, version, usage errors and the man pages'
 . "$(dirname "$0")/test-lib.sh"
 
-for cmd in scan purge threads; do
+for cmd in scan purge threads verify keygen; do
 	test_expect_success "$cmd --help exits 0 and lists its options" "
 		\"\$LISTSCRUB\" $cmd --help >out &&
 		grep -q '^usage: listscrub $cmd' out &&
-		grep -q -- '--format' out
+		grep -q -- '^  --' out
 	"
 	test_expect_success "$cmd has a man page that lints clean" "
 		test -f \"\$TEST_SRCDIR/doc/listscrub-$cmd.1\" &&
@@ -19,6 +19,15 @@ for cmd in scan purge threads; do
 		grep -q '^\.Sh CAVEATS' \"\$TEST_SRCDIR/doc/listscrub-$cmd.1\"
 	"
 done
+
+test_expect_success 'listscrub-manifest(5) lints clean and shows the byte rules' '
+	if command -v groff >/dev/null; then
+		groff -mandoc -ww -z "$TEST_SRCDIR/doc/listscrub-manifest.5" 2>err &&
+		test ! -s err
+	fi &&
+	grep -q "^\.Ss manifest.jsonl" "$TEST_SRCDIR/doc/listscrub-manifest.5" &&
+	grep -q "^lmr1 file=F" "$TEST_SRCDIR/doc/listscrub-manifest.5"
+'
 
 test_expect_success 'listscrub(1) lints clean' '
 	if command -v groff >/dev/null; then
