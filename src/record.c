@@ -475,7 +475,8 @@ ruleset_json(const struct record *r)
 	len = strlen(buf);
 	for (uint32_t i = 0; i < na; i++)
 		addrs[i] = (char *)addrset_get(sel->addresses, i);
-	memcpy(ids, sel->message_ids, sel->n_message_ids * sizeof *ids);
+	if (sel->n_message_ids > 0)
+		memcpy(ids, sel->message_ids, sel->n_message_ids * sizeof *ids);
 	append_sorted(&buf, &len, "message-id", ids, sel->n_message_ids);
 	append_sorted(&buf, &len, "address", addrs, na);
 	mac = mac_json(r, MAC_RULESET, buf, len);

@@ -27,6 +27,7 @@ test_failed=0
 # Every purge --apply signs a manifest: one key pair and incident key per
 # test file, and $APPLY to write the runs beside the trash's files.
 KEYS=$TRASH/.keys
+export KEYS
 mkdir -p "$KEYS"
 "$LISTSCRUB" keygen --out "$KEYS/sign" >/dev/null &&
 "$LISTSCRUB" keygen --incident-key "$KEYS/incident.key" >/dev/null ||

@@ -62,6 +62,16 @@ def archive_paths(corpus, kind):
                   if f.endswith('.mbox'))
 
 
+# The signing and incident keys test-lib.sh made (KEYS in the environment).
+keys = os.environ.get('KEYS', '')
+
+
+def signed_apply(manifests):
+    return ['--apply', '--incident', 'T-1', '--sign-key', keys + '/sign.key',
+            '--incident-key', keys + '/incident.key', '--manifest-dir',
+            manifests]
+
+
 def purge_threads(ls, corpus, kind):
     truth = json.load(open(os.path.join(corpus, 'truth.json')))
     before = messages(archive(corpus, kind), kind)
@@ -77,15 +87,25 @@ def purge_threads(ls, corpus, kind):
                     shutil.copy(os.path.join(corpus, f), work)
             target = work
         ids = os.path.join(tempfile.mkdtemp(), 'ids')
+        manifests = tempfile.mkdtemp()
         open(ids, 'w').write('\n'.join(inc['seed_message_ids']) + '\n')
         mode = 'none' if inc['kind'] in ('body-leak', 'pii') else 'subtree'
         if mode == 'none' and not replies_only_extra(ls, corpus, kind, inc, ids):
             bad += 1
-        r = subprocess.run([ls, 'purge', '--message-ids', ids, '--thread=' + mode,
-                            '--apply', target], capture_output=True, text=True)
+        r = subprocess.run([ls, 'purge', '--message-ids', ids, '--thread=' + mode]
+                           + signed_apply(manifests) + [target],
+                           capture_output=True, text=True)
         if r.returncode != 0:
             print(inc['id'], 'purge failed:', r.stderr)
             return 1
+        # the auditor's check of that run, rescanning the whole archive
+        r = subprocess.run([ls, 'verify', '--manifest', manifests + '/0001',
+                            '--pubkey', keys + '/sign.pub', '--incident-key',
+                            keys + '/incident.key', target],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(inc['id'], 'verify failed:', r.stdout, r.stderr)
+            bad += 1
         after = messages(target, kind)
         want_gone = {m.strip('<>') for m in inc['thread_message_ids']}
         gone = {k[1] for k in before if k not in after}
@@ -102,6 +122,7 @@ def purge_threads(ls, corpus, kind):
                   len(gone), 'messages; the other', len(after),
                   'are byte-identical')
         shutil.rmtree(work)
+        shutil.rmtree(manifests)
     return 1 if bad else 0
 
 
