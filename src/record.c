@@ -599,7 +599,8 @@ static int
 add_file_lines(struct record *r, struct manifest_writer *w,
 	       const struct tree *after, struct errbuf *err)
 {
-	qsort(r->files, r->nfiles, sizeof *r->files, compare_files);
+	if (r->nfiles > 0)	/* qsort wants a non-NULL array */
+		qsort(r->files, r->nfiles, sizeof *r->files, compare_files);
 	for (size_t i = 0; i < r->nfiles; i++) {
 		struct changed_file *f = &r->files[i];
 		json_t *o = json_pack("{s:o, s:I, s:s, s:s}", "before",
@@ -633,7 +634,8 @@ compare_acts(const void *a, const void *b)
 static int
 add_act_lines(struct record *r, struct manifest_writer *w, struct errbuf *err)
 {
-	qsort(r->acts, r->nacts, sizeof *r->acts, compare_acts);
+	if (r->nacts > 0)	/* qsort wants a non-NULL array */
+		qsort(r->acts, r->nacts, sizeof *r->acts, compare_acts);
 	for (size_t i = 0; i < r->nacts; i++) {
 		json_object_set_new(r->acts[i].obj, "n",
 				    json_integer((json_int_t)i + 1));

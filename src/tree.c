@@ -372,7 +372,8 @@ tree_list(struct tree *t, const struct scope *sc, const char *skip_dir,
 		free(abs);
 	}
 	if (rc == 0) {
-		qsort(t->entries, t->count, sizeof *t->entries, compare_entries);
+		if (t->count > 0)	/* qsort wants a non-NULL array */
+			qsort(t->entries, t->count, sizeof *t->entries, compare_entries);
 		drop_duplicate_paths(t);
 		rc = hash_entries(t, sc, reuse, err);
 	}

@@ -947,8 +947,10 @@ collect_removed(const struct vctx *v, struct removed *rm)
 		json_digest(a, "before", "hmac-sha256", d);
 		push_digest(&rm->msgs, &rm->n_msgs, d);
 	}
-	qsort(rm->mids, rm->n_mids, DIGEST_LEN, compare_digests);
-	qsort(rm->msgs, rm->n_msgs, DIGEST_LEN, compare_digests);
+	if (rm->n_mids > 0)	/* qsort wants a non-NULL array */
+		qsort(rm->mids, rm->n_mids, DIGEST_LEN, compare_digests);
+	if (rm->n_msgs > 0)	/* qsort wants a non-NULL array */
+		qsort(rm->msgs, rm->n_msgs, DIGEST_LEN, compare_digests);
 }
 
 static bool
