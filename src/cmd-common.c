@@ -43,8 +43,8 @@ usage_error(const char *cmd, const char *msg)
 }
 
 int
-cmd_start(const char *cmd, const char *synopsis, int argc, char **argv,
-	  const struct opt_spec *specs, struct select_opts *o, int *first_r)
+cmd_parse(const char *cmd, const char *synopsis, int argc, char **argv,
+	  const struct opt_spec *specs, int *first_r)
 {
 	struct errbuf err;
 	bool help;
@@ -57,6 +57,19 @@ cmd_start(const char *cmd, const char *synopsis, int argc, char **argv,
 		opt_usage(stdout, synopsis, specs);
 		return EXIT_CLEAN;
 	}
+	return -1;
+}
+
+int
+cmd_start(const char *cmd, const char *synopsis, int argc, char **argv,
+	  const struct opt_spec *specs, struct select_opts *o, int *first_r)
+{
+	struct errbuf err;
+	int rc = cmd_parse(cmd, synopsis, argc, argv, specs, first_r);
+
+	errbuf_clear(&err);
+	if (rc >= 0)
+		return rc;
 	if (*first_r >= argc)
 		return usage_error(cmd, "no PATH given");
 	if (select_opts_resolve(o, &err) < 0)

@@ -111,18 +111,10 @@ cmd_keygen(int argc, char **argv)
 		  "write a new random incident key to FILE", NULL },
 		{ 0 },
 	};
-	struct errbuf err;
-	bool help;
-	int first;
+	int first, rc;
 
-	errbuf_clear(&err);
-	first = opt_parse(argc, argv, specs, &help, &err);
-	if (first < 0)
-		return usage_error("keygen", err.msg);
-	if (help) {
-		opt_usage(stdout, synopsis, specs);
-		return EXIT_CLEAN;
-	}
+	if ((rc = cmd_parse("keygen", synopsis, argc, argv, specs, &first)) >= 0)
+		return rc;
 	if (first < argc)
 		return usage_error("keygen", "keygen takes no PATH");
 	if ((ko.out == NULL) == (ko.incident_key == NULL))

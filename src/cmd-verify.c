@@ -154,18 +154,10 @@ cmd_verify(int argc, char **argv)
 		  "worker threads for the scan (default: one per core)", NULL },
 		{ 0 },
 	};
-	struct errbuf err;
-	bool help;
-	int first;
+	int first, rc;
 
-	errbuf_clear(&err);
-	first = opt_parse(argc, argv, specs, &help, &err);
-	if (first < 0)
-		return usage_error("verify", err.msg);
-	if (help) {
-		opt_usage(stdout, synopsis, specs);
-		return EXIT_CLEAN;
-	}
+	if ((rc = cmd_parse("verify", synopsis, argc, argv, specs, &first)) >= 0)
+		return rc;
 	if (vo.manifest == NULL || vo.pubkey == NULL)
 		return usage_error("verify", "give --manifest DIR and --pubkey "
 				   "FILE");

@@ -105,7 +105,12 @@ void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Tell where the manual is; --help prints the option table. */
 int usage_error(const char *cmd, const char *msg);
 
-/* What every command does first: parse its options (specs, which hold
+/* Parse a command's options and answer --help.  Returns -1 to go on with
+ * the operands at argv[*first_r], or the exit status. */
+int cmd_parse(const char *cmd, const char *synopsis, int argc, char **argv,
+	      const struct opt_spec *specs, int *first_r);
+
+/* What every selecting command does first: parse its options (specs, which hold
  * o's), answer --help, require a PATH, resolve the selectors.  Returns -1
  * to go on with the operands at argv[*first_r], or the exit status. */
 int cmd_start(const char *cmd, const char *synopsis, int argc, char **argv,

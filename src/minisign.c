@@ -187,6 +187,27 @@ starts_with(const char *p, size_t len, const char *prefix)
 	return len >= n && memcmp(p, prefix, n) == 0;
 }
 
+/* Read a key file: an untrusted comment line, then one base64 line that
+ * must decode to exactly size bytes into blob.  The text is wiped.
+ * 1 read, 0 not of that form, -1 unreadable (err filled). */
+static int
+read_key_file(const char *path, void *blob, size_t size, struct errbuf *err)
+{
+	struct lines l;
+	char *text;
+	size_t len;
+	bool ok;
+
+	if (read_whole_file(path, &text, &len, err) < 0)
+		return -1;
+	ok = split_lines(text, len, 2, &l) &&
+	     starts_with(l.start[0], l.len[0], "untrusted comment:") &&
+	     base64_exact(l.start[1], l.len[1], blob, size);
+	sodium_memzero(text, len);
+	free(text);
+	return ok;
+}
+
 /* ---- keys ----------------------------------------------------------------- */
 
 int
@@ -252,26 +273,20 @@ ms_keygen(const char *prefix, const char *password, enum ms_kdf_cost cost,
 static int
 read_sk_blob(const char *path, struct sk_blob **blob_r, struct errbuf *err)
 {
-	struct sk_blob *b;
-	struct lines l;
-	char *text;
-	size_t len;
-	bool ok;
+	struct sk_blob *b = sodium_malloc(sizeof *b);
+	int got;
 
-	if (read_whole_file(path, &text, &len, err) < 0)
+	if (b == NULL)
+		return errbuf_set(err, "out of secure memory for the key");
+	if ((got = read_key_file(path, b, sizeof *b, err)) < 0) {
+		sodium_free(b);
 		return -1;
-	b = sodium_malloc(sizeof *b);
-	ok = b && split_lines(text, len, 2, &l) &&
-	     starts_with(l.start[0], l.len[0], "untrusted comment:") &&
-	     base64_exact(l.start[1], l.len[1], b, sizeof *b) &&
-	     memcmp(b->sig_alg, "Ed", 2) == 0 && memcmp(b->chk_alg, "B2", 2) == 0 &&
-	     (memcmp(b->kdf_alg, "Sc", 2) == 0 ||
-	      memcmp(b->kdf_alg, "\0\0", 2) == 0);
-	sodium_memzero(text, len);
-	free(text);
-	if (!ok) {
-		if (b)
-			sodium_free(b);
+	}
+	if (got == 0 ||
+	    memcmp(b->sig_alg, "Ed", 2) != 0 || memcmp(b->chk_alg, "B2", 2) != 0 ||
+	    (memcmp(b->kdf_alg, "Sc", 2) != 0 &&
+	     memcmp(b->kdf_alg, "\0\0", 2) != 0)) {
+		sodium_free(b);
 		return errbuf_set(err, "'%s' is not a minisign secret key "
 				  "(make one with 'listscrub keygen --out "
 				  "PREFIX' or 'minisign -G')", path);
@@ -345,19 +360,11 @@ int
 ms_public_load(const char *path, struct ms_public **key_r, struct errbuf *err)
 {
 	struct pk_blob b;
-	struct lines l;
-	char *text;
-	size_t len;
-	bool ok;
+	int got = read_key_file(path, &b, sizeof b, err);
 
-	if (read_whole_file(path, &text, &len, err) < 0)
+	if (got < 0)
 		return -1;
-	ok = split_lines(text, len, 2, &l) &&
-	     starts_with(l.start[0], l.len[0], "untrusted comment:") &&
-	     base64_exact(l.start[1], l.len[1], &b, sizeof b) &&
-	     memcmp(b.sig_alg, "Ed", 2) == 0;
-	free(text);
-	if (!ok)
+	if (got == 0 || memcmp(b.sig_alg, "Ed", 2) != 0)
 		return errbuf_set(err, "'%s' is not a minisign public key (two "
 				  "lines: a comment, then base64 of 42 bytes)",
 				  path);

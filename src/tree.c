@@ -477,6 +477,29 @@ tree_find(const struct tree *t, const char *path)
 }
 
 void
+tree_diff(const struct tree *old, const struct tree *new, tree_diff_fn fn,
+	  void *ctx)
+{
+	size_t i = 0, j = 0;
+
+	while (i < old->count || j < new->count) {
+		const struct tree_entry *o = i < old->count ? &old->entries[i] : NULL;
+		const struct tree_entry *n = j < new->count ? &new->entries[j] : NULL;
+		int c = !o ? 1 : !n ? -1 : strcmp(o->path, n->path);
+
+		if (c < 0)
+			fn(o->path, TREE_REMOVED, ctx);
+		else if (c > 0)
+			fn(n->path, TREE_ADDED, ctx);
+		else
+			fn(o->path, memcmp(o->sha256, n->sha256, DIGEST_LEN)
+			   ? TREE_CHANGED : TREE_SAME, ctx);
+		i += c <= 0;
+		j += c >= 0;
+	}
+}
+
+void
 tree_release(struct tree *t)
 {
 	for (size_t i = 0; i < t->count; i++)

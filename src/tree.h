@@ -86,6 +86,15 @@ int tree_parse(struct tree *t, const char *text, size_t len,
 
 const struct tree_entry *tree_find(const struct tree *t, const char *path);
 
+enum tree_change { TREE_SAME, TREE_ADDED, TREE_REMOVED, TREE_CHANGED };
+
+/* Call fn for every path of old and new, in path order, with how it
+ * differs from old to new. */
+typedef void (*tree_diff_fn)(const char *path, enum tree_change change,
+			     void *ctx);
+void tree_diff(const struct tree *old, const struct tree *new,
+	       tree_diff_fn fn, void *ctx);
+
 /* Is path (relative) one a manifest may hold: not empty, no leading '/',
  * no "." or ".." component, no NUL/CR/LF or backslash, valid UTF-8? */
 bool path_is_safe(const char *path);

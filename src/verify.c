@@ -508,30 +508,18 @@ check_file_lines(struct vctx *v)
 
 /* Every path the run changed has a file line, and only those. */
 static void
-check_differences(struct vctx *v)
+check_difference(const char *path, enum tree_change change, void *ctx)
 {
-	size_t i = 0, j = 0;
+	struct vctx *v = ctx;
+	bool has_line = file_line(v, path) != NULL;
 
-	while (i < v->before.count || j < v->after.count) {
-		const struct tree_entry *b = i < v->before.count
-			? &v->before.entries[i] : NULL;
-		const struct tree_entry *a = j < v->after.count
-			? &v->after.entries[j] : NULL;
-		int c = !b ? 1 : !a ? -1 : strcmp(b->path, a->path);
-		const char *path = c <= 0 ? b->path : a->path;
-		bool differs = c != 0 ||
-			memcmp(a->sha256, b->sha256, DIGEST_LEN) != 0;
-
-		if (differs && (!v->apply || file_line(v, path) == NULL))
-			finding(v, CHECK_LISTINGS, "%s differs between the "
-				"listings but %s", path, v->apply
-				? "has no file line" : "a plan changes nothing");
-		if (!differs && file_line(v, path) != NULL && v->apply)
-			finding(v, CHECK_LISTINGS, "%s has a file line but did "
-				"not change", path);
-		i += c <= 0;
-		j += c >= 0;
-	}
+	if (change != TREE_SAME && (!v->apply || !has_line))
+		finding(v, CHECK_LISTINGS, "%s differs between the listings but "
+			"%s", path, v->apply ? "has no file line"
+			: "a plan changes nothing");
+	if (change == TREE_SAME && has_line && v->apply)
+		finding(v, CHECK_LISTINGS, "%s has a file line but did not "
+			"change", path);
 }
 
 static void
@@ -548,7 +536,7 @@ check_listings(struct vctx *v)
 	     ok;
 	if (ok) {
 		check_file_lines(v);
-		check_differences(v);
+		tree_diff(&v->before, &v->after, check_difference, v);
 	}
 	if (v->rep->checks[CHECK_LISTINGS].n_findings == 0)
 		vset(v, CHECK_LISTINGS, STATUS_OK, "tree-before.sha256 (%zu "
@@ -623,29 +611,16 @@ manifests_dir(const struct vctx *v)
 }
 
 static void
-compare_with_after(struct vctx *v)
+note_post_run_change(const char *path, enum tree_change change, void *ctx)
 {
-	size_t i = 0, j = 0;
+	static const char *const what[] = {
+		[TREE_ADDED] = "added after the run",
+		[TREE_REMOVED] = "missing since the run",
+		[TREE_CHANGED] = "changed after the run",
+	};
 
-	while (i < v->now.count || j < v->after.count) {
-		const struct tree_entry *n = i < v->now.count
-			? &v->now.entries[i] : NULL;
-		const struct tree_entry *a = j < v->after.count
-			? &v->after.entries[j] : NULL;
-		int c = !n ? 1 : !a ? -1 : strcmp(n->path, a->path);
-
-		if (c < 0)
-			finding(v, CHECK_ARCHIVE, "added after the run: %s",
-				n->path);
-		else if (c > 0)
-			finding(v, CHECK_ARCHIVE, "missing since the run: %s",
-				a->path);
-		else if (memcmp(n->sha256, a->sha256, DIGEST_LEN) != 0)
-			finding(v, CHECK_ARCHIVE, "changed after the run: %s",
-				n->path);
-		i += c <= 0;
-		j += c >= 0;
-	}
+	if (change != TREE_SAME)
+		finding(ctx, CHECK_ARCHIVE, "%s: %s", what[change], path);
 }
 
 static void
@@ -663,7 +638,7 @@ check_archive(struct vctx *v)
 		vset(v, CHECK_ARCHIVE, STATUS_FAIL, "cannot list the archive: %s",
 		     err.msg);
 	else {
-		compare_with_after(v);
+		tree_diff(&v->after, &v->now, note_post_run_change, v);
 		if (v->rep->checks[CHECK_ARCHIVE].n_findings == 0)
 			vset(v, CHECK_ARCHIVE, STATUS_OK, "all %zu files are as "
 			     "tree-after.sha256 lists them, none added or "
@@ -803,6 +778,19 @@ check_messages(struct vctx *v)
 
 /* ---- 7. the chain of runs ------------------------------------------------------------ */
 
+static void
+note_between_runs(const char *path, enum tree_change change, void *ctx)
+{
+	static const char *const what[] = {
+		[TREE_ADDED] = "appeared", [TREE_REMOVED] = "disappeared",
+		[TREE_CHANGED] = "changed",
+	};
+
+	if (change != TREE_SAME)
+		finding(ctx, CHECK_CHAIN, "note: %s %s between the runs", path,
+			what[change]);
+}
+
 /* Which files changed between the previous run's end and this one's
  * start: normal mail delivery, or someone's hand.  Listed, not failed. */
 static void
@@ -815,19 +803,7 @@ list_changes_between(struct vctx *v, const char *prev_dir)
 
 	if (read_whole_file(path, &text, &len, &err) == 0 &&
 	    tree_parse(&prev_after, text, len, &err) == 0) {
-		for (size_t i = 0; i < v->before.count; i++) {
-			const struct tree_entry *b = &v->before.entries[i];
-			const struct tree_entry *p = tree_find(&prev_after, b->path);
-
-			if (!p || memcmp(p->sha256, b->sha256, DIGEST_LEN) != 0)
-				finding(v, CHECK_CHAIN, "note: %s %s between the "
-					"runs", b->path, p ? "changed" : "appeared");
-		}
-		for (size_t i = 0; i < prev_after.count; i++)
-			if (!tree_find(&v->before, prev_after.entries[i].path))
-				finding(v, CHECK_CHAIN, "note: %s disappeared "
-					"between the runs",
-					prev_after.entries[i].path);
+		tree_diff(&prev_after, &v->before, note_between_runs, v);
 		tree_release(&prev_after);
 	}
 	free(text);

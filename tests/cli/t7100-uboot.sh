@@ -35,4 +35,15 @@ test_expect_success 'pick the longest thread and purge it' '
 	python3 "$ORACLE" orig.mbox uboot.mbox ids
 '
 
+test_expect_success 'the signed run verifies on the real archive, and fails once it is restored' '
+	run=$(ls -d "$MANIFESTS"/[0-9]* | tail -n 1) &&
+	"$LISTSCRUB" verify --manifest "$run" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" uboot.mbox >report &&
+	grep -q "^# verified" report &&
+	cp orig.mbox uboot.mbox &&
+	! "$LISTSCRUB" verify --manifest "$run" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" uboot.mbox >report &&
+	grep -q "^FAIL  *gone" report
+'
+
 test_done

@@ -27,4 +27,15 @@ test_expect_success 'purge removes every copy; every other message stays' '
 	! grep -q DIFFERENT checked
 '
 
+test_expect_success 'the signed run verifies on the real archive, and fails once it is restored' '
+	run=$(ls -d "$MANIFESTS"/[0-9]* | tail -n 1) &&
+	"$LISTSCRUB" verify --manifest "$run" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" pony >report &&
+	grep -q "^# verified" report &&
+	cp orig/*.mbox pony/ &&
+	! "$LISTSCRUB" verify --manifest "$run" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" pony >report &&
+	grep -q "^FAIL  *gone" report
+'
+
 test_done
