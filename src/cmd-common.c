@@ -11,7 +11,9 @@
 #include "datetime.h"
 #include "errbuf.h"
 #include "fileio.h"
+#include "mass.h"
 #include "msg.h"
+#include "rules.h"
 #include "xalloc.h"
 
 const char *const thread_keywords[] = { "subtree", "whole", "none", NULL };
@@ -83,7 +85,9 @@ need_selector(const char *cmd, const struct select_opts *o)
 	if (select_opts_has_selector(o))
 		return -1;
 	return usage_error(cmd, "nothing to select: give --message-id, "
-			   "--message-ids, --address or --addresses");
+			   "--message-ids, --address, --addresses, --rules or "
+			   "--detect (--no-default-rules turned off the "
+			   "default rules)");
 }
 
 void
@@ -94,11 +98,70 @@ select_opts_init(struct select_opts *o)
 	o->format = FORMAT_TEXT;
 }
 
+/* Does the user target something (messages, addresses or rules)?  If
+ * not, the default rules make the run a personal-data sweep. */
+static bool
+has_target(const struct select_opts *o)
+{
+	return o->message_ids.count || o->message_id_files.count ||
+		o->addresses.count || o->address_files.count ||
+		o->rule_paths.count;
+}
+
 bool
 select_opts_has_selector(const struct select_opts *o)
 {
-	return o->message_ids.count || o->message_id_files.count ||
-		o->addresses.count || o->address_files.count;
+	return has_target(o) || o->ruleset != NULL || o->detects.count;
+}
+
+/* "mass-recipients[=N]" or "address-lists[=N]". */
+static int
+resolve_detect(struct select_settings *s, const char *arg, struct errbuf *err)
+{
+	static const char *const kinds[] = { "mass-recipients", "address-lists" };
+	unsigned int *targets[] = { &s->mass_recipients, &s->address_lists };
+
+	for (size_t k = 0; k < 2; k++) {
+		size_t n = strlen(kinds[k]);
+		unsigned long v = MASS_DEFAULT_THRESHOLD;
+		char *end;
+
+		if (strncmp(arg, kinds[k], n) != 0 ||
+		    (arg[n] != '\0' && arg[n] != '='))
+			continue;
+		if (arg[n] == '=') {
+			v = strtoul(arg + n + 1, &end, 10);
+			if (arg[n + 1] == '\0' || *end != '\0' || v < 2 ||
+			    v > 100000)
+				return errbuf_set(err, "--detect %s: N must be a "
+						  "number from 2 to 100000", arg);
+		}
+		*targets[k] = (unsigned int)v;
+		return 0;
+	}
+	return errbuf_set(err, "--detect '%s': give mass-recipients[=N] or "
+			  "address-lists[=N]", arg);
+}
+
+static int
+resolve_rules(struct select_opts *o, struct errbuf *err)
+{
+	bool use_default = !has_target(o) && !o->no_default_rules;
+
+	if (o->rule_paths.count == 0 && !use_default)
+		return 0;
+	o->ruleset = ruleset_new();
+	if (use_default && ruleset_load(o->ruleset, rules_default_dir(), err) < 0) {
+		char msg[ERRBUF_SIZE];
+
+		memcpy(msg, err->msg, sizeof msg);
+		return errbuf_set(err, "the default rules: %s (set "
+				  "LISTSCRUB_RULES_DIR, or give --rules)", msg);
+	}
+	for (size_t i = 0; i < o->rule_paths.count; i++)
+		if (ruleset_load(o->ruleset, o->rule_paths.items[i], err) < 0)
+			return -1;
+	return 0;
 }
 
 static void
@@ -204,6 +267,13 @@ select_opts_resolve(struct select_opts *o, struct errbuf *err)
 	if (resolve_date(o->since, "since", &s->since_set, &s->since, err) < 0 ||
 	    resolve_date(o->until, "until", &s->until_set, &s->until, err) < 0)
 		return -1;
+	for (size_t i = 0; i < o->detects.count; i++)
+		if (resolve_detect(s, o->detects.items[i], err) < 0)
+			return -1;
+	if (resolve_rules(o, err) < 0)
+		return -1;
+	s->rules = o->ruleset;
+	s->keep_text = o->show_matches;
 	s->addresses = o->addrset;
 	s->message_ids = o->ids;
 	s->n_message_ids = o->nids;
@@ -220,7 +290,10 @@ select_opts_release(struct select_opts *o)
 	opt_list_release(&o->message_id_files);
 	opt_list_release(&o->addresses);
 	opt_list_release(&o->address_files);
+	opt_list_release(&o->rule_paths);
+	opt_list_release(&o->detects);
 	addrset_free(&o->addrset);
+	ruleset_free(&o->ruleset);
 	for (size_t i = 0; i < o->nids; i++)
 		free(o->ids[i]);
 	free(o->ids);
@@ -297,8 +370,9 @@ json_text(const char *s)
 	return j;
 }
 
-static const char *const reason_names[] = {
-	"message-id", "thread", "address",
+static const char *const reason_names[SELECT_REASONS] = {
+	"message-id", "thread", "address", "rule", "mass-recipients",
+	"address-list",
 };
 
 static json_t *
@@ -306,7 +380,7 @@ reasons_json(unsigned int reasons)
 {
 	json_t *a = json_array();
 
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < SELECT_REASONS; i++)
 		if (reasons & (1u << i))
 			json_array_append_new(a, json_string(reason_names[i]));
 	return a;
@@ -317,11 +391,53 @@ reasons_text(FILE *out, unsigned int reasons)
 {
 	const char *sep = "";
 
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < SELECT_REASONS; i++)
 		if (reasons & (1u << i)) {
 			fprintf(out, "%s%s", sep, reason_names[i]);
 			sep = ",";
 		}
+}
+
+const char *
+default_action(const struct select_opts *o, const struct selected *item)
+{
+	/* SPEC §2: whole messages for Message-ID and thread selections,
+	 * redaction of the matched spans for address and rule selections;
+	 * a message whose every match is of a "flag" rule is only shown. */
+	if (item->reasons & (SELECT_MESSAGE_ID | SELECT_THREAD))
+		return "delete";
+	for (size_t k = 0; k < item->n_matches; k++) {
+		const struct select_match *m = &item->matches[k];
+
+		if (m->kind != MATCH_RULE ||
+		    ruleset_rule(o->ruleset, m->which)->action == RULE_REDACT)
+			return "redact";
+	}
+	return "flag";
+}
+
+/* The rule id a match reports: a rule's id, or the selector's name. */
+const char *
+match_rule_name(const struct select_opts *o, const struct select_match *m)
+{
+	switch (m->kind) {
+	case MATCH_RULE:
+		return ruleset_rule(o->ruleset, m->which)->id;
+	case MATCH_MASS_RECIPIENT:
+		return "mass-recipients";
+	case MATCH_ADDRESS_LIST:
+		return "address-list";
+	default:
+		return "address";
+	}
+}
+
+static const char *
+match_text(const struct select_opts *o, const struct select_match *m)
+{
+	if (m->kind == MATCH_ADDRESS)
+		return addrset_get(o->addrset, m->which);
+	return m->text ? m->text : "";
 }
 
 static json_t *
@@ -333,15 +449,23 @@ matches_json(const struct select_opts *o, const struct selected *item)
 		const struct select_match *m = &item->matches[k];
 		json_t *j = json_object();
 
-		json_object_set_new(j, "rule", json_string("address"));
+		json_object_set_new(j, "rule", json_string(match_rule_name(o, m)));
+		if (m->kind == MATCH_RULE) {
+			const struct rule_info *ri = ruleset_rule(o->ruleset,
+								  m->which);
+
+			json_object_set_new(j, "entity", json_string(ri->entity));
+			json_object_set_new(j, "action", json_string(
+				ri->action == RULE_REDACT ? "redact" : "flag"));
+			json_object_set_new(j, "context", json_boolean(m->context));
+		}
 		json_object_set_new(j, "part", json_integer(m->part));
 		json_object_set_new(j, "start", json_integer((json_int_t)m->start));
 		json_object_set_new(j, "end", json_integer((json_int_t)m->end));
 		json_object_set_new(j, "decoded",
 				    json_boolean(m->flags & PART_DECODED));
 		if (o->show_matches)
-			json_object_set_new(j, "text", json_string(
-				addrset_get(o->addrset, m->which)));
+			json_object_set_new(j, "text", json_text(match_text(o, m)));
 		json_array_append_new(a, j);
 	}
 	return a;
@@ -386,11 +510,11 @@ print_selected(FILE *out, const struct select_opts *o,
 		for (size_t k = 0; o->show_matches && k < item->n_matches; k++) {
 			const struct select_match *m = &item->matches[k];
 
-			fprintf(out, "  part %u %s[%llu,%llu) address %s\n",
+			fprintf(out, "  part %u %s[%llu,%llu) %s %s\n",
 				m->part, m->flags & PART_DECODED ? "decoded" : "raw",
 				(unsigned long long)m->start,
-				(unsigned long long)m->end,
-				addrset_get(o->addrset, m->which));
+				(unsigned long long)m->end, match_rule_name(o, m),
+				match_text(o, m));
 		}
 	}
 	free(path);

@@ -6,15 +6,6 @@
 #include "cmd.h"
 #include "errbuf.h"
 
-static const char *
-default_action(const struct selected *item)
-{
-	/* SPEC §2: whole messages for Message-ID and thread selections,
-	 * redaction of the matched spans for address selections. */
-	return item->reasons & (SELECT_MESSAGE_ID | SELECT_THREAD)
-		? "delete" : "redact";
-}
-
 static void
 print_scan(const struct select_opts *o, const struct mailbox_list *boxes,
 	   const struct selection *sel)
@@ -30,7 +21,7 @@ print_scan(const struct select_opts *o, const struct mailbox_list *boxes,
 			print_mailbox_line(stdout, mb);
 		for (; k < sel->count && sel->items[k].mailbox == b; k++)
 			print_selected(stdout, o, boxes, &sel->items[k],
-				       default_action(&sel->items[k]), NULL);
+				       default_action(o, &sel->items[k]), NULL);
 	}
 	if (o->format == FORMAT_TEXT) {
 		printf("# %zu messages read", sel->messages);

@@ -25,11 +25,20 @@ int cmd_purge(int argc, char **argv);
 int cmd_threads(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
+struct ruleset;
+
+/* The rules of --rules PATHs, or the installed default set when none is
+ * given; prints the error and returns -1 on failure. */
+int load_rules(const struct opt_list *paths, struct ruleset **rs_r);
 
 /* The selectors every reading command takes (SPEC §2 SELECT). */
 struct select_opts {
 	struct opt_list message_ids, message_id_files;
 	struct opt_list addresses, address_files;
+	struct opt_list rule_paths, detects;
+	bool no_default_rules;
 	int thread;                     /* index into thread_keywords */
 	const char *since, *until, *list;
 	int format;                     /* enum out_format */
@@ -37,6 +46,7 @@ struct select_opts {
 	bool show_matches;
 	/* resolved */
 	struct addrset *addrset;
+	struct ruleset *ruleset;
 	char **ids;
 	size_t nids;
 	struct select_settings settings;
@@ -57,6 +67,14 @@ extern const char *const format_keywords[];
 	  "select messages that contain this leaked address (repeatable)", NULL }, \
 	{ "addresses", OPT_LIST, &(o)->address_files, "FILE", \
 	  "leaked addresses, one per line", NULL }, \
+	{ "rules", OPT_LIST, &(o)->rule_paths, "PATH", \
+	  "personal-data rules: a rule file or directory (repeatable)", NULL }, \
+	{ "no-default-rules", OPT_FLAG, &(o)->no_default_rules, NULL, \
+	  "without other selectors, do not apply the installed rules", NULL }, \
+	{ "detect", OPT_LIST, &(o)->detects, "KIND[=N]", \
+	  "mass-recipients[=N] (To+Cc with N or more addresses) or " \
+	  "address-lists[=N] (N or more addresses in a row in a body); " \
+	  "N defaults to 10", NULL }, \
 	{ "since", OPT_STRING, &(o)->since, "DATE", \
 	  "only messages dated on or after DATE (YYYY-MM-DD[THH:MM[:SS]], UTC)", NULL }, \
 	{ "until", OPT_STRING, &(o)->until, "DATE", \
@@ -70,8 +88,9 @@ extern const char *const format_keywords[];
 
 void select_opts_init(struct select_opts *o);
 
-/* Read the files, build the address set and the settings.  Returns 0, or
- * -1 with err filled (bad address, unreadable file, bad date). */
+/* Read the files, build the address set, load the rules (the default set
+ * when nothing else selects), and the settings.  Returns 0, or -1 with
+ * err filled (bad address, unreadable file, bad rule, bad date). */
 int select_opts_resolve(struct select_opts *o, struct errbuf *err);
 
 bool select_opts_has_selector(const struct select_opts *o);
@@ -95,6 +114,15 @@ void print_selected(FILE *out, const struct select_opts *o,
 /* One text line per mailbox that holds selected messages or is an mbox:
  * "# PATH: FORMAT, N messages". */
 void print_mailbox_line(FILE *out, const struct mailbox *mb);
+
+/* "delete", "redact" or "flag" (only rules whose action is flag). */
+const char *default_action(const struct select_opts *o,
+			   const struct selected *item);
+
+/* The rule id a match reports: a rule's id, "address", "mass-recipients"
+ * or "address-list". */
+const char *match_rule_name(const struct select_opts *o,
+			    const struct select_match *m);
 
 /* A JSON string of s, which need not be UTF-8 (bytes that are not are
  * shown as U+FFFD).  Never NULL. */

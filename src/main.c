@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	  "check a run's signed manifest against the archive" },
 	{ "keygen", cmd_keygen,
 	  "make a signing key pair, or an incident key" },
+	{ "rules", cmd_rules,
+	  "list the personal-data rules, or check rule files" },
 	{ "help", cmd_help,
 	  "list the commands, or show the manual of one" },
 };

@@ -12,6 +12,8 @@
 #include "addrset.h"
 #include "datetime.h"
 #include "mailbox.h"
+#include "mass.h"
+#include "rules.h"
 #include "select.h"
 #include "xalloc.h"
 
@@ -241,30 +243,50 @@ load_message(const struct mailbox *mb, size_t i, const char **raw_r,
 	return 0;
 }
 
-/* ---- address search ---------------------------------------------------- */
+/* ---- searching one message ---------------------------------------------- */
 
 struct match_ctx {
-	const struct addrset *addrs;
+	const struct select_settings *s;
+	struct rule_scanner *rules;
 	struct select_match *matches;
 	size_t n, alloc;
 	const struct msg_part *part;
 	size_t from_len;        /* the From_ line before the message */
 	size_t base;            /* added to hit offsets */
+	unsigned int reasons;
 };
 
-static int
-add_match(const struct addr_hit *hit, void *ctx)
+static const unsigned int kind_reason[] = {
+	[MATCH_ADDRESS] = SELECT_ADDRESS,
+	[MATCH_RULE] = SELECT_RULE,
+	[MATCH_MASS_RECIPIENT] = SELECT_MASS_RECIPIENTS,
+	[MATCH_ADDRESS_LIST] = SELECT_ADDRESS_LIST,
+};
+
+static void
+add_match(struct match_ctx *mc, enum match_kind kind, uint32_t which,
+	  size_t start, size_t end, bool context)
 {
-	struct match_ctx *mc = ctx;
 	struct select_match *m;
 
 	xgrow((void **)&mc->matches, &mc->alloc, mc->n + 1, sizeof *mc->matches);
 	m = &mc->matches[mc->n++];
 	m->part = mc->part->number;
-	m->which = hit->which;
-	m->flags = mc->part->flags;
-	m->start = mc->base + hit->start;
-	m->end = mc->base + hit->end;
+	m->which = which;
+	m->flags = (uint16_t)mc->part->flags;
+	m->kind = (uint8_t)kind;
+	m->context = context;
+	m->start = mc->base + start;
+	m->end = mc->base + end;
+	m->text = mc->s->keep_text
+		? xstrndup(mc->part->text + start, end - start) : NULL;
+	mc->reasons |= kind_reason[kind];
+}
+
+static int
+add_address_match(const struct addr_hit *hit, void *ctx)
+{
+	add_match(ctx, MATCH_ADDRESS, hit->which, hit->start, hit->end, false);
 	return 0;
 }
 
@@ -283,18 +305,83 @@ is_id_field(const char *name, size_t len)
 	return false;
 }
 
+static bool
+in_id_field(const struct match_ctx *mc, size_t pos)
+{
+	const char *name;
+	size_t n = header_field_at(mc->part->text, pos, &name);
+
+	return n > 0 && is_id_field(name, n);
+}
+
 /* A hit in a header block counts unless it is in a Message-ID field;
  * finding the field for the few hits is cheaper than iterating fields. */
 static int
-add_header_match(const struct addr_hit *hit, void *ctx)
+add_header_address_match(const struct addr_hit *hit, void *ctx)
+{
+	if (!in_id_field(ctx, hit->start))
+		add_address_match(hit, ctx);
+	return 0;
+}
+
+static int
+add_rule_match(const struct rule_hit *hit, void *ctx)
 {
 	struct match_ctx *mc = ctx;
-	const char *name;
-	size_t n = header_field_at(mc->part->text, hit->start, &name);
 
-	if (n > 0 && is_id_field(name, n))
-		return 0;
-	return add_match(hit, ctx);
+	if (!(mc->part->flags & PART_HEADER) || !in_id_field(mc, hit->start))
+		add_match(mc, MATCH_RULE, hit->rule, hit->start, hit->end,
+			  hit->context);
+	return 0;
+}
+
+static int
+add_recipient_match(const struct mass_span *span, void *ctx)
+{
+	add_match(ctx, MATCH_MASS_RECIPIENT, 0, span->start, span->end, false);
+	return 0;
+}
+
+static int
+add_list_match(const struct mass_span *span, void *ctx)
+{
+	add_match(ctx, MATCH_ADDRESS_LIST, 0, span->start, span->end, false);
+	return 0;
+}
+
+static void
+scan_header(struct match_ctx *mc, const struct msg_part *part)
+{
+	const struct select_settings *s = mc->s;
+
+	/* the raw header block, not the block of decoded RFC 2047 words */
+	if (s->mass_recipients && part->number == 0 &&
+	    !(part->flags & PART_DECODED))
+		mass_recipients(part->text, part->len, s->mass_recipients,
+				add_recipient_match, mc);
+	if (s->addresses)
+		addrset_scan(s->addresses, part->text, part->len, 0,
+			     add_header_address_match, mc);
+	if (mc->rules)
+		rule_scan(mc->rules, part->text, part->len, RULE_SCOPE_HEADER,
+			  add_rule_match, mc);
+}
+
+static void
+scan_body(struct match_ctx *mc, const struct msg_part *part)
+{
+	const struct select_settings *s = mc->s;
+
+	if (s->addresses)
+		addrset_scan(s->addresses, part->text, part->len,
+			     part->flags & PART_HTML ? ADDRSCAN_HTML : 0,
+			     add_address_match, mc);
+	if (mc->rules)
+		rule_scan(mc->rules, part->text, part->len, RULE_SCOPE_BODY,
+			  add_rule_match, mc);
+	if (s->address_lists)
+		mass_address_runs(part->text, part->len, s->address_lists,
+				  add_list_match, mc);
 }
 
 static int
@@ -308,19 +395,19 @@ scan_part(const struct msg_part *part, void *ctx)
 	mc->base = part->flags & PART_DECODED ? 0
 		: mc->from_len + part->raw_offset;
 	if (part->flags & PART_HEADER)
-		return addrset_scan(mc->addrs, part->text, part->len, 0,
-				    add_header_match, mc);
-	return addrset_scan(mc->addrs, part->text, part->len,
-			    part->flags & PART_HTML ? ADDRSCAN_HTML : 0,
-			    add_match, mc);
+		scan_header(mc, part);
+	else
+		scan_body(mc, part);
+	return 0;
 }
 
 static void
-search_addresses(struct pass_out *bp, struct msg_walker *mw,
-		 const struct select_settings *s, size_t mailbox, size_t index,
-		 uint64_t offset, const char *raw, size_t len, size_t from_len)
+search_message(struct pass_out *bp, struct msg_walker *mw,
+	       struct rule_scanner *rules, const struct select_settings *s,
+	       size_t mailbox, size_t index, uint64_t offset, const char *raw,
+	       size_t len, size_t from_len)
 {
-	struct match_ctx mc = { .addrs = s->addresses, .from_len = from_len };
+	struct match_ctx mc = { .s = s, .rules = rules, .from_len = from_len };
 	struct msg_walk_report report;
 	struct selected *hit;
 
@@ -338,16 +425,31 @@ search_addresses(struct pass_out *bp, struct msg_walker *mw,
 	hit->index = index;
 	hit->offset = offset;
 	hit->length = len;
-	hit->reasons = SELECT_ADDRESS;
+	hit->reasons = mc.reasons;
 	hit->matches = mc.matches;
 	hit->n_matches = mc.n;
+}
+
+bool
+select_searches(const struct select_settings *s)
+{
+	return s->addresses || s->rules || s->mass_recipients ||
+		s->address_lists;
+}
+
+void
+select_matches_free(struct select_match *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(m[i].text);
+	free(m);
 }
 
 /* ---- the pass ---------------------------------------------------------- */
 
 static void
-pass_message(struct pass_ctx *pc, struct msg_walker *mw, struct chunk *ck,
-	     size_t i)
+pass_message(struct pass_ctx *pc, struct msg_walker *mw,
+	     struct rule_scanner *rules, struct chunk *ck, size_t i)
 {
 	struct mailbox *mb = &pc->boxes->items[ck->box];
 	struct box_pass *box = &pc->passes[ck->box];
@@ -373,11 +475,11 @@ pass_message(struct pass_ctx *pc, struct msg_walker *mw, struct chunk *ck,
 	box->in_scope[i] = date_in_scope(s, &h, raw, from_len ?
 					 from_len - 1 : 0) &&
 		list_in_scope(s->list, &h);
-	if (s->addresses && box->in_scope[i]) {
+	if (select_searches(s) && box->in_scope[i]) {
 		size_t before = ck->out.nhits;
 
-		search_addresses(&ck->out, mw, s, ck->box, i, offset, raw, len,
-				 from_len);
+		search_message(&ck->out, mw, rules, s, ck->box, i, offset, raw,
+			       len, from_len);
 		/* Keep the ID of a hit now, in parallel, while it is at hand. */
 		if (ck->out.nhits > before && h.msgid)
 			msgid_each(h.msgid, h.msgid_len, dup_first_id,
@@ -388,7 +490,8 @@ pass_message(struct pass_ctx *pc, struct msg_walker *mw, struct chunk *ck,
 }
 
 static void
-pass_chunk(struct pass_ctx *pc, struct msg_walker *mw, struct chunk *ck)
+pass_chunk(struct pass_ctx *pc, struct msg_walker *mw,
+	   struct rule_scanner *rules, struct chunk *ck)
 {
 	struct mailbox *mb = &pc->boxes->items[ck->box];
 
@@ -396,7 +499,7 @@ pass_chunk(struct pass_ctx *pc, struct msg_walker *mw, struct chunk *ck)
 		mailbox_prefetch_pages(mb, mb->split.msgs[ck->first].start,
 				       mb->split.msgs[ck->first + ck->count - 1].end);
 	for (size_t i = ck->first; i < ck->first + ck->count; i++)
-		pass_message(pc, mw, ck, i);
+		pass_message(pc, mw, rules, ck, i);
 	/* Searched pages leave this process's memory (not the page cache). */
 	if (mb->kind == MAILBOX_MBOX && ck->count > 0) {
 		const struct mbox_msg *first = &mb->split.msgs[ck->first];
@@ -441,11 +544,15 @@ static void *
 chunk_worker(void *arg)
 {
 	struct pass_ctx *pc = arg;
-	struct msg_walker *mw = msg_walker_new(MSG_WALK_AT_ONLY);
+	const struct select_settings *s = pc->s;
+	/* Without rules only '@' matters: parts without one are skipped. */
+	struct msg_walker *mw = msg_walker_new(s->rules ? 0 : MSG_WALK_AT_ONLY);
+	struct rule_scanner *rules = s->rules ? rule_scanner_new(s->rules) : NULL;
 	size_t c;
 
 	while ((c = atomic_fetch_add(&pc->next, 1)) < pc->nchunks)
-		pass_chunk(pc, mw, &pc->chunks[c]);
+		pass_chunk(pc, mw, rules, &pc->chunks[c]);
+	rule_scanner_free(&rules);
 	msg_walker_free(&mw);
 	return NULL;
 }
@@ -661,7 +768,8 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 				if (item.reasons == 0)
 					continue;
 				if (!bp->in_scope[i]) {
-					free(item.matches);
+					select_matches_free(item.matches,
+							    item.n_matches);
 					free(item.message_id);
 					continue;
 				}
@@ -747,7 +855,8 @@ void
 selection_release(struct selection *sel)
 {
 	for (size_t i = 0; i < sel->count; i++) {
-		free(sel->items[i].matches);
+		select_matches_free(sel->items[i].matches,
+				    sel->items[i].n_matches);
 		free(sel->items[i].message_id);
 	}
 	free(sel->items);

@@ -21,15 +21,32 @@
 
 struct addrset;
 struct mailbox_list;
+struct ruleset;
 
 enum select_reason {
 	SELECT_MESSAGE_ID = 1 << 0,
 	SELECT_THREAD     = 1 << 1,
 	SELECT_ADDRESS    = 1 << 2,
+	SELECT_RULE       = 1 << 3,         /* a personal-data rule */
+	SELECT_MASS_RECIPIENTS = 1 << 4,    /* --detect mass-recipients */
+	SELECT_ADDRESS_LIST = 1 << 5,       /* --detect address-lists */
+};
+#define SELECT_REASONS 6
+
+/* What a match is: which set its "which" indexes. */
+enum match_kind {
+	MATCH_ADDRESS,          /* which: the leaked address (addrset) */
+	MATCH_RULE,             /* which: the rule (ruleset) */
+	MATCH_MASS_RECIPIENT,   /* one recipient of a mass mailing */
+	MATCH_ADDRESS_LIST,     /* a run of addresses in a body */
 };
 
 struct select_settings {
 	const struct addrset *addresses;        /* NULL: no address search */
+	const struct ruleset *rules;            /* NULL: no rules */
+	unsigned int mass_recipients;           /* threshold; 0: off */
+	unsigned int address_lists;             /* threshold; 0: off */
+	bool keep_text;                         /* copy matched text */
 	char *const *message_ids;               /* normalised, no <> */
 	size_t n_message_ids;
 	enum thread_mode thread;
@@ -42,9 +59,12 @@ struct select_settings {
 
 struct select_match {
 	uint32_t part;          /* 0 = message header */
-	uint32_t which;         /* index into the addrset */
-	uint32_t flags;         /* enum part_flags of the part */
+	uint32_t which;         /* see enum match_kind */
+	uint16_t flags;         /* enum part_flags of the part */
+	uint8_t kind;           /* enum match_kind */
+	bool context;           /* a rule's context word was near */
 	uint64_t start, end;    /* in raw message, or in the decoded part */
+	char *text;             /* with keep_text: the matched bytes */
 };
 
 struct selected {
@@ -82,6 +102,12 @@ struct selection {
 	struct thread_index *threads;
 	size_t *box_first;
 };
+
+/* The searches a settings asks for: does any message need a walk? */
+bool select_searches(const struct select_settings *s);
+
+/* Free the matches of an item. */
+void select_matches_free(struct select_match *m, size_t n);
 
 /* Load every mailbox in boxes and select.  Mailboxes stay loaded (the
  * caller prints from them and purge rewrites them).  Returns 0 (problems

@@ -11,7 +11,7 @@
 
 #define EX_OSERR 71
 
-static void
+void
 out_of_memory(size_t size)
 {
 	fprintf(stderr, "listscrub: out of memory allocating %zu bytes\n", size);

@@ -13,6 +13,9 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* For allocators of other libraries that returned NULL: print and exit. */
+void out_of_memory(size_t size) __attribute__((noreturn));
+
 /* Grow *array (of *alloc elements of elem size) so that index need-1 fits. */
 void xgrow(void **array, size_t *alloc, size_t need, size_t elem);
 
