@@ -305,18 +305,49 @@ match_at(const struct addrset *set, const char *text, size_t len, size_t sep,
 	return 0;
 }
 
+/* Pipermail and hand-munged forms: "ann at example.org", "ann(at)..."
+ * and the like, separator included in the hit. */
+static int
+scan_munged(const struct addrset *set, const char *text, size_t len,
+	    addr_hit_fn fn, void *ctx)
+{
+	static const char *const forms[] = {
+		" at ", " AT ", "(at)", "[at]", " (at) ", " [at] ", "{at}",
+		"-at-", "(a)", " arobase ",
+	};
+
+	for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+		size_t n = strlen(forms[k]);
+		const char *p = text;
+
+		while ((p = memmem(p, len - (size_t)(p - text), forms[k], n))) {
+			size_t i = (size_t)(p - text);
+			struct addr_hit hit;
+			int rc;
+
+			if (match_at(set, text, len, i, i + n, &hit) &&
+			    (rc = fn(&hit, ctx)) != 0)
+				return rc;
+			p += n;
+		}
+	}
+	return 0;
+}
+
 int
 addrset_scan(const struct addrset *set, const char *text, size_t len,
 	     unsigned int flags, addr_hit_fn fn, void *ctx)
 {
 	size_t pos = 0;
+	int rc;
 
 	if (set == NULL || set->count == 0)
 		return 0;
+	if ((rc = scan_munged(set, text, len, fn, ctx)) != 0)
+		return rc;
 	while (pos < len) {
 		size_t i = next_candidate(text, len, pos, flags), seplen;
 		struct addr_hit hit;
-		int rc;
 
 		if (i >= len)
 			break;

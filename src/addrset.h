@@ -4,7 +4,9 @@
  * Addresses are compared case-insensitively, as whole addresses: the local
  * part must not continue to the left (a letter, digit, '.', '_', '+', '-')
  * and the domain must not continue to the right, so "ann@example.org"
- * matches neither "joann@example.org" nor "ann@example.org.evil".  With
+ * matches neither "joann@example.org" nor "ann@example.org.evil".  The
+ * munged forms "ann at example.org", "ann(at)example.org", "ann [at] ...",
+ * "ann -at- ..." and "ann arobase ..." are found too.  With
  * ADDRSCAN_HTML the separators "&#64;", "&#x40;", "&commat;" and "%40"
  * (mailto: links) count as '@' too.
  */

@@ -14,7 +14,12 @@
 #include "incident.h"
 #include "lock.h"
 #include "minisign.h"
+#include "addrset.h"
+#include "mass.h"
+#include "msg.h"
 #include "record.h"
+#include "redact.h"
+#include "rules.h"
 #include "tree.h"
 #include "writer.h"
 #include "xalloc.h"
@@ -27,6 +32,7 @@ struct purge_opts {
 	struct select_opts sel;
 	bool apply;
 	int action;
+	const char *marker;
 	unsigned long limit;            /* 0 = no limit */
 	const char *backup_dir;
 	unsigned long lock_timeout;
@@ -52,29 +58,21 @@ within_limit(const struct purge_opts *po, size_t k)
 	return po->limit == 0 || k < po->limit;
 }
 
-static int
-check_action(struct purge_opts *po, const struct selection *sel)
+/* SPEC §2: whole messages for Message-ID and thread selections, the
+ * matched spans for address, rule and mass-disclosure selections. */
+static bool
+redacts(const struct purge_opts *po, const struct selected *item)
 {
-	bool address_only = false;
-
-	for (size_t k = 0; k < sel->count; k++)
-		if (sel->items[k].reasons == SELECT_ADDRESS)
-			address_only = true;
-	if (po->action == ACTION_REDACT ||
-	    (po->action == ACTION_AUTO && address_only)) {
-		print_error("purge: redaction (the default action for address "
-			    "selections) is not available in this version; "
-			    "give --action delete to delete whole messages");
-		return -1;
-	}
-	return 0;
+	if (po->action != ACTION_AUTO)
+		return po->action == ACTION_REDACT;
+	return !(item->reasons & (SELECT_MESSAGE_ID | SELECT_THREAD));
 }
 
 static void
 print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
-	   const struct selection *sel, const char *done_state)
+	   const struct selection *sel)
 {
-	size_t k = 0, files = 0, planned = 0;
+	size_t k = 0, files = 0, deletes = 0, redactions = 0;
 
 	for (size_t b = 0; b < boxes->count; b++) {
 		const struct mailbox *mb = &boxes->items[b];
@@ -86,24 +84,183 @@ print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
 			print_mailbox_line(stdout, mb);
 		for (; k < sel->count && sel->items[k].mailbox == b; k++) {
 			bool in = within_limit(po, k);
+			bool redact = redacts(po, &sel->items[k]);
 
-			planned += in;
+			deletes += in && !redact;
+			redactions += in && redact;
 			print_selected(stdout, &po->sel, boxes, &sel->items[k],
-				       "delete", in ? done_state
-				       : "deferred-by-limit");
+				       redact ? "redact" : "delete",
+				       !in ? "deferred-by-limit"
+				       : !po->apply ? "planned"
+				       : redact ? "redacted" : "deleted");
 		}
 	}
 	if (po->sel.format != FORMAT_TEXT)
 		return;
-	printf("# %zu messages read; %s %zu messages in %zu mailboxes",
-	       sel->messages, po->apply ? "deleted" : "would delete", planned,
-	       files);
-	if (planned < sel->count)
+	printf("# %zu messages read; %s %zu messages", sel->messages,
+	       po->apply ? "deleted" : "would delete", deletes);
+	if (redactions)
+		printf(" and %s %zu", po->apply ? "redacted" : "redact",
+		       redactions);
+	printf(" in %zu mailboxes", files);
+	if (deletes + redactions < sel->count)
 		printf(" (%zu more left for a later run by --limit)",
-		       sel->count - planned);
+		       sel->count - deletes - redactions);
 	if (!po->apply)
 		printf("; nothing was changed: add --apply to do it");
 	printf("\n");
+}
+
+/* ---- what redaction takes out ------------------------------------------------ */
+
+struct finder {
+	const struct select_settings *s;
+	struct rule_scanner *rules;
+	redact_add_fn add;
+	void *add_ctx;
+};
+
+static int
+found_address(const struct addr_hit *hit, void *ctx)
+{
+	struct finder *f = ctx;
+
+	f->add(f->add_ctx, hit->start, hit->end);
+	return 0;
+}
+
+static int
+found_rule(const struct rule_hit *hit, void *ctx)
+{
+	struct finder *f = ctx;
+
+	/* "flag" rules are shown for review, never redacted */
+	if (ruleset_rule(f->s->rules, hit->rule)->action == RULE_REDACT)
+		f->add(f->add_ctx, hit->start, hit->end);
+	return 0;
+}
+
+static int
+found_span(const struct mass_span *span, void *ctx)
+{
+	struct finder *f = ctx;
+
+	f->add(f->add_ctx, span->start, span->end);
+	return 0;
+}
+
+/* The same search that selected the message, on one part. */
+static void
+find_for_redaction(void *ctx, const char *text, size_t len, unsigned int flags,
+		   redact_add_fn add, void *add_ctx)
+{
+	struct finder *f = ctx;
+	const struct select_settings *s = f->s;
+	bool header = flags & PART_HEADER;
+
+	f->add = add;
+	f->add_ctx = add_ctx;
+	if (header && s->mass_recipients)
+		mass_recipients(text, len, s->mass_recipients, found_span, f);
+	if (s->addresses)
+		addrset_scan(s->addresses, text, len,
+			     flags & PART_HTML ? ADDRSCAN_HTML : 0,
+			     found_address, f);
+	if (f->rules)
+		rule_scan(f->rules, text, len,
+			  header ? RULE_SCOPE_HEADER : RULE_SCOPE_BODY,
+			  found_rule, f);
+	if (!header && s->address_lists)
+		mass_address_runs(text, len, s->address_lists, found_span, f);
+}
+
+/* The new bytes of a message to redact: its From_ line, then the
+ * redacted message.  data stays NULL when there is nothing to take out. */
+static int
+redact_item(const struct purge_opts *po, struct finder *f,
+	    const struct mailbox *mb, const struct selected *item,
+	    struct message_change *ch, size_t *binary_r, struct errbuf *err)
+{
+	struct redact_result res;
+	const char *raw;
+	size_t len, from_len;
+	uint64_t off;
+	bool owned;
+	int rc;
+
+	if (mailbox_message(mb, item->index, &raw, &len, &off, &owned, err) < 0)
+		return -1;
+	from_len = msg_from_line_len(raw, len);
+	rc = redact_message(find_for_redaction, f, po->marker, raw + from_len,
+			    len - from_len, &res, err);
+	if (rc == 0 && res.spans > 0) {
+		char *data = xmalloc(from_len + res.len + 1);
+
+		memcpy(data, raw, from_len);
+		memcpy(data + from_len, res.data, res.len);
+		ch->data = data;
+		ch->len = from_len + res.len;
+		ch->spans = res.spans;
+		*binary_r += res.binary_parts;
+	}
+	free(res.data);
+	if (owned)
+		free((char *)raw);
+	return rc;
+}
+
+/* Decide every change of one mailbox before anything is written: which
+ * messages go, and the new bytes of the redacted ones.  A selected
+ * message with nothing to redact is left out. */
+static int
+plan_changes(const struct purge_opts *po, const struct mailbox *mb,
+	     const struct selected *items, size_t n, struct selected *picked,
+	     struct message_change *changes, size_t *np, struct errbuf *err)
+{
+	struct finder f = { .s = &po->sel.settings };
+	size_t binary = 0;
+	int rc = 0;
+
+	f.rules = po->sel.settings.rules ? rule_scanner_new(po->sel.settings.rules)
+		: NULL;
+	*np = 0;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		struct message_change ch = { 0 };
+
+		if (redacts(po, &items[k])) {
+			rc = redact_item(po, &f, mb, &items[k], &ch, &binary, err);
+			if (rc < 0) {
+				char msg[ERRBUF_SIZE], *path =
+					mailbox_file_of(mb, items[k].index);
+
+				memcpy(msg, err->msg, sizeof msg);
+				errbuf_set(err, "%s:#%zu (offset %llu): cannot "
+					   "redact: %s", path, items[k].index,
+					   (unsigned long long)items[k].offset, msg);
+				free(path);
+				break;
+			}
+			if (ch.data == NULL)
+				continue;       /* nothing it could take out */
+		}
+		picked[*np] = items[k];
+		changes[(*np)++] = ch;
+	}
+	if (binary > 0)
+		print_error("purge: warning: %s: %zu binary attachments of "
+			    "redacted messages were not checked (images, "
+			    "archives, PDF): review them or delete the messages",
+			    mb->path, binary);
+	rule_scanner_free(&f.rules);
+	return rc;
+}
+
+static void
+free_changes(struct message_change *changes, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		free((char *)changes[k].data);
+	free(changes);
 }
 
 static int
@@ -111,28 +268,34 @@ apply_mailbox(const struct purge_opts *po, struct purge_run *run,
 	      struct mailbox *mb, const struct selected *items, size_t n)
 {
 	struct writer_settings ws = { .backup_dir = po->backup_dir };
-	size_t *indices = xcalloc(n + 1, sizeof *indices);
+	size_t *indices = xcalloc(n + 1, sizeof *indices), np = 0;
+	struct selected *picked = xcalloc(n + 1, sizeof *picked);
+	struct message_change *changes = xcalloc(n + 1, sizeof *changes);
 	struct mbox_lock *lock = NULL;
 	struct errbuf err;
 	int rc;
 
 	errbuf_clear(&err);
-	for (size_t k = 0; k < n; k++)
-		indices[k] = items[k].index;
 	rc = po->apply && mb->kind == MAILBOX_MBOX
 		? mbox_lock_acquire(mb->path, (unsigned int)po->lock_timeout,
 				    &lock, &err) : 0;
-	if (rc == 0 && run->record)
-		rc = record_mailbox(run->record, mb, items, n, &err);
-	if (rc == 0 && po->apply) {
-		rc = writer_delete(mb, indices, n, &ws, &err);
+	if (rc == 0)
+		rc = plan_changes(po, mb, items, n, picked, changes, &np, &err);
+	for (size_t k = 0; k < np; k++)
+		indices[k] = picked[k].index;
+	if (rc == 0 && run->record && np > 0)
+		rc = record_mailbox(run->record, mb, picked, changes, np, &err);
+	if (rc == 0 && po->apply && np > 0) {
+		rc = writer_apply(mb, indices, changes, np, &ws, &err);
 		if (rc < 0 && run->record)
 			record_forget(run->record, mb);
 	}
-	if (rc == 0 && po->apply && run->record)
+	if (rc == 0 && po->apply && run->record && np > 0)
 		rc = record_mailbox_done(run->record, mb, &err);
 	mbox_lock_release(&lock);
 	free(indices);
+	free(picked);
+	free_changes(changes, np);
 	if (rc < 0)
 		print_error("purge: %s", err.msg);
 	return rc;
@@ -289,7 +452,7 @@ act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
 			finish_record(po, run);
 		return EXIT_ERROR;
 	}
-	print_plan(po, boxes, sel, po->apply ? "deleted" : "planned");
+	print_plan(po, boxes, sel);
 	if (manifest && finish_record(po, run) < 0)
 		return EXIT_ERROR;
 	return EXIT_CLEAN;
@@ -316,7 +479,7 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 	if (selection_has_fatal(&sel))
 		print_error("purge: stopped before writing anything: the "
 			    "mailboxes above could not be read or split safely");
-	else if (check_action(po, &sel) == 0)
+	else
 		rc = act(po, &run, &boxes, &sel);
 	selection_release(&sel);
 	mailbox_list_release(&boxes);
@@ -328,11 +491,13 @@ int
 cmd_purge(int argc, char **argv)
 {
 	static const char synopsis[] =
-		"listscrub purge [SELECT] [--action delete] [--apply] "
+		"listscrub purge [SELECT] [--action delete|redact] "
+		"[--marker TEXT] [--apply] "
 		"[--limit N] [--backup-dir DIR] [--incident ID --sign-key FILE "
 		"--incident-key FILE [--manifest-dir DIR]] PATH...";
 	struct purge_opts po = {
 		.action = ACTION_AUTO, .lock_timeout = LOCK_DEFAULT_TIMEOUT,
+		.marker = "[redacted]",
 	};
 	struct opt_spec specs[] = {
 		SELECT_OPT_SPECS(&po.sel),
@@ -340,6 +505,8 @@ cmd_purge(int argc, char **argv)
 		  "do it (without: print the plan, change nothing)", NULL },
 		{ "action", OPT_KEYWORD, &po.action, "delete|redact",
 		  "delete whole messages, or redact the matches", action_keywords },
+		{ "marker", OPT_STRING, &po.marker, "TEXT",
+		  "what a redacted span becomes (default [redacted])", NULL },
 		{ "limit", OPT_UINT, &po.limit, "N",
 		  "apply to the first N selected messages only (staged runs)",
 		  NULL },

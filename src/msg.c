@@ -201,10 +201,15 @@ header_get_decoded(const char *raw, size_t len, const char *name)
 {
 	size_t vlen;
 	const char *v = msg_header_value(raw, len, name, &vlen);
+
+	return v ? header_decode_value(v, vlen) : NULL;
+}
+
+char *
+header_decode_value(const char *v, size_t vlen)
+{
 	char *unfolded, *decoded = NULL;
 
-	if (v == NULL)
-		return NULL;
 	unfolded = header_unfold(v, vlen);
 	if (!has_word_start(unfolded, strlen(unfolded)) ||
 	    mu_rfc2047_decode("UTF-8", unfolded, &decoded) != 0)
@@ -530,15 +535,27 @@ transfer_decode(struct msg_walker *mw, enum cte cte, const char *body,
 }
 
 static int
-hand_over(struct walk *w, unsigned int number, unsigned int flags,
-	  const char *text, size_t len, size_t raw_offset)
+hand_over_raw(struct walk *w, unsigned int number, unsigned int flags,
+	      const char *text, size_t len, size_t raw_offset, size_t raw_len,
+	      enum cte cte)
 {
 	struct msg_part part = {
 		.number = number, .flags = flags, .text = text, .len = len,
-		.raw_offset = raw_offset,
+		.raw_offset = raw_offset, .raw_len = raw_len,
+		.encoding = cte == CTE_BASE64 ? PART_BASE64
+			: cte == CTE_QP ? PART_QP : PART_IDENTITY,
 	};
 
 	return w->fn(&part, w->ctx);
+}
+
+/* A part handed over as its raw bytes. */
+static int
+hand_over(struct walk *w, unsigned int number, unsigned int flags,
+	  const char *text, size_t len, size_t raw_offset)
+{
+	return hand_over_raw(w, number, flags, text, len, raw_offset,
+			     flags & PART_DECODED ? 0 : len, CTE_IDENTITY);
 }
 
 /* Length of the encoded word "=?charset?X?text?=" at p, or 0. */
@@ -770,8 +787,9 @@ walk_leaf(struct walk *w, const struct entity_type *t, size_t body,
 	size_t len, converted_len;
 	bool bad;
 
-	if (t->cte == CTE_BASE64 && !texty)
-		return 0;       /* binary attachment: not text */
+	if (t->cte == CTE_BASE64 && !texty)     /* binary: no text to hand over */
+		return hand_over_raw(w, number, PART_BINARY, w->raw + body, 0,
+				     body, end - body, t->cte);
 	if (t->cte == CTE_UNKNOWN)
 		note_problem(w, MSG_PROBLEM_BAD_ENCODING, number, body);
 	if ((w->mw->flags & MSG_WALK_AT_ONLY) && t->cte == CTE_QP &&
@@ -787,11 +805,14 @@ walk_leaf(struct walk *w, const struct entity_type *t, size_t body,
 	if (t->charset[0] && needs_charset_conversion(t->charset)) {
 		if (convert_charset(w->mw, t->charset, text, len,
 				    &converted_len) == 0)
-			return hand_over(w, number, flags | PART_DECODED,
-					 w->mw->converted, converted_len, body);
+			return hand_over_raw(w, number, flags | PART_DECODED |
+					     PART_CONVERTED, w->mw->converted,
+					     converted_len, body, end - body,
+					     t->cte);
 		note_problem(w, MSG_PROBLEM_UNKNOWN_CHARSET, number, body);
 	}
-	return hand_over(w, number, flags, text, len, body);
+	return hand_over_raw(w, number, flags, text, len, body, end - body,
+			     t->cte);
 }
 
 static int

@@ -69,6 +69,10 @@ const char *msg_header_value(const char *raw, size_t len, const char *name,
  * can be.  Caller owns; NULL when absent. */
 char *header_get_decoded(const char *raw, size_t len, const char *name);
 
+/* A header value unfolded, RFC 2047 words decoded to UTF-8 where they
+ * can be.  Caller owns. */
+char *header_decode_value(const char *value, size_t len);
+
 /* Unfold a header value (drop CR/LF of folded lines); caller owns. */
 char *header_unfold(const char *value, size_t len);
 
@@ -90,7 +94,12 @@ enum part_flags {
 				   header or an attached message's header) */
 	PART_HTML    = 1 << 1,  /* text/html: entities and %xx apply */
 	PART_DECODED = 1 << 2,  /* text is decoded; offsets are into it */
+	PART_CONVERTED = 1 << 3,        /* ... and converted to UTF-8 */
+	PART_BINARY  = 1 << 4,  /* a base64 attachment that is not text:
+				   handed over with no text (len 0) */
 };
+
+enum part_encoding { PART_IDENTITY, PART_QP, PART_BASE64 };
 
 struct msg_part {
 	unsigned int number;    /* 0 for the message header, 1.. in walk order */
@@ -98,6 +107,9 @@ struct msg_part {
 	const char *text;       /* borrowed: valid during the callback */
 	size_t len;
 	size_t raw_offset;      /* where the part's bytes start in raw */
+	size_t raw_len;         /* how many raw bytes it spans; 0 for the
+				   decoded RFC 2047 words of a header */
+	enum part_encoding encoding;    /* of a leaf's raw bytes */
 };
 
 enum msg_problem {
@@ -137,8 +149,9 @@ void msg_walker_free(struct msg_walker **mw);
 
 /* Walk raw[0..len) (no From_ line): the header block (and, as a second
  * header block of "Name: text" lines, the RFC 2047 words that could hide
- * an '@', decoded), then every leaf part that holds text, decoded.  Binary parts (non-text with base64) are not
- * handed over.  fn's non-zero return stops the walk and is returned. */
+ * an '@', decoded), then every leaf part that holds text, decoded.  Binary
+ * parts (non-text with base64) are handed over with PART_BINARY and no
+ * text.  fn's non-zero return stops the walk and is returned. */
 int msg_walk(struct msg_walker *mw, const char *raw, size_t len,
 	     msg_part_fn fn, void *ctx, struct msg_walk_report *report);
 

@@ -54,6 +54,7 @@ struct record {
 	size_t nfiles, files_alloc;
 	struct act *acts;
 	size_t nacts, acts_alloc;
+	size_t nredacts;                /* of nacts */
 	unsigned int kinds;             /* 1 << enum mailbox_kind seen */
 	bool compressed;
 };
@@ -114,8 +115,14 @@ reasons_json(unsigned int reasons)
 	/* sorted, as every array of names in the manifest */
 	if (reasons & SELECT_ADDRESS)
 		json_array_append_new(a, json_string("address"));
+	if (reasons & SELECT_ADDRESS_LIST)
+		json_array_append_new(a, json_string("address-list"));
+	if (reasons & SELECT_MASS_RECIPIENTS)
+		json_array_append_new(a, json_string("mass-recipients"));
 	if (reasons & SELECT_MESSAGE_ID)
 		json_array_append_new(a, json_string("message-id"));
+	if (reasons & SELECT_RULE)
+		json_array_append_new(a, json_string("rule"));
 	if (reasons & SELECT_THREAD)
 		json_array_append_new(a, json_string("thread"));
 	return a;
@@ -133,15 +140,16 @@ static json_t *
 hits_json(const struct record *r, const struct selected *item)
 {
 	const struct addrset *set = r->s.selectors->addresses;
-	size_t n = addrset_count(set), *counts, distinct = 0;
+	size_t n = set ? addrset_count(set) : 0, *counts, distinct = 0;
 	json_t **hits, *a = json_array();
 
-	if (item->n_matches == 0)
+	if (item->n_matches == 0 || set == NULL)
 		return a;
 	counts = xcalloc(n + 1, sizeof *counts);
 	hits = xcalloc(n + 1, sizeof *hits);
 	for (size_t k = 0; k < item->n_matches; k++)
-		counts[item->matches[k].which]++;
+		if (item->matches[k].kind == MATCH_ADDRESS)
+			counts[item->matches[k].which]++;
 	for (uint32_t w = 0; w < n; w++) {
 		const char *addr = addrset_get(set, w);
 
@@ -172,12 +180,15 @@ add_act(struct record *r, const char *file, size_t index, json_t *obj)
 	a->obj = obj;
 }
 
-/* The act line of a deleted message; its keyed digest goes to *mac. */
+/* The act line of a deleted or redacted message; its keyed digest goes
+ * to *mac. */
 static int
 record_act(struct record *r, const struct mailbox *mb,
-	   const struct selected *item, const char *file, size_t index_in_file,
+	   const struct selected *item, const struct message_change *ch,
+	   const char *file, size_t index_in_file,
 	   unsigned char mac[DIGEST_LEN], struct errbuf *err)
 {
+	unsigned char after[DIGEST_LEN];
 	const char *raw;
 	size_t len;
 	uint64_t off;
@@ -189,9 +200,13 @@ record_act(struct record *r, const struct mailbox *mb,
 	incident_mac(r->s.incident_key, MAC_MESSAGE, raw, len, mac);
 	if (owned)
 		free((char *)raw);
+	if (ch && ch->data)
+		sha256_of(ch->data, ch->len, after);
 	obj = json_pack(
-		"{s:s, s:n, s:o, s:s, s:o, s:o, s:n, s:{s:I, s:I, s:I}, s:o, s:s}",
-		"action", "delete-message", "after", "before",
+		"{s:s, s:o, s:o, s:s, s:o, s:o, s:n, s:{s:I, s:I, s:I}, s:o, s:s}",
+		"action", ch && ch->data ? "redact-message" : "delete-message",
+		"after", ch && ch->data ? digest_json("sha256", after) : json_null(),
+		"before",
 		digest_json("hmac-sha256", mac), "file", file,
 		"hits", hits_json(r, item),
 		"mid", item->message_id
@@ -201,6 +216,10 @@ record_act(struct record *r, const struct mailbox *mb,
 		"len", (json_int_t)len,
 		"off", (json_int_t)(mb->kind == MAILBOX_MAILDIR ? 0 : off),
 		"reasons", reasons_json(item->reasons), "t", "act");
+	if (ch && ch->data) {
+		json_object_set_new(obj, "spans", json_integer((json_int_t)ch->spans));
+		r->nredacts++;
+	}
 	add_act(r, file, index_in_file, obj);
 	return 0;
 }
@@ -233,8 +252,8 @@ msgs_json(const unsigned char (*values)[DIGEST_LEN], size_t n)
  * the deleted), and the digests of the kept messages, to check after. */
 static int
 record_mbox(struct record *r, const struct mailbox *mb,
-	    const struct selected *items, size_t n, char *rel,
-	    struct errbuf *err)
+	    const struct selected *items, const struct message_change *changes,
+	    size_t n, char *rel, struct errbuf *err)
 {
 	struct changed_file *f = add_changed(r, mb, rel);
 	unsigned char (*values)[DIGEST_LEN];
@@ -245,9 +264,14 @@ record_mbox(struct record *r, const struct mailbox *mb,
 	f->kept = xcalloc(count + 1, DIGEST_LEN);
 	for (size_t i = 0; i < count; i++) {
 		if (k < n && items[k].index == i) {
-			if (record_act(r, mb, &items[k], rel, i, values[i],
+			const struct message_change *ch = changes ? &changes[k]
+				: NULL;
+
+			if (record_act(r, mb, &items[k], ch, rel, i, values[i],
 				       err) < 0)
 				break;
+			if (ch && ch->data)     /* it stays, redacted */
+				sha256_of(ch->data, ch->len, f->kept[f->nkept++]);
 			k++;
 		} else
 			memcpy(f->kept[f->nkept++], values[i], DIGEST_LEN);
@@ -271,8 +295,8 @@ listed(const struct record *r, const char *rel, struct errbuf *err)
 
 static int
 record_files(struct record *r, const struct mailbox *mb,
-	     const struct selected *items, size_t n, const char *box_rel,
-	     struct errbuf *err)
+	     const struct selected *items, const struct message_change *changes,
+	     size_t n, const char *box_rel, struct errbuf *err)
 {
 	for (size_t k = 0; k < n; k++) {
 		unsigned char mac[DIGEST_LEN];
@@ -286,8 +310,10 @@ record_files(struct record *r, const struct mailbox *mb,
 			free(rel);
 			return -1;
 		}
-		add_changed(r, mb, rel)->removed = true;
-		if (record_act(r, mb, &items[k], rel, 0, mac, err) < 0)
+		add_changed(r, mb, rel)->removed =
+			!(changes && changes[k].data);
+		if (record_act(r, mb, &items[k], changes ? &changes[k] : NULL,
+			       rel, 0, mac, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -295,7 +321,9 @@ record_files(struct record *r, const struct mailbox *mb,
 
 int
 record_mailbox(struct record *r, const struct mailbox *mb,
-	       const struct selected *items, size_t n, struct errbuf *err)
+	       const struct selected *items,
+	       const struct message_change *changes, size_t n,
+	       struct errbuf *err)
 {
 	char *rel = scope_relative(r->sc, mb->path, err);
 	int rc;
@@ -309,8 +337,8 @@ record_mailbox(struct record *r, const struct mailbox *mb,
 	r->kinds |= 1u << mb->kind;
 	r->compressed |= mb->compression == MAILBOX_GZIP;
 	if (mb->kind == MAILBOX_MBOX)
-		return record_mbox(r, mb, items, n, rel, err);
-	rc = record_files(r, mb, items, n, rel, err);
+		return record_mbox(r, mb, items, changes, n, rel, err);
+	rc = record_files(r, mb, items, changes, n, rel, err);
 	free(rel);
 	return rc;
 }
@@ -645,12 +673,29 @@ add_act_lines(struct record *r, struct manifest_writer *w, struct errbuf *err)
 	return 0;
 }
 
+/* {"delete-message": N, "redact-message": M}, the kinds that occur (a run
+ * with no act counts zero deletions). */
+static json_t *
+acts_json(const struct record *r)
+{
+	size_t deletes = r->nacts - r->nredacts;
+	json_t *o = json_object();
+
+	if (deletes > 0 || r->nredacts == 0)
+		json_object_set_new(o, "delete-message",
+				    json_integer((json_int_t)deletes));
+	if (r->nredacts > 0)
+		json_object_set_new(o, "redact-message",
+				    json_integer((json_int_t)r->nredacts));
+	return o;
+}
+
 static json_t *
 footer_json(const struct record *r, const unsigned char root[DIGEST_LEN],
 	    const struct tree_digest *after, const char *finished)
 {
-	return json_pack("{s:{s:I}, s:{s:I, s:I}, s:s, s:o, s:s, s:o, s:i}",
-			 "acts", "delete-message", (json_int_t)r->nacts,
+	return json_pack("{s:o, s:{s:I, s:I}, s:s, s:o, s:s, s:o, s:i}",
+			 "acts", acts_json(r),
 			 "entries", "act", (json_int_t)r->nacts, "file",
 			 (json_int_t)r->nfiles, "finished", finished,
 			 "merkle_root", digest_json("sha256", root),
@@ -669,9 +714,9 @@ summary_json(const struct record *r, const char *manifest, size_t len,
 
 	sha256_of(manifest, len, digest);
 	return json_pack(
-		"{s:{s:I}, s:{s:I, s:I}, s:s, s:s, s:o, s:o, s:s, s:o, s:I,"
+		"{s:o, s:{s:I, s:I}, s:s, s:s, s:o, s:o, s:s, s:o, s:I,"
 		" s:s, s:s, s:o, s:i}",
-		"acts", "delete-message", (json_int_t)r->nacts,
+		"acts", acts_json(r),
 		"entries", "act", (json_int_t)r->nacts, "file",
 		(json_int_t)r->nfiles, "finished", finished,
 		"incident", r->s.incident,

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "digest.h"
+#include "writer.h"
 
 struct errbuf;
 struct incident_key;
@@ -47,9 +48,12 @@ int record_begin(struct record **r, const struct record_settings *s,
 		 const struct scope *sc, const char *skip_dir,
 		 struct errbuf *err);
 
-/* items[0..n) are the messages of mb the run deletes (ascending index). */
+/* items[0..n) are the messages of mb the run changes (ascending index);
+ * changes[k] says how item k changes (changes NULL: all are deleted). */
 int record_mailbox(struct record *r, const struct mailbox *mb,
-		   const struct selected *items, size_t n, struct errbuf *err);
+		   const struct selected *items,
+		   const struct message_change *changes, size_t n,
+		   struct errbuf *err);
 
 /* The writer failed on mb and changed nothing: drop what record_mailbox
  * noted for it. */

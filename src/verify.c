@@ -210,8 +210,13 @@ act_problem(const json_t *a)
 	const char *file = json_str(a, "file");
 	size_t i;
 
-	if (!str_is(a, "action", "delete-message"))
-		return "action (this listscrub knows delete-message)";
+	if (!str_is(a, "action", "delete-message") &&
+	    !str_is(a, "action", "redact-message"))
+		return "action (this listscrub knows delete-message and "
+			"redact-message)";
+	if (str_is(a, "action", "redact-message") &&
+	    !is_digest(a, "after", "sha256"))
+		return "after (a redacted message's digest)";
 	if (!file || !path_is_safe(file))
 		return "file";
 	if (!is_digest(a, "before", "hmac-sha256") ||
@@ -397,7 +402,7 @@ check_completeness(struct vctx *v)
 	const json_t *entries = json_object_get(v->footer, "entries");
 	const json_t *acts = json_object_get(v->footer, "acts");
 	unsigned char root[DIGEST_LEN], want[DIGEST_LEN];
-	long long files = 0, nacts = 0, deletes = 0;
+	long long files = 0, nacts = 0, deletes = 0, redacts = 0;
 
 	if (!needs(v, CHECK_COMPLETENESS, CHECK_SYNTAX))
 		return;
@@ -408,6 +413,8 @@ check_completeness(struct vctx *v)
 		nacts += !is_file;
 		deletes += !is_file && str_is(v->m.lines[i], "action",
 					      "delete-message");
+		redacts += !is_file && str_is(v->m.lines[i], "action",
+					      "redact-message");
 	}
 	manifest_root(&v->m, root);
 	json_digest(v->footer, "merkle_root", "sha256", want);
@@ -417,8 +424,13 @@ check_completeness(struct vctx *v)
 		     "removed");
 	else if (files != json_int(entries, "file") ||
 		 nacts != json_int(entries, "act") ||
-		 json_object_size(acts) != 1 ||
-		 json_int(acts, "delete-message") != deletes)
+		 json_object_size(acts) != (size_t)(1 + (deletes > 0 &&
+							 redacts > 0)) ||
+		 (deletes > 0 || redacts == 0
+		  ? json_int(acts, "delete-message") != deletes
+		  : json_object_get(acts, "delete-message") != NULL) ||
+		 (redacts > 0 ? json_int(acts, "redact-message") != redacts
+		  : json_object_get(acts, "redact-message") != NULL))
 		vset(v, CHECK_COMPLETENESS, STATUS_FAIL, "the footer's counts do "
 		     "not match the lines (%lld files, %lld acts)", files, nacts);
 	else
@@ -701,7 +713,8 @@ rebuild_before(const struct vctx *v, const char *rel, size_t total,
 			memcpy(values[i], now[c++], DIGEST_LEN);
 		}
 		json_digest(a, "before", "hmac-sha256", values[i++]);
-		c += !v->apply;         /* a plan's file still holds it */
+		/* a plan's file still holds it; a redacted message stays */
+		c += !v->apply || str_is(a, "action", "redact-message");
 	}
 	for (; i < total; i++) {
 		if (c >= n_now)
@@ -918,7 +931,9 @@ collect_removed(const struct vctx *v, struct removed *rm)
 			continue;
 		json_array_foreach(json_object_get(a, "hits"), k, hit)
 			addrset_add_key(rm->tokens, json_str(hit, "tok"));
-		if (json_digest(a, "mid", "hmac-sha256", d))
+		/* a redacted message stays under its Message-ID */
+		if (str_is(a, "action", "delete-message") &&
+		    json_digest(a, "mid", "hmac-sha256", d))
 			push_digest(&rm->mids, &rm->n_mids, d);
 		json_digest(a, "before", "hmac-sha256", d);
 		push_digest(&rm->msgs, &rm->n_msgs, d);

@@ -332,18 +332,21 @@ copy_range(struct out *o, struct mailbox *mb, uint64_t from, uint64_t to,
 }
 
 static int
-write_kept(struct out *o, struct mailbox *mb, const size_t *del, size_t n,
-	   struct errbuf *err)
+write_kept(struct out *o, struct mailbox *mb, const size_t *del,
+	   const struct message_change *changes, size_t n, struct errbuf *err)
 {
 	const struct mbox_split *s = &mb->split;
 	uint64_t from = 0;
 
-	/* Copy everything between deleted messages in as few copies as
-	 * there are gaps. */
+	/* Copy everything between changed messages in as few copies as
+	 * there are gaps; a redacted message is written in its place. */
 	for (size_t k = 0; k < n; k++) {
 		const struct mbox_msg *m = &s->msgs[del[k]];
 
 		if (m->start > from && copy_range(o, mb, from, m->start, err) < 0)
+			return -1;
+		if (changes && changes[k].data &&
+		    out_write(o, changes[k].data, changes[k].len, err) < 0)
 			return -1;
 		from = m->end;
 	}
@@ -351,7 +354,8 @@ write_kept(struct out *o, struct mailbox *mb, const size_t *del, size_t n,
 }
 
 static int
-rewrite_mbox(struct mailbox *mb, const size_t *del, size_t n,
+rewrite_mbox(struct mailbox *mb, const size_t *del,
+	     const struct message_change *changes, size_t n,
 	     const struct writer_settings *ws, struct errbuf *err)
 {
 	struct temp t;
@@ -369,7 +373,7 @@ rewrite_mbox(struct mailbox *mb, const size_t *del, size_t n,
 	if (!o.gzip)
 		o.src_fd = open(mb->path, O_RDONLY | O_CLOEXEC);
 	src_fd = o.src_fd;
-	rc = write_kept(&o, mb, del, n, err);
+	rc = write_kept(&o, mb, del, changes, n, err);
 	if (src_fd >= 0)
 		close(src_fd);
 	if (rc < 0 || out_finish(&o, err) < 0)
@@ -430,18 +434,41 @@ unlink_message(const char *path, const struct writer_settings *ws,
 	return fsync_dir_of(path, err);
 }
 
+/* A redacted message file replaced atomically, mode kept. */
 static int
-delete_files(struct mailbox *mb, const size_t *del, size_t n,
+replace_message(const char *path, const struct message_change *ch,
+		const struct writer_settings *ws, struct errbuf *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errbuf_errno(err, errno, "cannot stat '%s'", path);
+	if (ws && ws->backup_dir && backup(ws->backup_dir, path, err) < 0)
+		return -1;
+	return file_replace(path, st.st_mode & 07777, ch->data, ch->len, err);
+}
+
+static int
+change_file(const char *path, const struct message_change *ch,
+	    const struct writer_settings *ws, struct errbuf *err)
+{
+	return ch && ch->data ? replace_message(path, ch, ws, err)
+		: unlink_message(path, ws, err);
+}
+
+static int
+change_files(struct mailbox *mb, const size_t *del,
+	     const struct message_change *changes, size_t n,
 	     const struct writer_settings *ws, struct errbuf *err)
 {
 	if (mb->kind == MAILBOX_SINGLE) {
 		if (writer_check_unchanged(mb, err) < 0)
 			return -1;
-		return unlink_message(mb->path, ws, err);
+		return change_file(mb->path, changes, ws, err);
 	}
 	for (size_t k = 0; k < n; k++) {
 		char *path = xasprintf("%s/%s", mb->path, mb->files[del[k]]);
-		int rc = unlink_message(path, ws, err);
+		int rc = change_file(path, changes ? &changes[k] : NULL, ws, err);
 
 		free(path);
 		if (rc < 0)
@@ -451,8 +478,9 @@ delete_files(struct mailbox *mb, const size_t *del, size_t n,
 }
 
 int
-writer_delete(struct mailbox *mb, const size_t *indices, size_t n,
-	      const struct writer_settings *ws, struct errbuf *err)
+writer_apply(struct mailbox *mb, const size_t *indices,
+	     const struct message_change *changes, size_t n,
+	     const struct writer_settings *ws, struct errbuf *err)
 {
 	if (n == 0)
 		return 0;
@@ -460,10 +488,10 @@ writer_delete(struct mailbox *mb, const size_t *indices, size_t n,
 	case MAILBOX_MBOX:
 		if (writer_check_unchanged(mb, err) < 0)
 			return -1;
-		return rewrite_mbox(mb, indices, n, ws, err);
+		return rewrite_mbox(mb, indices, changes, n, ws, err);
 	case MAILBOX_MAILDIR:
 	case MAILBOX_SINGLE:
-		return delete_files(mb, indices, n, ws, err);
+		return change_files(mb, indices, changes, n, ws, err);
 	case MAILBOX_UNKNOWN:
 		break;
 	}

@@ -19,10 +19,20 @@ struct writer_settings {
 	const char *backup_dir;         /* keep originals here; NULL: none */
 };
 
-/* Delete messages indices[0..n) (ascending) from mb.  Fails without
+/* A redacted message's new bytes: for an mbox its whole range, From_ line
+ * included; for a message file the file.  data NULL: the message goes. */
+struct message_change {
+	const char *data;
+	size_t len;
+	size_t spans;                   /* spans redacted */
+};
+
+/* Delete messages indices[0..n) (ascending) from mb, or with changes
+ * (NULL: delete all) replace those whose change has data.  Fails without
  * touching anything when mb changed on disk since it was loaded. */
-int writer_delete(struct mailbox *mb, const size_t *indices, size_t n,
-		  const struct writer_settings *ws, struct errbuf *err);
+int writer_apply(struct mailbox *mb, const size_t *indices,
+		 const struct message_change *changes, size_t n,
+		 const struct writer_settings *ws, struct errbuf *err);
 
 /* Has the file at mb->path changed since mb was loaded? */
 int writer_check_unchanged(const struct mailbox *mb, struct errbuf *err);

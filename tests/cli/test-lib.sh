@@ -64,6 +64,16 @@ test_expect_code() {
 	fi
 }
 
+# expect_status CODE COMMAND... -- inside a test: run COMMAND, which must
+# exit with CODE.
+expect_status() {
+	_want=$1
+	shift
+	"$@"
+	_got=$?
+	[ "$_got" = "$_want" ] || { echo "exit status $_got, expected $_want"; return 1; }
+}
+
 test_skip() {
 	test_count=$((test_count + 1))
 	echo "ok $test_count - $1 # SKIP $2"

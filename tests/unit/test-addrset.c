@@ -85,7 +85,9 @@ test_addrset__matches_whole_addresses_only(void **state)
 		{ "ann@example.org.evil", 0 },
 		{ "ann@example.organic", 0 },
 		{ "ann@sub.example.org", 0 },
-		{ "ann at example.org", 0 },
+		{ "ann at example.org", 1 },    /* pipermail munging */
+		{ "ann (at) example.org", 1 },
+		{ "joann at example.org", 0 },
 		{ "ann&#64;example.org", 0 },   /* only in HTML parts */
 		{ "ann@example.org ann@example.org", 2 },
 	};

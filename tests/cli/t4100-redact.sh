@@ -1,0 +1,90 @@
+#!/bin/sh
+test_description='purge --action redact: spans out, every message kept, signed and verified'
+. "$(dirname "$0")/test-lib.sh"
+
+CHECK=$TEST_SRCDIR/tests/cli/lib/redact_check.py
+RULES=$TEST_SRCDIR/rules
+
+test_expect_success 'a redaction plan changes nothing' '
+	cp "$TEST_SRCDIR/tests/fixtures/basic/list.mbox" plan.mbox &&
+	cp plan.mbox plan.orig &&
+	"$LISTSCRUB" purge --address petra.vos@example.com plan.mbox >out &&
+	grep "action=redact" out &&
+	cmp plan.mbox plan.orig
+'
+
+test_expect_success 'redacting an address keeps every message, signed and verified' '
+	cp plan.orig list.mbox &&
+	echo petra.vos@example.com >values &&
+	"$LISTSCRUB" purge --address petra.vos@example.com $APPLY list.mbox >out &&
+	python3 "$CHECK" plan.orig list.mbox values &&
+	"$LISTSCRUB" verify --manifest "$MANIFESTS/0001" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" list.mbox
+'
+
+test_expect_success 'QP, base64, HTML, munged and RFC 2047 forms are redacted' '
+	cat >forms.mbox <<-\EOM &&
+	From x@y Thu Jan  1 00:00:00 2015
+	From: =?UTF-8?Q?J=C3=BCrgen?= <jurgen@leak.de>
+	To: list@lists.org, "Ann" <ann@other.org>, jurgen@leak.de
+	Cc: jurgen@leak.de
+	Subject: =?UTF-8?Q?write_to_jurgen=40leak.de?=
+	Message-ID: <f1@y>
+	MIME-Version: 1.0
+	Content-Type: multipart/alternative; boundary="b"
+
+	--b
+	Content-Type: text/plain; charset=utf-8
+	Content-Transfer-Encoding: quoted-printable
+
+	Mail jurgen=40leak.de or jurgen at leak.de, caf=C3=A9.
+	> quoted: jurgen@leak.de
+	--b
+	Content-Type: text/html
+	Content-Transfer-Encoding: base64
+
+	PGEgaHJlZj0ibWFpbHRvOmp1cmdlbiU0MGxlYWsuZGUiPmp1cmdlbiYjNjQ7bGVhay5kZTwvYT4K
+	--b--
+
+	From x@y Thu Jan  1 00:00:00 2015
+	From: other@else.org
+	Message-ID: <f2@y>
+
+	untouched
+	EOM
+	cp forms.mbox forms.orig && echo jurgen@leak.de >v2 &&
+	"$LISTSCRUB" purge --address jurgen@leak.de $APPLY forms.mbox >out &&
+	python3 "$CHECK" forms.orig forms.mbox v2 >res && cat res &&
+	grep "2 messages, 1 redacted, 0 problems" res &&
+	grep "^To: list@lists.org" forms.mbox && ! grep "^Cc:" forms.mbox
+'
+
+test_need_mkcorpus
+
+test_expect_success 'mkcorpus: every leaked address of every incident goes, in every form' '
+	python3 "$MKCORPUS" --out corpus --messages 600 --seed 11 >/dev/null &&
+	python3 -c "import json;t=json.load(open(\"corpus/truth.json\"));a=sorted({x for i in t[\"incidents\"] for x in i[\"leaked_addresses\"]});print(\"\n\".join(a))" >leaked &&
+	mkdir before && cp corpus/*.mbox before/ &&
+	"$LISTSCRUB" purge --addresses leaked $APPLY corpus/*.mbox >out &&
+	for f in before/*.mbox; do
+		python3 "$CHECK" "$f" "corpus/${f#before/}" leaked || return 1
+	done
+'
+
+test_expect_success 'mkcorpus: planted IBANs and cards are redacted, decoys left alone' '
+	rm -rf corpus && python3 "$MKCORPUS" --out corpus --messages 600 --seed 12 >/dev/null &&
+	python3 -c "
+import json;t=json.load(open(\"corpus/truth.json\"))
+open(\"pii\",\"w\").write(\"\n\".join(p[\"value\"] for i in t[\"incidents\"] for p in i[\"pii\"] if p[\"type\"] in (\"iban\",\"card\",\"phone\"))+\"\n\")
+open(\"decoys\",\"w\").write(\"\n\".join(d[\"value\"] for d in t[\"decoys\"])+\"\n\")" &&
+	rm -rf before && mkdir before && cp corpus/*.mbox before/ &&
+	"$LISTSCRUB" purge $APPLY corpus/*.mbox >out &&
+	for f in before/*.mbox; do
+		python3 "$CHECK" "$f" "corpus/${f#before/}" pii >res || { cat res; return 1; }
+	done &&
+	while read -r d; do
+		grep -q -F "$d" corpus/*.mbox || { echo "decoy gone: $d"; return 1; }
+	done <decoys
+'
+
+test_done
