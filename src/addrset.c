@@ -305,32 +305,54 @@ match_at(const struct addrset *set, const char *text, size_t len, size_t sep,
 	return 0;
 }
 
-/* Pipermail and hand-munged forms: "ann at example.org", "ann(at)..."
- * and the like, separator included in the hit. */
+/* The munged separator at text[i] ("(at)" or "(a)", after a '('), as its
+ * length with the spaces around it; 0 when there is none. */
+static size_t
+bracket_at_len(const char *text, size_t len, size_t i)
+{
+	size_t n = len - i >= 4 && memcmp(text + i, "(at)", 4) == 0 ? 4
+		: len - i >= 3 && memcmp(text + i, "(a)", 3) == 0 ? 3 : 0;
+
+	while (n > 0 && i + n < len && text[i + n] == ' ')
+		n++;
+	return n;
+}
+
+static int
+report_munged(const struct addrset *set, const char *text, size_t len,
+	      size_t sep, size_t end, addr_hit_fn fn, void *ctx)
+{
+	struct addr_hit hit;
+
+	while (sep > 0 && text[sep - 1] == ' ')
+		sep--;
+	return match_at(set, text, len, sep, end, &hit) ? fn(&hit, ctx) : 0;
+}
+
+/* Pipermail and hand-munged forms: "ann at example.org",
+ * "ann(at)example.org", "ann (a) example.org", separator included in the
+ * hit.  This runs on every text an address search reads, so it is a
+ * memchr and a memmem pass (no set-up cost on the many short texts);
+ * rarer spellings ("[at]", "AT", "arobase") are left to the email-munged
+ * rule. */
 static int
 scan_munged(const struct addrset *set, const char *text, size_t len,
 	    addr_hit_fn fn, void *ctx)
 {
-	static const char *const forms[] = {
-		" at ", " AT ", "(at)", "[at]", " (at) ", " [at] ", "{at}",
-		"-at-", "(a)", " arobase ",
-	};
+	const char *p;
+	int rc;
 
-	for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
-		size_t n = strlen(forms[k]);
-		const char *p = text;
+	for (p = text; (p = memchr(p, '(', len - (size_t)(p - text))); p++) {
+		size_t i = (size_t)(p - text), n = bracket_at_len(text, len, i);
 
-		while ((p = memmem(p, len - (size_t)(p - text), forms[k], n))) {
-			size_t i = (size_t)(p - text);
-			struct addr_hit hit;
-			int rc;
-
-			if (match_at(set, text, len, i, i + n, &hit) &&
-			    (rc = fn(&hit, ctx)) != 0)
-				return rc;
-			p += n;
-		}
+		if (n && (rc = report_munged(set, text, len, i, i + n, fn, ctx)))
+			return rc;
 	}
+	for (p = text; (p = memmem(p, len - (size_t)(p - text), " at ", 4));
+	     p += 4)
+		if ((rc = report_munged(set, text, len, (size_t)(p - text),
+					(size_t)(p - text) + 4, fn, ctx)))
+			return rc;
 	return 0;
 }
 

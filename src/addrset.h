@@ -5,8 +5,8 @@
  * part must not continue to the left (a letter, digit, '.', '_', '+', '-')
  * and the domain must not continue to the right, so "ann@example.org"
  * matches neither "joann@example.org" nor "ann@example.org.evil".  The
- * munged forms "ann at example.org", "ann(at)example.org", "ann [at] ...",
- * "ann -at- ..." and "ann arobase ..." are found too.  With
+ * munged forms "ann at example.org", "ann(at)example.org" and
+ * "ann(a)example.org" (spaces allowed around brackets) are found too.  With
  * ADDRSCAN_HTML the separators "&#64;", "&#x40;", "&commat;" and "%40"
  * (mailto: links) count as '@' too.
  */

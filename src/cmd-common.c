@@ -151,17 +151,8 @@ resolve_rules(struct select_opts *o, struct errbuf *err)
 	if (o->rule_paths.count == 0 && !use_default)
 		return 0;
 	o->ruleset = ruleset_new();
-	if (use_default && ruleset_load(o->ruleset, rules_default_dir(), err) < 0) {
-		char msg[ERRBUF_SIZE];
-
-		memcpy(msg, err->msg, sizeof msg);
-		return errbuf_set(err, "the default rules: %s (set "
-				  "LISTSCRUB_RULES_DIR, or give --rules)", msg);
-	}
-	for (size_t i = 0; i < o->rule_paths.count; i++)
-		if (ruleset_load(o->ruleset, o->rule_paths.items[i], err) < 0)
-			return -1;
-	return 0;
+	return ruleset_load_all(o->ruleset, o->rule_paths.items,
+				o->rule_paths.count, use_default, err);
 }
 
 static void

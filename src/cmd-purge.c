@@ -14,8 +14,6 @@
 #include "incident.h"
 #include "lock.h"
 #include "minisign.h"
-#include "addrset.h"
-#include "mass.h"
 #include "msg.h"
 #include "record.h"
 #include "redact.h"
@@ -120,33 +118,17 @@ struct finder {
 	void *add_ctx;
 };
 
-static int
-found_address(const struct addr_hit *hit, void *ctx)
+static void
+found_span(void *ctx, enum match_kind kind, uint32_t which, size_t start,
+	   size_t end, bool context)
 {
 	struct finder *f = ctx;
 
-	f->add(f->add_ctx, hit->start, hit->end);
-	return 0;
-}
-
-static int
-found_rule(const struct rule_hit *hit, void *ctx)
-{
-	struct finder *f = ctx;
-
+	(void)context;
 	/* "flag" rules are shown for review, never redacted */
-	if (ruleset_rule(f->s->rules, hit->rule)->action == RULE_REDACT)
-		f->add(f->add_ctx, hit->start, hit->end);
-	return 0;
-}
-
-static int
-found_span(const struct mass_span *span, void *ctx)
-{
-	struct finder *f = ctx;
-
-	f->add(f->add_ctx, span->start, span->end);
-	return 0;
+	if (kind != MATCH_RULE ||
+	    ruleset_rule(f->s->rules, which)->action == RULE_REDACT)
+		f->add(f->add_ctx, start, end);
 }
 
 /* The same search that selected the message, on one part. */
@@ -155,23 +137,10 @@ find_for_redaction(void *ctx, const char *text, size_t len, unsigned int flags,
 		   redact_add_fn add, void *add_ctx)
 {
 	struct finder *f = ctx;
-	const struct select_settings *s = f->s;
-	bool header = flags & PART_HEADER;
 
 	f->add = add;
 	f->add_ctx = add_ctx;
-	if (header && s->mass_recipients)
-		mass_recipients(text, len, s->mass_recipients, found_span, f);
-	if (s->addresses)
-		addrset_scan(s->addresses, text, len,
-			     flags & PART_HTML ? ADDRSCAN_HTML : 0,
-			     found_address, f);
-	if (f->rules)
-		rule_scan(f->rules, text, len,
-			  header ? RULE_SCOPE_HEADER : RULE_SCOPE_BODY,
-			  found_rule, f);
-	if (!header && s->address_lists)
-		mass_address_runs(text, len, s->address_lists, found_span, f);
+	select_search_text(f->s, f->rules, text, len, flags, found_span, f);
 }
 
 /* The new bytes of a message to redact: its From_ line, then the

@@ -12,6 +12,8 @@
 #include "validate.h"
 #include "xalloc.h"
 
+static int load_rules(const struct opt_list *paths, struct ruleset **rs_r);
+
 static const char *const scope_names[] = { "", "body", "header", "any" };
 
 static void
@@ -176,25 +178,21 @@ rules_validate(int argc, char **argv)
 	return all ? EXIT_CLEAN : EXIT_FINDINGS;
 }
 
-int
+/* The rules of --rules PATHs, or the installed default set when none is
+ * given; prints the error and returns -1 on failure. */
+static int
 load_rules(const struct opt_list *paths, struct ruleset **rs_r)
 {
 	struct ruleset *rs = ruleset_new();
 	struct errbuf err;
 
 	errbuf_clear(&err);
-	if (paths->count == 0 && ruleset_load(rs, rules_default_dir(), &err) < 0) {
-		print_error("%s (set LISTSCRUB_RULES_DIR, or give --rules)",
-			    err.msg);
+	if (ruleset_load_all(rs, paths->items, paths->count, paths->count == 0,
+			     &err) < 0) {
+		print_error("%s", err.msg);
 		ruleset_free(&rs);
 		return -1;
 	}
-	for (size_t i = 0; i < paths->count; i++)
-		if (ruleset_load(rs, paths->items[i], &err) < 0) {
-			print_error("%s", err.msg);
-			ruleset_free(&rs);
-			return -1;
-		}
 	*rs_r = rs;
 	return 0;
 }

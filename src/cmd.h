@@ -27,11 +27,6 @@ int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 
-struct ruleset;
-
-/* The rules of --rules PATHs, or the installed default set when none is
- * given; prints the error and returns -1 on failure. */
-int load_rules(const struct opt_list *paths, struct ruleset **rs_r);
 
 /* The selectors every reading command takes (SPEC §2 SELECT). */
 struct select_opts {

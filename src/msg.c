@@ -87,6 +87,20 @@ header_iter_next(struct header_iter *it, struct header_field *f)
 }
 
 bool
+header_name_is_id(const char *name, size_t len)
+{
+	static const char *const ids[] = {
+		"Message-ID", "In-Reply-To", "References", "Resent-Message-ID",
+		"Content-ID",
+	};
+
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		if (len == strlen(ids[i]) && strncasecmp(name, ids[i], len) == 0)
+			return true;
+	return false;
+}
+
+bool
 header_name_is(const struct header_field *f, const char *name)
 {
 	size_t n = strlen(name);

@@ -42,6 +42,11 @@ int header_iter_next(struct header_iter *it, struct header_field *f);
 
 bool header_name_is(const struct header_field *f, const char *name);
 
+/* Is name[0..len) a field that holds Message-IDs (Message-ID,
+ * In-Reply-To, References, Resent-Message-ID, Content-ID)?  What looks
+ * like an address there is an ID. */
+bool header_name_is_id(const char *name, size_t len);
+
 /* The name of the field that holds byte pos of a header block: sets
  * *name_r and returns the name's length (0 when pos is in no field's
  * value). */

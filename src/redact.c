@@ -223,10 +223,7 @@ redact_encode_base64(const char *in, size_t len, const char *eol,
 static bool
 is_id_field(const struct header_field *f)
 {
-	return header_name_is(f, "Message-ID") || header_name_is(f, "References") ||
-		header_name_is(f, "In-Reply-To") ||
-		header_name_is(f, "Resent-Message-ID") ||
-		header_name_is(f, "Content-ID");
+	return header_name_is_id(f->name, f->name_len);
 }
 
 /* Lists whose leaked entries are dropped. */
@@ -318,7 +315,8 @@ decoded_has_span(struct redactor *r, const char *v, size_t len)
 	if (memmem(v, len, "=?", 2) == NULL)
 		return false;
 	decoded = header_decode_value(v, len);
-	find_spans(r, decoded, strlen(decoded), PART_HEADER, &sp);
+	find_spans(r, decoded, strlen(decoded), PART_HEADER | PART_DECODED,
+		   &sp);
 	any = sp.n > 0;
 	free(sp.s);
 	free(decoded);
@@ -453,7 +451,8 @@ redact_other_field(struct redactor *r, const struct header_field *f,
 		size_t nlen;
 		char *clean;
 
-		find_spans(r, decoded, strlen(decoded), PART_HEADER, &sp);
+		find_spans(r, decoded, strlen(decoded), PART_HEADER | PART_DECODED,
+		   &sp);
 		clean = replace_spans(decoded, strlen(decoded), &sp, r->marker,
 				      &nlen);
 		buf_str(&b, " ");
@@ -654,39 +653,29 @@ count_left(const struct msg_part *part, void *ctx)
 
 	if (part->flags & PART_BINARY)
 		return 0;
-	rc->find(rc->ctx, part->text, part->len,
-		 part->flags & (PART_HEADER | PART_HTML), add_span, &sp);
-	/* header hits in ID fields are not redacted, by design */
-	for (size_t i = 0; i < sp.n; i++) {
-		const char *name;
-		size_t n = part->flags & PART_HEADER
-			? header_field_at(part->text, sp.s[i][0], &name) : 0;
-		struct header_field f = { .name = n ? name : "", .name_len = n };
-
-		rc->left += !(n && is_id_field(&f));
-	}
+	rc->find(rc->ctx, part->text, part->len, part->flags, add_span, &sp);
+	rc->left += sp.n;
 	free(sp.s);
 	return 0;
 }
 
-/* The result must parse into as many parts, and hold nothing to find. */
+/* The result must parse into as many parts as the original had, and
+ * hold nothing to find. */
 static int
-check_result(redact_find_fn find, void *ctx, const char *raw, size_t len,
+check_result(redact_find_fn find, void *ctx, unsigned int parts,
 	     const char *out, size_t out_len, struct errbuf *err)
 {
 	struct msg_walker *mw = msg_walker_new(0);
-	struct msg_walk_report before, after;
+	struct msg_walk_report after;
 	struct recheck rc = { find, ctx, 0 };
 
-	msg_walk(mw, raw, len, count_left, &(struct recheck){ find, ctx, 0 },
-		 &before);
 	msg_walk(mw, out, out_len, count_left, &rc, &after);
 	msg_walker_free(&mw);
-	if (before.parts != after.parts)
+	if (parts != after.parts)
 		return errbuf_set(err, "after redaction the message has %u MIME "
 				  "parts instead of %u; it is left as it is "
 				  "(report this, and delete the message instead)",
-				  after.parts, before.parts);
+				  after.parts, parts);
 	if (rc.left > 0)
 		return errbuf_set(err, "%zu matches are still found after "
 				  "redaction (in a form listscrub cannot rewrite); "
@@ -719,8 +708,8 @@ redact_message(redact_find_fn find, void *ctx, const char *marker,
 			fix_content_length(&res->data, &res->len);
 		res->spans = r.spans;
 		res->binary_parts = r.binary_parts;
-		if (r.nedits > 0 && check_result(find, ctx, raw, len, res->data,
-						 res->len, err) < 0)
+		if (r.nedits > 0 && check_result(find, ctx, report.parts,
+						 res->data, res->len, err) < 0)
 			rc = -1;
 	}
 	for (size_t i = 0; i < r.nedits; i++)

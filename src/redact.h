@@ -27,7 +27,8 @@ struct errbuf;
 typedef void (*redact_add_fn)(void *add_ctx, size_t start, size_t end);
 
 /* Call add for each span to take out of text; flags are the part's
- * enum part_flags (PART_HEADER for a header block, PART_HTML). */
+ * enum part_flags (PART_HEADER for a header block, PART_HTML).  Spans in
+ * Message-ID fields must not be reported: they are IDs, never redacted. */
 typedef void (*redact_find_fn)(void *ctx, const char *text, size_t len,
 			       unsigned int flags, redact_add_fn add,
 			       void *add_ctx);

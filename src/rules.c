@@ -531,6 +531,23 @@ ruleset_load(struct ruleset *rs, const char *path, struct errbuf *err)
 		: load_file(rs, path, err);
 }
 
+int
+ruleset_load_all(struct ruleset *rs, char *const *paths, size_t n,
+		 bool with_default, struct errbuf *err)
+{
+	if (with_default && ruleset_load(rs, rules_default_dir(), err) < 0) {
+		char msg[ERRBUF_SIZE];
+
+		memcpy(msg, err->msg, sizeof msg);
+		return errbuf_set(err, "the default rules: %s (set "
+				  "LISTSCRUB_RULES_DIR, or give --rules)", msg);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ruleset_load(rs, paths[i], err) < 0)
+			return -1;
+	return 0;
+}
+
 /* ---- finding ------------------------------------------------------------- */
 
 struct span {

@@ -46,6 +46,10 @@ struct ruleset *ruleset_new(void);
  * line and what is wrong). */
 int ruleset_load(struct ruleset *rs, const char *path, struct errbuf *err);
 
+/* The default rules (with_default) and then each of paths[0..n). */
+int ruleset_load_all(struct ruleset *rs, char *const *paths, size_t n,
+		     bool with_default, struct errbuf *err);
+
 size_t ruleset_count(const struct ruleset *rs);
 const struct rule_info *ruleset_rule(const struct ruleset *rs, uint32_t i);
 /* The index of rule id, or -1. */

@@ -243,6 +243,90 @@ load_message(const struct mailbox *mb, size_t i, const char **raw_r,
 	return 0;
 }
 
+/* ---- the search of one text ---------------------------------------------- */
+
+struct text_search {
+	const char *text;
+	bool header;
+	select_found_fn fn;
+	void *ctx;
+};
+
+/* Message-IDs look like addresses but are not; never match them.
+ * Finding the field for the few hits is cheaper than iterating fields. */
+static bool
+in_id_field(const struct text_search *ts, size_t pos)
+{
+	const char *name;
+	size_t n;
+
+	if (!ts->header)
+		return false;
+	n = header_field_at(ts->text, pos, &name);
+	return n > 0 && header_name_is_id(name, n);
+}
+
+static void
+found(struct text_search *ts, enum match_kind kind, uint32_t which,
+      size_t start, size_t end, bool context)
+{
+	if (!in_id_field(ts, start))
+		ts->fn(ts->ctx, kind, which, start, end, context);
+}
+
+static int
+found_address(const struct addr_hit *hit, void *ctx)
+{
+	found(ctx, MATCH_ADDRESS, hit->which, hit->start, hit->end, false);
+	return 0;
+}
+
+static int
+found_rule(const struct rule_hit *hit, void *ctx)
+{
+	found(ctx, MATCH_RULE, hit->rule, hit->start, hit->end, hit->context);
+	return 0;
+}
+
+static int
+found_recipient(const struct mass_span *span, void *ctx)
+{
+	found(ctx, MATCH_MASS_RECIPIENT, 0, span->start, span->end, false);
+	return 0;
+}
+
+static int
+found_list(const struct mass_span *span, void *ctx)
+{
+	found(ctx, MATCH_ADDRESS_LIST, 0, span->start, span->end, false);
+	return 0;
+}
+
+void
+select_search_text(const struct select_settings *s, struct rule_scanner *rules,
+		   const char *text, size_t len, unsigned int flags,
+		   select_found_fn fn, void *ctx)
+{
+	struct text_search ts = {
+		.text = text, .header = flags & PART_HEADER, .fn = fn, .ctx = ctx,
+	};
+
+	/* a header as written, not the block of decoded RFC 2047 words */
+	if (ts.header && s->mass_recipients && !(flags & PART_DECODED))
+		mass_recipients(text, len, s->mass_recipients, found_recipient,
+				&ts);
+	if (s->addresses)
+		addrset_scan(s->addresses, text, len,
+			     flags & PART_HTML ? ADDRSCAN_HTML : 0,
+			     found_address, &ts);
+	if (rules)
+		rule_scan(rules, text, len,
+			  ts.header ? RULE_SCOPE_HEADER : RULE_SCOPE_BODY,
+			  found_rule, &ts);
+	if (!ts.header && s->address_lists)
+		mass_address_runs(text, len, s->address_lists, found_list, &ts);
+}
+
 /* ---- searching one message ---------------------------------------------- */
 
 struct match_ctx {
@@ -264,9 +348,10 @@ static const unsigned int kind_reason[] = {
 };
 
 static void
-add_match(struct match_ctx *mc, enum match_kind kind, uint32_t which,
-	  size_t start, size_t end, bool context)
+add_match(void *ctx, enum match_kind kind, uint32_t which, size_t start,
+	  size_t end, bool context)
 {
+	struct match_ctx *mc = ctx;
 	struct select_match *m;
 
 	xgrow((void **)&mc->matches, &mc->alloc, mc->n + 1, sizeof *mc->matches);
@@ -284,107 +369,6 @@ add_match(struct match_ctx *mc, enum match_kind kind, uint32_t which,
 }
 
 static int
-add_address_match(const struct addr_hit *hit, void *ctx)
-{
-	add_match(ctx, MATCH_ADDRESS, hit->which, hit->start, hit->end, false);
-	return 0;
-}
-
-/* Message-IDs look like addresses but are not; never match them. */
-static bool
-is_id_field(const char *name, size_t len)
-{
-	static const char *const ids[] = {
-		"Message-ID", "In-Reply-To", "References", "Resent-Message-ID",
-		"Content-ID",
-	};
-
-	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-		if (len == strlen(ids[i]) && strncasecmp(name, ids[i], len) == 0)
-			return true;
-	return false;
-}
-
-static bool
-in_id_field(const struct match_ctx *mc, size_t pos)
-{
-	const char *name;
-	size_t n = header_field_at(mc->part->text, pos, &name);
-
-	return n > 0 && is_id_field(name, n);
-}
-
-/* A hit in a header block counts unless it is in a Message-ID field;
- * finding the field for the few hits is cheaper than iterating fields. */
-static int
-add_header_address_match(const struct addr_hit *hit, void *ctx)
-{
-	if (!in_id_field(ctx, hit->start))
-		add_address_match(hit, ctx);
-	return 0;
-}
-
-static int
-add_rule_match(const struct rule_hit *hit, void *ctx)
-{
-	struct match_ctx *mc = ctx;
-
-	if (!(mc->part->flags & PART_HEADER) || !in_id_field(mc, hit->start))
-		add_match(mc, MATCH_RULE, hit->rule, hit->start, hit->end,
-			  hit->context);
-	return 0;
-}
-
-static int
-add_recipient_match(const struct mass_span *span, void *ctx)
-{
-	add_match(ctx, MATCH_MASS_RECIPIENT, 0, span->start, span->end, false);
-	return 0;
-}
-
-static int
-add_list_match(const struct mass_span *span, void *ctx)
-{
-	add_match(ctx, MATCH_ADDRESS_LIST, 0, span->start, span->end, false);
-	return 0;
-}
-
-static void
-scan_header(struct match_ctx *mc, const struct msg_part *part)
-{
-	const struct select_settings *s = mc->s;
-
-	/* the raw header block, not the block of decoded RFC 2047 words */
-	if (s->mass_recipients && part->number == 0 &&
-	    !(part->flags & PART_DECODED))
-		mass_recipients(part->text, part->len, s->mass_recipients,
-				add_recipient_match, mc);
-	if (s->addresses)
-		addrset_scan(s->addresses, part->text, part->len, 0,
-			     add_header_address_match, mc);
-	if (mc->rules)
-		rule_scan(mc->rules, part->text, part->len, RULE_SCOPE_HEADER,
-			  add_rule_match, mc);
-}
-
-static void
-scan_body(struct match_ctx *mc, const struct msg_part *part)
-{
-	const struct select_settings *s = mc->s;
-
-	if (s->addresses)
-		addrset_scan(s->addresses, part->text, part->len,
-			     part->flags & PART_HTML ? ADDRSCAN_HTML : 0,
-			     add_address_match, mc);
-	if (mc->rules)
-		rule_scan(mc->rules, part->text, part->len, RULE_SCOPE_BODY,
-			  add_rule_match, mc);
-	if (s->address_lists)
-		mass_address_runs(part->text, part->len, s->address_lists,
-				  add_list_match, mc);
-}
-
-static int
 scan_part(const struct msg_part *part, void *ctx)
 {
 	struct match_ctx *mc = ctx;
@@ -394,10 +378,8 @@ scan_part(const struct msg_part *part, void *ctx)
 	 * part was decoded; then they are into the decoded text. */
 	mc->base = part->flags & PART_DECODED ? 0
 		: mc->from_len + part->raw_offset;
-	if (part->flags & PART_HEADER)
-		scan_header(mc, part);
-	else
-		scan_body(mc, part);
+	select_search_text(mc->s, mc->rules, part->text, part->len, part->flags,
+			   add_match, mc);
 	return 0;
 }
 

@@ -103,6 +103,23 @@ struct selection {
 	size_t *box_first;
 };
 
+struct rule_scanner;
+
+/* What select_search_text found (which: see enum match_kind). */
+typedef void (*select_found_fn)(void *ctx, enum match_kind kind,
+				uint32_t which, size_t start, size_t end,
+				bool context);
+
+/* Search one part's text (flags: enum part_flags) as a selection does,
+ * for selection and for redaction alike: the leaked addresses, the rules
+ * (rules may be NULL), and in a header block as written the recipients of
+ * a mass mailing, in a body the runs of addresses.  Hits in Message-ID
+ * fields of a header block are never reported. */
+void select_search_text(const struct select_settings *s,
+			struct rule_scanner *rules, const char *text,
+			size_t len, unsigned int flags, select_found_fn fn,
+			void *ctx);
+
 /* The searches a settings asks for: does any message need a walk? */
 bool select_searches(const struct select_settings *s);
 

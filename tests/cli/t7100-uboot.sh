@@ -46,4 +46,17 @@ test_expect_success 'the signed run verifies on the real archive, and fails once
 	grep -q "^FAIL  *gone" report
 '
 
+test_expect_success 'redact a real sender everywhere: every message stays, the address goes' '
+	cp orig.mbox red.mbox &&
+	echo patrick.delaunay@st.com >who &&
+	"$LISTSCRUB" purge --addresses who --apply --incident U-2 --sign-key "$KEYS/sign.key" \
+		--incident-key "$KEYS/incident.key" --manifest-dir red-manifests red.mbox >out &&
+	grep -q "redacted" out &&
+	python3 "$TEST_SRCDIR/tests/cli/lib/redact_check.py" orig.mbox red.mbox who >res &&
+	cat res && grep -q "8536 messages, [1-9][0-9]* redacted, 0 problems" res &&
+	"$LISTSCRUB" verify --manifest red-manifests/0001 \
+		--pubkey "$KEYS/sign.pub" --incident-key "$KEYS/incident.key" red.mbox >v &&
+	grep -q "gone .*OK\|OK .*gone" v
+'
+
 test_done

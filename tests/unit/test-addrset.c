@@ -87,6 +87,7 @@ test_addrset__matches_whole_addresses_only(void **state)
 		{ "ann@sub.example.org", 0 },
 		{ "ann at example.org", 1 },    /* pipermail munging */
 		{ "ann (at) example.org", 1 },
+		{ "ann(a)example.org", 1 },
 		{ "joann at example.org", 0 },
 		{ "ann&#64;example.org", 0 },   /* only in HTML parts */
 		{ "ann@example.org ann@example.org", 2 },
