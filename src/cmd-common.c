@@ -447,7 +447,7 @@ matches_json(const struct select_opts *o, const struct selected *item)
 
 			json_object_set_new(j, "entity", json_string(ri->entity));
 			json_object_set_new(j, "action", json_string(
-				ri->action == RULE_REDACT ? "redact" : "flag"));
+				rule_action_name(ri->action)));
 			json_object_set_new(j, "context", json_boolean(m->context));
 		}
 		json_object_set_new(j, "part", json_integer(m->part));

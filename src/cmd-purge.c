@@ -304,6 +304,24 @@ default_operator(void)
 	return xasprintf("%s@%s", pw ? pw->pw_name : "unknown", host);
 }
 
+/* The marker goes into header fields, quoted display names, HTML and
+ * parts of any ASCII-compatible charset: printable ASCII only, without
+ * the bytes that would end a quoted string or start markup. */
+static int
+marker_usage(const char *marker)
+{
+	size_t n = strlen(marker);
+
+	if (n == 0 || n > 64)
+		return usage_error("purge", "--marker takes 1 to 64 characters");
+	for (size_t i = 0; i < n; i++)
+		if (marker[i] < 0x20 || marker[i] > 0x7e ||
+		    strchr("\"\\<>&", marker[i]))
+			return usage_error("purge", "--marker takes printable "
+					   "ASCII without \" \\ < > &");
+	return -1;
+}
+
 static int
 manifest_usage(const struct purge_opts *po)
 {
@@ -427,6 +445,38 @@ act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
 	return EXIT_CLEAN;
 }
 
+/* Messages whose every match is of a "flag" rule are for review only:
+ * whatever --action says, purge never changes them.  Move them behind the
+ * others, both in input order; returns how many. */
+static size_t
+set_aside_flagged(const struct select_opts *o, struct selection *sel)
+{
+	struct selected *flagged = xcalloc(sel->count + 1, sizeof *flagged);
+	size_t kept = 0, n = 0;
+
+	for (size_t k = 0; k < sel->count; k++) {
+		if (strcmp(default_action(o, &sel->items[k]), "flag") == 0)
+			flagged[n++] = sel->items[k];
+		else
+			sel->items[kept++] = sel->items[k];
+	}
+	memcpy(sel->items + kept, flagged, n * sizeof *flagged);
+	free(flagged);
+	return n;
+}
+
+static void
+print_flagged(const struct purge_opts *po, const struct mailbox_list *boxes,
+	      const struct selected *items, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		print_selected(stdout, &po->sel, boxes, &items[k], "flag",
+			       "flagged");
+	if (n > 0 && po->sel.format == FORMAT_TEXT)
+		printf("# %zu more messages matched only rules with action "
+		       "flag: listed for review, never changed\n", n);
+}
+
 static int
 purge(struct purge_opts *po, char *const *paths, size_t npaths)
 {
@@ -448,8 +498,15 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 	if (selection_has_fatal(&sel))
 		print_error("purge: stopped before writing anything: the "
 			    "mailboxes above could not be read or split safely");
-	else
+	else {
+		size_t flagged = set_aside_flagged(&po->sel, &sel);
+
+		sel.count -= flagged;
 		rc = act(po, &run, &boxes, &sel);
+		if (rc == EXIT_CLEAN)
+			print_flagged(po, &boxes, sel.items + sel.count, flagged);
+		sel.count += flagged;
+	}
 	selection_release(&sel);
 	mailbox_list_release(&boxes);
 	close_run(&run);
@@ -508,7 +565,8 @@ cmd_purge(int argc, char **argv)
 	select_opts_init(&po.sel);
 	if ((rc = cmd_start("purge", synopsis, argc, argv, specs, &po.sel,
 			    &first)) >= 0 ||
-	    (rc = need_selector("purge", &po.sel)) >= 0)
+	    (rc = need_selector("purge", &po.sel)) >= 0 ||
+	    (rc = marker_usage(po.marker)) >= 0)
 		;
 	else if ((po.apply || po.manifest_dir) &&
 		 (rc = manifest_usage(&po)) >= 0)

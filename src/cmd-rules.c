@@ -21,7 +21,7 @@ print_rule_json(const struct rule_info *ri)
 {
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i}",
 			      "id", ri->id, "entity", ri->entity,
-			      "action", ri->action == RULE_REDACT ? "redact" : "flag",
+			      "action", rule_action_name(ri->action),
 			      "severity", ri->severity, "validator", ri->validator,
 			      "scope", scope_names[ri->scope & 3],
 			      "description", ri->description,
@@ -69,9 +69,8 @@ rules_list(int argc, char **argv)
 			print_rule_json(ri);
 		else
 			printf("%-16s %-18s %-6s %-8s %-13s %s\n", ri->id,
-			       ri->entity, ri->action == RULE_REDACT ? "redact"
-			       : "flag", ri->severity, ri->validator,
-			       ri->description);
+			       ri->entity, rule_action_name(ri->action),
+			       ri->severity, ri->validator, ri->description);
 	}
 	ruleset_free(&rs);
 	opt_list_release(&paths);

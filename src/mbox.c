@@ -258,6 +258,21 @@ push_msg(struct mbox_split *s, uint64_t start)
 	s->count++;
 }
 
+/* The next "From " in data[from..len), or NULL.  memchr for the rare 'F'
+ * runs several times faster than memmem on archive text. */
+static const char *
+find_from(const char *data, size_t from, size_t len)
+{
+	const char *p = data + from, *end = data + len;
+
+	while ((p = memchr(p, 'F', (size_t)(end - p))) != NULL) {
+		if (end - p >= 5 && memcmp(p, "From ", 5) == 0)
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
 /* Classify every "From " that starts a line: separator, escaped or not. */
 static void
 split_on_separators(const char *data, size_t len, struct mbox_split *s,
@@ -266,7 +281,7 @@ split_on_separators(const char *data, size_t len, struct mbox_split *s,
 	size_t cursor = s->msgs[0].start + 5, told = 0;
 
 	for (;;) {
-		const char *hit = memmem(data + cursor, len - cursor, "From ", 5);
+		const char *hit = find_from(data, cursor, len);
 		size_t pos, k;
 
 		if (hit == NULL)

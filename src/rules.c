@@ -15,6 +15,7 @@
 
 #include "errbuf.h"
 #include "fileio.h"
+#include "literals.h"
 #include "rules.h"
 #include "validate.h"
 #include "xalloc.h"
@@ -34,8 +35,9 @@ struct rule {
 	int value_group;                /* "value" group number, or 0 */
 	validator_fn validate;
 	enum prefilter_kind prefilter;
-	char *literals[MAX_LITERALS];   /* lower case */
+	char *literals[MAX_LITERALS];   /* lower case unless literals_exact */
 	size_t n_literals;
+	bool literals_exact;            /* "exact:" prefilter: case matters */
 	unsigned int min_digits;
 	bool token[256];                /* bytes a match may start over */
 	size_t max_length;
@@ -51,13 +53,19 @@ struct ruleset {
 	struct rule *rules;
 	size_t count, alloc;
 	uint32_t max_groups;
-	bool any_letter_literal;
 };
 
 struct ruleset *
 ruleset_new(void)
 {
 	return xcalloc(1, sizeof(struct ruleset));
+}
+
+const char *
+rule_action_name(enum rule_action action)
+{
+	return action == RULE_REDACT ? "redact"
+		: action == RULE_FLAG ? "flag" : "ignore";
 }
 
 size_t
@@ -171,10 +179,11 @@ unescape(char *w)
 	return (size_t)(out - w);
 }
 
-/* Split a comma-separated list into owned, trimmed, lower-case words. */
+/* Split a comma-separated list into owned, trimmed words, lower-cased
+ * unless keep_case. */
 static int
-split_words(char *value, char **out, size_t max, size_t *n_r,
-	    const struct parse *ps)
+split_words(char *value, bool keep_case, char **out, size_t max,
+	    size_t *n_r, const struct parse *ps)
 {
 	char *save = NULL;
 
@@ -187,14 +196,14 @@ split_words(char *value, char **out, size_t max, size_t *n_r,
 		if (*n_r == max)
 			return parse_error(ps, "too many words in the list");
 		unescape(w);
-		for (char *p = w; *p; p++)
+		for (char *p = w; *p && !keep_case; p++)
 			*p = (char)tolower((unsigned char)*p);
 		out[(*n_r)++] = xstrdup(w);
 	}
 	return 0;
 }
 
-/* "literal:A,B", "digits:N" or "none". */
+/* "literal:A,B", "exact:A,B", "digits:N" or "none". */
 static int
 parse_prefilter(struct rule *r, char *value, const struct parse *ps)
 {
@@ -212,17 +221,21 @@ parse_prefilter(struct rule *r, char *value, const struct parse *ps)
 		r->min_digits = (unsigned int)n;
 		return 0;
 	}
-	if (strncmp(value, "literal:", 8) == 0) {
+	if (strncmp(value, "literal:", 8) == 0 ||
+	    strncmp(value, "exact:", 6) == 0) {
+		bool exact = value[0] == 'e';
+
 		r->prefilter = PREFILTER_LITERAL;
-		if (split_words(value + 8, r->literals, MAX_LITERALS,
-				&r->n_literals, ps) < 0)
+		r->literals_exact = exact;
+		if (split_words(value + (exact ? 6 : 8), exact, r->literals,
+				MAX_LITERALS, &r->n_literals, ps) < 0)
 			return -1;
 		if (r->n_literals == 0)
 			return parse_error(ps, "prefilter literal: needs a literal");
 		return 0;
 	}
-	return parse_error(ps, "prefilter must be literal:A,B..., digits:N or "
-			   "none");
+	return parse_error(ps, "prefilter must be literal:A,B..., exact:A,B..., "
+			   "digits:N or none");
 }
 
 /* A class such as "A-Za-z0-9._%+-": ranges and single bytes, with the
@@ -310,7 +323,7 @@ set_field(struct rule *r, const char *key, char *value, const struct parse *ps)
 					   "listscrub-rules(5) for the list)");
 		r->validator = xstrdup(value);
 	} else if (strcmp(key, "context") == 0)
-		return split_words(value, r->context, MAX_CONTEXT_WORDS,
+		return split_words(value, false, r->context, MAX_CONTEXT_WORDS,
 				   &r->n_context, ps);
 	else if (strcmp(key, "window") == 0)
 		return parse_size(value, 0, 1000, &r->window, ps,
@@ -318,9 +331,12 @@ set_field(struct rule *r, const char *key, char *value, const struct parse *ps)
 	else if (strcmp(key, "require-context") == 0)
 		return parse_yes_no(value, &r->info.require_context, ps);
 	else if (strcmp(key, "action") == 0) {
-		if (strcmp(value, "redact") && strcmp(value, "flag"))
-			return parse_error(ps, "action must be redact or flag");
-		r->info.action = value[0] == 'r' ? RULE_REDACT : RULE_FLAG;
+		if (strcmp(value, "redact") && strcmp(value, "flag") &&
+		    strcmp(value, "ignore"))
+			return parse_error(ps, "action must be redact, flag or "
+					   "ignore");
+		r->info.action = value[0] == 'r' ? RULE_REDACT
+			: value[0] == 'f' ? RULE_FLAG : RULE_IGNORE;
 	} else if (strcmp(key, "severity") == 0) {
 		if (strcmp(value, "low") && strcmp(value, "medium") &&
 		    strcmp(value, "high") && strcmp(value, "critical"))
@@ -404,9 +420,6 @@ compile_rule(struct ruleset *rs, struct rule *r, struct errbuf *err)
 	pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &groups);
 	if (groups + 1 > rs->max_groups)
 		rs->max_groups = groups + 1;
-	for (size_t i = 0; i < r->n_literals; i++)
-		for (const char *p = r->literals[i]; *p; p++)
-			rs->any_letter_literal |= isalpha((unsigned char)*p) != 0;
 	if (r->prefilter != PREFILTER_NONE) {
 		bool any = false;
 
@@ -554,6 +567,12 @@ struct span {
 	size_t start, end;
 };
 
+/* Offsets where a rule's match can end its backward search, ascending. */
+struct anchor_list {
+	size_t *at;
+	size_t n, alloc;
+};
+
 struct rule_scanner {
 	const struct ruleset *rs;
 	pcre2_match_data *md;
@@ -561,13 +580,13 @@ struct rule_scanner {
 	long only;
 	struct rule_hit *hits;
 	size_t nhits, hits_alloc;
-	char *lower;                    /* lower-case copy, when needed */
-	size_t lower_alloc;
+	struct literal_set *literals;   /* every literal prefilter, tag = rule */
+	bool *active;                   /* rule runs in this rule_scan */
+	struct anchor_list *literal_anchors;    /* per rule */
 	struct span *clusters;          /* digit clusters: start, end */
 	unsigned int *cluster_digits;
 	size_t nclusters, clusters_alloc, digits_alloc;
-	size_t *anchors;
-	size_t nanchors, anchors_alloc;
+	struct anchor_list digit_anchors;
 	struct span *excluded;          /* armour, quoted ID lines */
 	size_t nexcluded, excluded_alloc;
 	bool excluded_done;
@@ -585,6 +604,18 @@ rule_scanner_new(const struct ruleset *rs)
 	sc->mctx = pcre2_match_context_create(NULL);
 	if (sc->md == NULL || sc->mctx == NULL)
 		out_of_memory(sizeof *sc);
+	sc->literals = literal_set_new();
+	for (uint32_t ri = 0; ri < rs->count; ri++) {
+		const struct rule *r = &rs->rules[ri];
+
+		for (size_t k = 0; k < r->n_literals; k++)
+			literal_set_add(sc->literals, r->literals[k],
+					strlen(r->literals[k]),
+					!r->literals_exact, ri);
+	}
+	sc->active = xcalloc(rs->count ? rs->count : 1, sizeof *sc->active);
+	sc->literal_anchors = xcalloc(rs->count ? rs->count : 1,
+				      sizeof *sc->literal_anchors);
 	return sc;
 }
 
@@ -598,10 +629,14 @@ rule_scanner_free(struct rule_scanner **scp)
 	pcre2_match_data_free(sc->md);
 	pcre2_match_context_free(sc->mctx);
 	free(sc->hits);
-	free(sc->lower);
+	literal_set_free(&sc->literals);
+	for (size_t ri = 0; ri < sc->rs->count; ri++)
+		free(sc->literal_anchors[ri].at);
+	free(sc->literal_anchors);
+	free(sc->active);
 	free(sc->clusters);
 	free(sc->cluster_digits);
-	free(sc->anchors);
+	free(sc->digit_anchors.at);
 	free(sc->excluded);
 	free(sc);
 	*scp = NULL;
@@ -620,6 +655,35 @@ is_cluster_sep(char c)
 		c == ')';
 }
 
+/* Does any of the eight bytes of w lie in '0'..'9'?  (A byte b counts
+ * when 0x2f < b < 0x3a, with bytes >= 0x80 excluded; the usual
+ * "has a byte between" word trick.) */
+static bool
+word_has_digit(uint64_t w)
+{
+	const uint64_t ones = UINT64_MAX / 255, low7 = ones * 127;
+	uint64_t x = w & low7;
+
+	return ((ones * (127 + ':') - x) & ~w & (x + ones * (127 - '/')) &
+		ones * 128) != 0;
+}
+
+/* The first digit in t[i..len), or len. */
+static size_t
+next_digit(const char *t, size_t i, size_t len)
+{
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, t + i, 8);
+		if (word_has_digit(w))
+			break;
+	}
+	while (i < len && !isdigit((unsigned char)t[i]))
+		i++;
+	return i;
+}
+
 /* Runs of digits joined by at most two separators ("(506) 243-1885",
  * "DE89 3704 0044"), with how many digits each holds. */
 static void
@@ -628,13 +692,9 @@ find_clusters(struct rule_scanner *sc, const char *t, size_t len)
 	size_t i = 0;
 
 	sc->nclusters = 0;
-	while (i < len) {
+	while ((i = next_digit(t, i, len)) < len) {
 		size_t start, digits = 0;
 
-		if (!isdigit((unsigned char)t[i])) {
-			i++;
-			continue;
-		}
 		start = i;
 		while (i < len) {
 			if (isdigit((unsigned char)t[i])) {
@@ -662,65 +722,37 @@ find_clusters(struct rule_scanner *sc, const char *t, size_t len)
 }
 
 static void
-add_anchor(struct rule_scanner *sc, size_t pos)
+add_anchor(struct anchor_list *list, size_t pos)
 {
-	xgrow((void **)&sc->anchors, &sc->anchors_alloc, sc->nanchors + 1,
-	      sizeof *sc->anchors);
-	sc->anchors[sc->nanchors++] = pos;
+	if (list->n > 0 && list->at[list->n - 1] == pos)
+		return;         /* two literals of one rule at one offset */
+	xgrow((void **)&list->at, &list->alloc, list->n + 1, sizeof *list->at);
+	list->at[list->n++] = pos;
 }
 
-static int
-compare_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static const char *
-lower_copy(struct rule_scanner *sc, const char *t, size_t len)
-{
-	if (sc->lower_alloc < len + 1) {
-		free(sc->lower);
-		sc->lower_alloc = len + 1;
-		sc->lower = xmalloc(sc->lower_alloc);
-	}
-	for (size_t i = 0; i < len; i++)
-		sc->lower[i] = (char)tolower((unsigned char)t[i]);
-	return sc->lower;
-}
-
-/* Where rule r can match: after a prefilter literal or a digit cluster. */
 static void
-find_anchors(struct rule_scanner *sc, const struct rule *r, const char *t,
-	     size_t len, const char **lowered)
+collect_literal(uint32_t rule, size_t offset, void *ctx)
 {
-	sc->nanchors = 0;
-	if (r->prefilter == PREFILTER_DIGITS) {
-		for (size_t c = 0; c < sc->nclusters; c++)
-			if (sc->cluster_digits[c] >= r->min_digits)
-				add_anchor(sc, sc->clusters[c].start);
-		return;
-	}
-	for (size_t k = 0; k < r->n_literals; k++) {
-		const char *lit = r->literals[k], *hay = t, *p;
-		size_t n = strlen(lit);
-		bool letters = false;
+	struct rule_scanner *sc = ctx;
 
-		for (const char *q = lit; *q; q++)
-			letters |= isalpha((unsigned char)*q) != 0;
-		if (letters) {
-			if (*lowered == NULL)
-				*lowered = lower_copy(sc, t, len);
-			hay = *lowered;
-		}
-		for (p = hay; (p = memmem(p, len - (size_t)(p - hay), lit, n));
-		     p++)
-			add_anchor(sc, (size_t)(p - hay));
-	}
-	if (r->n_literals > 1 && sc->nanchors > 1)
-		qsort(sc->anchors, sc->nanchors, sizeof *sc->anchors,
-		      compare_size);
+	if (sc->active[rule])
+		add_anchor(&sc->literal_anchors[rule], offset);
+}
+
+/* Where rule r can match: after a prefilter literal (found for every rule
+ * at once by rule_scan) or a digit cluster. */
+static const struct anchor_list *
+find_anchors(struct rule_scanner *sc, uint32_t ri)
+{
+	const struct rule *r = &sc->rs->rules[ri];
+
+	if (r->prefilter == PREFILTER_LITERAL)
+		return &sc->literal_anchors[ri];
+	sc->digit_anchors.n = 0;
+	for (size_t c = 0; c < sc->nclusters; c++)
+		if (sc->cluster_digits[c] >= r->min_digits)
+			add_anchor(&sc->digit_anchors, sc->clusters[c].start);
+	return &sc->digit_anchors;
 }
 
 static bool
@@ -731,10 +763,12 @@ near_context(const struct rule *r, const char *t, size_t len, size_t start,
 	size_t to = end + r->window < len ? end + r->window : len;
 
 	for (size_t k = 0; k < r->n_context; k++) {
-		size_t n = strlen(r->context[k]);
+		const char *word = r->context[k];       /* lower case */
+		size_t n = strlen(word);
 
 		for (size_t i = from; i + n <= to; i++)
-			if (strncasecmp(t + i, r->context[k], n) == 0 &&
+			if (tolower((unsigned char)t[i]) == word[0] &&
+			    strncasecmp(t + i, word, n) == 0 &&
 			    (i == 0 || !isalnum((unsigned char)t[i - 1])))
 				return true;
 	}
@@ -782,11 +816,16 @@ text_on_id_line(const char *t, size_t pos)
 
 	while (s > 0 && t[s - 1] != '\n')
 		s--;
-	for (; s < pos; s++)
+	for (; s < pos; s++) {
+		int c = tolower((unsigned char)t[s]);
+
+		if (c != 'm' && c != 'r' && c != 'i')
+			continue;
 		for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
 			if (pos - s >= strlen(names[k]) &&
 			    strncasecmp(t + s, names[k], strlen(names[k])) == 0)
 				return true;
+	}
 	return false;
 }
 
@@ -856,19 +895,19 @@ match_range(struct rule_scanner *sc, uint32_t ri, const char *t, size_t len,
 }
 
 static void
-scan_rule(struct rule_scanner *sc, uint32_t ri, const char *t, size_t len,
-	  const char **lowered)
+scan_rule(struct rule_scanner *sc, uint32_t ri, const char *t, size_t len)
 {
 	const struct rule *r = &sc->rs->rules[ri];
+	const struct anchor_list *anchors;
 	size_t done = 0;
 
 	if (r->prefilter == PREFILTER_NONE) {
 		match_range(sc, ri, t, len, 0, len);
 		return;
 	}
-	find_anchors(sc, r, t, len, lowered);
-	for (size_t a = 0; a < sc->nanchors; a++) {
-		size_t at = sc->anchors[a], from = at;
+	anchors = find_anchors(sc, ri);
+	for (size_t a = 0; a < anchors->n; a++) {
+		size_t at = anchors->at[a], from = at;
 
 		if (at < done)
 			continue;
@@ -914,30 +953,48 @@ resolve_overlaps(struct rule_scanner *sc)
 			*last = *h;
 	}
 	sc->nhits = out;
+	if (sc->only >= 0)
+		return;
+	out = 0;
+	for (size_t i = 0; i < sc->nhits; i++)
+		if (sc->rs->rules[sc->hits[i].rule].info.action != RULE_IGNORE)
+			sc->hits[out++] = sc->hits[i];
+	sc->nhits = out;
+}
+
+/* Which rules run on this text, and where their literals are. */
+static void
+prepare_rules(struct rule_scanner *sc, const char *text, size_t len,
+	      enum rule_scope scope)
+{
+	const struct ruleset *rs = sc->rs;
+	bool any_literal = false, any_digits = false;
+
+	for (uint32_t ri = 0; ri < rs->count; ri++) {
+		const struct rule *r = &rs->rules[ri];
+
+		sc->active[ri] = (sc->only < 0 || (long)ri == sc->only) &&
+				 (r->info.scope & scope);
+		sc->literal_anchors[ri].n = 0;
+		any_literal |= sc->active[ri] && r->prefilter == PREFILTER_LITERAL;
+		any_digits |= sc->active[ri] && r->prefilter == PREFILTER_DIGITS;
+	}
+	if (any_literal)
+		literal_set_scan(sc->literals, text, len, collect_literal, sc);
+	if (any_digits)
+		find_clusters(sc, text, len);
 }
 
 int
 rule_scan(struct rule_scanner *sc, const char *text, size_t len,
 	  enum rule_scope scope, rule_hit_fn fn, void *ctx)
 {
-	const struct ruleset *rs = sc->rs;
-	const char *lowered = NULL;
-	bool clusters_done = false;
-
 	sc->nhits = 0;
 	sc->excluded_done = false;
-	for (uint32_t ri = 0; ri < rs->count; ri++) {
-		const struct rule *r = &rs->rules[ri];
-
-		if ((sc->only >= 0 && (long)ri != sc->only) ||
-		    !(r->info.scope & scope))
-			continue;
-		if (r->prefilter == PREFILTER_DIGITS && !clusters_done) {
-			find_clusters(sc, text, len);
-			clusters_done = true;
-		}
-		scan_rule(sc, ri, text, len, &lowered);
-	}
+	prepare_rules(sc, text, len, scope);
+	for (uint32_t ri = 0; ri < sc->rs->count; ri++)
+		if (sc->active[ri])
+			scan_rule(sc, ri, text, len);
 	resolve_overlaps(sc);
 	for (size_t i = 0; i < sc->nhits; i++) {
 		int rc = fn(&sc->hits[i], ctx);

@@ -22,7 +22,14 @@ struct errbuf;
 struct ruleset;
 struct rule_scanner;
 
-enum rule_action { RULE_REDACT, RULE_FLAG };
+/* RULE_IGNORE: text that looks like personal data and is public by
+ * design (a patch trailer, the list's own address in its footer).  Its
+ * hits win overlaps like any other and are then dropped, so they hide
+ * the lower-priority findings they cover. */
+enum rule_action { RULE_REDACT, RULE_FLAG, RULE_IGNORE };
+
+/* "redact", "flag" or "ignore". */
+const char *rule_action_name(enum rule_action action);
 enum rule_scope { RULE_SCOPE_BODY = 1, RULE_SCOPE_HEADER = 2 };
 
 struct rule_info {
@@ -79,8 +86,10 @@ void rule_scanner_free(struct rule_scanner **sc);
 void rule_scanner_only(struct rule_scanner *sc, long only);
 
 /* Find every match in text of the rules whose scope includes scope, and
- * call fn for each in text order after overlaps are resolved.  fn's
- * non-zero return stops and is returned. */
+ * call fn for each in text order after overlaps are resolved; hits of
+ * ignore rules are not reported, except with rule_scanner_only (the
+ * examples of an ignore rule).  fn's non-zero return stops and is
+ * returned. */
 int rule_scan(struct rule_scanner *sc, const char *text, size_t len,
 	      enum rule_scope scope, rule_hit_fn fn, void *ctx);
 

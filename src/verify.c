@@ -968,8 +968,8 @@ look_for_messages(struct vctx *v, const struct removed *rm,
 			continue;
 		incident_mac(v->s->incident_key, MAC_MESSAGE, raw, len, d);
 		if (holds((const void *)rm->msgs, rm->n_msgs, d))
-			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a deleted "
-				"message is back, byte for byte", mb->path, i,
+			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a deleted or "
+				"redacted original is back, byte for byte", mb->path, i,
 				(unsigned long long)off);
 		else if (select_message_id(raw, len, id, sizeof id) &&
 			 (incident_mac(v->s->incident_key, MAC_MESSAGE_ID, id,
@@ -1073,8 +1073,9 @@ check_gone(struct vctx *v)
 		vset(v, CHECK_GONE, STATUS_FAIL, "something the run removed is in "
 		     "the archive again");
 	else
-		vset(v, CHECK_GONE, STATUS_OK, "none of the %zu deleted messages "
-		     "and %zu leaked tokens recorded is in any of the %zu "
+		vset(v, CHECK_GONE, STATUS_OK, "none of the %zu originals the run "
+		     "deleted or redacted, nor of the %zu leaked tokens it "
+		     "recorded, is in any of the %zu "
 		     "messages now (headers, decoded parts, HTML forms)",
 		     rm.n_msgs, addrset_count(rm.tokens), messages);
 	addrset_free(&rm.tokens);

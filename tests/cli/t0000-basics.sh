@@ -29,6 +29,30 @@ test_expect_success 'listscrub-manifest(5) lints clean and shows the byte rules'
 	grep -q "^lmr1 file=F" "$TEST_SRCDIR/doc/listscrub-manifest.5"
 '
 
+test_expect_success 'listscrub-rules(5) lints clean and documents every field, validator and rule' '
+	man5=$TEST_SRCDIR/doc/listscrub-rules.5 &&
+	if command -v groff >/dev/null; then
+		groff -mandoc -ww -z "$man5" 2>err && test ! -s err
+	fi &&
+	sed -n "/^set_field(/,/^}/p" "$TEST_SRCDIR/src/rules.c" |
+		grep -o "strcmp(key, \"[a-z-]*\")" | sed "s/.*\"\(.*\)\")/\1/" >fields &&
+	test $(wc -l <fields) -ge 14 &&
+	sed -n "/^const char \*const validator_names/,/};/p" "$TEST_SRCDIR/src/validate.c" |
+		grep -o "\"[a-z0-9-]*\"" | tr -d "\"" >validators &&
+	test $(wc -l <validators) -ge 13 &&
+	sed -n "s/^rule  *//p" "$TEST_SRCDIR"/rules/*.rules >ids &&
+	cat fields validators ids | while read -r w; do
+		grep -q "^\.It Cm $w\b\|^\.Cm $w\b\|^\.It Cm [a-z-]* , $w\b" "$man5" ||
+			{ echo "listscrub-rules(5) does not document $w"; return 1; }
+	done
+'
+
+test_expect_success 'rules --help shows its three subcommands' '
+	"$LISTSCRUB" rules --help >out &&
+	grep -q "^usage: listscrub rules list" out &&
+	grep -q "listscrub rules check" out && grep -q "listscrub rules validate" out
+'
+
 test_expect_success 'listscrub(1) lints clean' '
 	if command -v groff >/dev/null; then
 		groff -mandoc -ww -z "$TEST_SRCDIR/doc/listscrub.1" 2>err && test ! -s err

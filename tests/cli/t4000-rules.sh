@@ -52,6 +52,28 @@ test_expect_success 'a plain scan is a personal-data sweep with the default rule
 	test $(grep -o "\"rule\":" scan | wc -l) = 1
 '
 
+test_expect_success 'the sweep passes over public addresses: trailers, attributions, list footer' '
+	cat >pub.eml <<-\EOM &&
+	From: ann@posteo.de
+	Message-ID: <p1@posteo.de>
+	Subject: [PATCH] fix
+
+	On Mon, 3 Jun 2019 at 10:12, Bob Vos <bob.vos@gmx.net> wrote:
+	> looks fine
+	Signed-off-by: Ann Vos <ann@posteo.de>
+	_______________________________________________
+	Dev mailing list
+	dev@lists.debian.org
+	EOM
+	expect_status 0 "$LISTSCRUB" scan pub.eml >scan &&
+	sed "s/^> looks fine/> looks fine, ask carla.diaz@web.de/" pub.eml >pub2.eml &&
+	expect_status 1 "$LISTSCRUB" scan --format json --show-matches pub2.eml >scan &&
+	test $(grep -o "\"rule\":" scan | wc -l) = 1 &&
+	grep "\"text\":\"carla.diaz@web.de\"" scan &&
+	echo bob.vos@gmx.net >who &&
+	expect_status 1 "$LISTSCRUB" scan --addresses who pub.eml
+'
+
 test_expect_success '--no-default-rules without selectors is a usage error' '
 	expect_status 2 "$LISTSCRUB" scan --no-default-rules m.eml
 '

@@ -59,6 +59,43 @@ test_expect_success 'QP, base64, HTML, munged and RFC 2047 forms are redacted' '
 	grep "^To: list@lists.org" forms.mbox && ! grep "^Cc:" forms.mbox
 '
 
+test_expect_success 'messages matched only by flag rules are listed, never changed' '
+	cat >flag.mbox <<-\EOM &&
+	From x@y Thu Jan  1 00:00:00 2015
+	From: a@lists.org
+	Message-ID: <g1@y>
+
+	Send it to
+	Hauptstrasse 12
+	10115 Berlin
+	and pay DE89 3704 0044 0532 0130 00.
+
+	From x@y Thu Jan  1 00:00:00 2015
+	From: b@lists.org
+	Message-ID: <g2@y>
+
+	Our office:
+	Lindenweg 4
+	80331 Muenchen
+
+	EOM
+	cp flag.mbox flag.orig &&
+	"$LISTSCRUB" purge --action delete flag.mbox >out &&
+	grep "^flag.mbox:0 .*action=delete state=planned" out &&
+	grep "^flag.mbox:1 .*action=flag state=flagged" out &&
+	grep "would delete 1 messages" out &&
+	grep "1 more messages matched only rules with action flag" out &&
+	"$LISTSCRUB" purge --action delete --format json $APPLY flag.mbox >out.json &&
+	python3 -c "
+import json,sys
+rows=[json.loads(l) for l in open(\"out.json\")]
+got=sorted((r[\"message_id\"],r[\"action\"],r[\"state\"]) for r in rows)
+assert got==[(\"g1@y\",\"delete\",\"deleted\"),(\"g2@y\",\"flag\",\"flagged\")], got" &&
+	sed -n "/Message-ID: <g2@y>/,\$p" flag.orig >kept.want &&
+	sed -n "/Message-ID: <g2@y>/,\$p" flag.mbox >kept.got &&
+	cmp kept.want kept.got && ! grep -q "g1@y" flag.mbox
+'
+
 test_need_mkcorpus
 
 test_expect_success 'mkcorpus: every leaked address of every incident goes, in every form' '
