@@ -451,9 +451,12 @@ act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
 static size_t
 set_aside_flagged(const struct select_opts *o, struct selection *sel)
 {
-	struct selected *flagged = xcalloc(sel->count + 1, sizeof *flagged);
+	struct selected *flagged;
 	size_t kept = 0, n = 0;
 
+	if (sel->count == 0)
+		return 0;       /* items may be NULL: no memcpy on it */
+	flagged = xcalloc(sel->count, sizeof *flagged);
 	for (size_t k = 0; k < sel->count; k++) {
 		if (strcmp(default_action(o, &sel->items[k]), "flag") == 0)
 			flagged[n++] = sel->items[k];

@@ -96,6 +96,17 @@ assert got==[(\"g1@y\",\"delete\",\"deleted\"),(\"g2@y\",\"flag\",\"flagged\")],
 	cmp kept.want kept.got && ! grep -q "g1@y" flag.mbox
 '
 
+test_expect_success '--marker sets the replacement; one that would break a header is refused' '
+	cp plan.orig mark.mbox &&
+	"$LISTSCRUB" purge --address petra.vos@example.com --marker "[removed]" \
+		$APPLY mark.mbox >out &&
+	grep -q "\[removed\]" mark.mbox && ! grep -q "\[redacted\]" mark.mbox &&
+	for bad in "" "a\"b" "<x>" "caf$(printf "\303\251")"; do
+		expect_status 2 "$LISTSCRUB" purge --address petra.vos@example.com \
+			--marker "$bad" plan.orig || return 1
+	done
+'
+
 test_need_mkcorpus
 
 test_expect_success 'mkcorpus: every leaked address of every incident goes, in every form' '
