@@ -390,21 +390,28 @@ reasons_text(FILE *out, unsigned int reasons)
 }
 
 const char *
+item_action_name(enum item_action action)
+{
+	return action == ITEM_DELETE ? "delete"
+		: action == ITEM_REDACT ? "redact" : "flag";
+}
+
+enum item_action
 default_action(const struct select_opts *o, const struct selected *item)
 {
 	/* SPEC §2: whole messages for Message-ID and thread selections,
 	 * redaction of the matched spans for address and rule selections;
 	 * a message whose every match is of a "flag" rule is only shown. */
 	if (item->reasons & (SELECT_MESSAGE_ID | SELECT_THREAD))
-		return "delete";
+		return ITEM_DELETE;
 	for (size_t k = 0; k < item->n_matches; k++) {
 		const struct select_match *m = &item->matches[k];
 
 		if (m->kind != MATCH_RULE ||
 		    ruleset_rule(o->ruleset, m->which)->action == RULE_REDACT)
-			return "redact";
+			return ITEM_REDACT;
 	}
-	return "flag";
+	return ITEM_FLAG;
 }
 
 /* The rule id a match reports: a rule's id, or the selector's name. */

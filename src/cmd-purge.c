@@ -56,14 +56,14 @@ within_limit(const struct purge_opts *po, size_t k)
 	return po->limit == 0 || k < po->limit;
 }
 
-/* SPEC §2: whole messages for Message-ID and thread selections, the
- * matched spans for address, rule and mass-disclosure selections. */
+/* --action, or the default (SPEC §2, default_action).  Flag-only
+ * messages were set aside before this is asked. */
 static bool
 redacts(const struct purge_opts *po, const struct selected *item)
 {
 	if (po->action != ACTION_AUTO)
 		return po->action == ACTION_REDACT;
-	return !(item->reasons & (SELECT_MESSAGE_ID | SELECT_THREAD));
+	return default_action(&po->sel, item) != ITEM_DELETE;
 }
 
 static void
@@ -458,7 +458,7 @@ set_aside_flagged(const struct select_opts *o, struct selection *sel)
 		return 0;       /* items may be NULL: no memcpy on it */
 	flagged = xcalloc(sel->count, sizeof *flagged);
 	for (size_t k = 0; k < sel->count; k++) {
-		if (strcmp(default_action(o, &sel->items[k]), "flag") == 0)
+		if (default_action(o, &sel->items[k]) == ITEM_FLAG)
 			flagged[n++] = sel->items[k];
 		else
 			sel->items[kept++] = sel->items[k];

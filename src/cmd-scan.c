@@ -19,9 +19,12 @@ print_scan(const struct select_opts *o, const struct mailbox_list *boxes,
 		if (o->format == FORMAT_TEXT && mb->loaded &&
 		    (mb->kind != MAILBOX_SINGLE || any))
 			print_mailbox_line(stdout, mb);
-		for (; k < sel->count && sel->items[k].mailbox == b; k++)
+		for (; k < sel->count && sel->items[k].mailbox == b; k++) {
+			enum item_action act = default_action(o, &sel->items[k]);
+
 			print_selected(stdout, o, boxes, &sel->items[k],
-				       default_action(o, &sel->items[k]), NULL);
+				       item_action_name(act), NULL);
+		}
 	}
 	if (o->format == FORMAT_TEXT) {
 		printf("# %zu messages read", sel->messages);

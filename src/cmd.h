@@ -110,9 +110,15 @@ void print_selected(FILE *out, const struct select_opts *o,
  * "# PATH: FORMAT, N messages". */
 void print_mailbox_line(FILE *out, const struct mailbox *mb);
 
-/* "delete", "redact" or "flag" (only rules whose action is flag). */
-const char *default_action(const struct select_opts *o,
-			   const struct selected *item);
+/* What purge does with a selected message unless --action says: delete
+ * it (Message-ID and thread selections), redact its matches (address,
+ * rule and mass selections), or only flag it (every match is of a rule
+ * whose action is flag: never changed, whatever --action says). */
+enum item_action { ITEM_DELETE, ITEM_REDACT, ITEM_FLAG };
+enum item_action default_action(const struct select_opts *o,
+				const struct selected *item);
+/* "delete", "redact" or "flag". */
+const char *item_action_name(enum item_action action);
 
 /* The rule id a match reports: a rule's id, "address", "mass-recipients"
  * or "address-list". */

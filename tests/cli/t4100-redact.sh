@@ -135,4 +135,27 @@ open(\"decoys\",\"w\").write(\"\n\".join(d[\"value\"] for d in t[\"decoys\"])+\"
 	done <decoys
 '
 
+test_expect_success 'mkcorpus: --detect selects exactly the mass disclosures and redacts them' '
+	rm -rf corpus && python3 "$MKCORPUS" --out corpus --messages 600 --seed 11 >/dev/null &&
+	python3 "$TEST_SRCDIR/tests/cli/lib/mass_truth.py" corpus/truth.json \
+		mass.ids mass.values corpus/*.mbox &&
+	detect="--no-default-rules --detect mass-recipients --detect address-lists" &&
+	expect_status 1 "$LISTSCRUB" scan $detect --format json corpus/*.mbox >mass.json &&
+	python3 -c "
+import json
+got=sorted(\"<\"+json.loads(l)[\"message_id\"]+\">\" for l in open(\"mass.json\"))
+want=sorted(l.strip() for l in open(\"mass.ids\"))
+assert got==want, (got, want)" &&
+	rm -rf before && mkdir before && cp corpus/*.mbox before/ &&
+	"$LISTSCRUB" purge $detect $APPLY corpus/*.mbox >out &&
+	for f in before/*.mbox; do
+		python3 "$CHECK" "$f" "corpus/${f#before/}" mass.values mass.ids >res ||
+			{ cat res; return 1; }
+	done &&
+	run=$(ls -d "$MANIFESTS"/0* | tail -1) &&
+	"$LISTSCRUB" verify --manifest "$run" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" --prev "$(ls -d "$MANIFESTS"/0* | tail -2 | head -1)" \
+		corpus/*.mbox >v && grep -q "^# verified" v
+'
+
 test_done

@@ -4,8 +4,11 @@ own mail parser: every message still there (same count, same
 Message-IDs, same MIME part count), the untouched ones byte-identical, and
 no leaked value left in any form in any decoded part or header.
 
-usage: redact_check.py BEFORE.mbox AFTER.mbox VALUES_FILE
-VALUES_FILE holds one leaked value per line (addresses or numbers)."""
+usage: redact_check.py BEFORE.mbox AFTER.mbox VALUES_FILE [IDS_FILE]
+VALUES_FILE holds one leaked value per line (addresses or numbers).
+With IDS_FILE (Message-IDs with angle brackets, one per line) the leaked
+values are looked for only in those messages; every message is still
+checked for count, Message-ID and MIME structure."""
 import email
 import email.policy
 import mailbox
@@ -67,6 +70,8 @@ def text_of(raw):
 def main():
     before, after = messages(sys.argv[1]), messages(sys.argv[2])
     values = [l.strip() for l in open(sys.argv[3]) if l.strip()]
+    only = ({l.strip() for l in open(sys.argv[4]) if l.strip()}
+            if len(sys.argv) > 4 else None)
     bad = 0
     if len(before) != len(after):
         print("message count changed: %d -> %d" % (len(before), len(after)))
@@ -83,6 +88,9 @@ def main():
         if mb != ma:
             print("#%d: Message-ID changed" % i)
             bad += 1
+        if only is not None and (mb or "").strip() not in only:
+            changed += b != a
+            continue
         held = [v for v in values if holds(tb, v)]
         if b != a:
             changed += 1
