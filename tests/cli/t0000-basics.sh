@@ -34,10 +34,10 @@ test_expect_success 'listscrub-rules(5) lints clean and documents every field, v
 	if command -v groff >/dev/null; then
 		groff -mandoc -ww -z "$man5" 2>err && test ! -s err
 	fi &&
-	sed -n "/^set_field(/,/^}/p" "$TEST_SRCDIR/src/rules.c" |
+	sed -n "/^set_field(/,/^}/p" "$TEST_SRCDIR/src/detect/rules.c" |
 		grep -o "strcmp(key, \"[a-z-]*\")" | sed "s/.*\"\(.*\)\")/\1/" >fields &&
 	test $(wc -l <fields) -ge 14 &&
-	sed -n "/^const char \*const validator_names/,/};/p" "$TEST_SRCDIR/src/validate.c" |
+	sed -n "/^const char \*const validator_names/,/};/p" "$TEST_SRCDIR/src/detect/validate.c" |
 		grep -o "\"[a-z0-9-]*\"" | tr -d "\"" >validators &&
 	test $(wc -l <validators) -ge 13 &&
 	sed -n "s/^rule  *//p" "$TEST_SRCDIR"/rules/*.rules >ids &&

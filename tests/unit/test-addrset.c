@@ -3,8 +3,8 @@
 
 #include "helpers.h"
 
-#include "addrset.h"
-#include "errbuf.h"
+#include "detect/addrset.h"
+#include "lib/errbuf.h"
 
 struct hits {
 	struct addr_hit h[16];

@@ -3,7 +3,7 @@
 
 #include "helpers.h"
 
-#include "datetime.h"
+#include "lib/datetime.h"
 
 static void
 test_datetime__parses_mail_dates(void **state)

@@ -7,7 +7,7 @@
 #include <mailutils/filter.h>
 #include <mailutils/stream.h>
 
-#include "decode.h"
+#include "mail/decode.h"
 
 /* Run a Mailutils filter over in; returns a malloc'd result. */
 static char *

@@ -6,7 +6,7 @@
 
 #include <ctype.h>
 
-#include "literals.h"
+#include "detect/literals.h"
 
 struct found {
 	uint32_t tag[4096];

@@ -5,8 +5,8 @@
 
 #include <sys/wait.h>
 
-#include "errbuf.h"
-#include "lock.h"
+#include "lib/errbuf.h"
+#include "act/lock.h"
 
 static void
 test_lock__takes_and_releases_both_locks(void **state)

@@ -5,8 +5,8 @@
 
 #include <zlib.h>
 
-#include "errbuf.h"
-#include "mailbox.h"
+#include "lib/errbuf.h"
+#include "mail/mailbox.h"
 
 #define M1 "From a@b Mon Jan  5 10:00:00 2015\nMessage-ID: <1@x>\n\none\n\n"
 #define M2 "From a@b Mon Jan  5 10:00:01 2015\nMessage-ID: <2@x>\n\ntwo\n"

@@ -6,9 +6,9 @@
 
 #include <jansson.h>
 
-#include "errbuf.h"
-#include "manifest.h"
-#include "tree.h"
+#include "lib/errbuf.h"
+#include "audit/manifest.h"
+#include "audit/tree.h"
 
 #define HEADER "{\"t\":\"header\",\"v\":1}\n"
 #define FOOTER "{\"t\":\"footer\",\"v\":1}\n"

@@ -3,7 +3,7 @@
 
 #include "helpers.h"
 
-#include "mass.h"
+#include "detect/mass.h"
 
 struct spans {
 	struct mass_span s[64];

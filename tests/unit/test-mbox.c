@@ -3,8 +3,8 @@
 
 #include "helpers.h"
 
-#include "errbuf.h"
-#include "mbox.h"
+#include "lib/errbuf.h"
+#include "mail/mbox.h"
 
 #define SEP1 "From alice@example.org Mon Jan  5 10:00:00 2015\n"
 #define SEP2 "From bob@example.net Tue Jan  6 11:30:00 2015\n"

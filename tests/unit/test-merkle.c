@@ -4,8 +4,8 @@
 
 #include "helpers.h"
 
-#include "digest.h"
-#include "merkle.h"
+#include "audit/digest.h"
+#include "audit/merkle.h"
 
 static const char *const leaves_hex[] = {
 	"", "00", "10", "2021", "3031", "40414243", "5051525354555657",

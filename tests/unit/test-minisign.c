@@ -6,9 +6,9 @@
 
 #include <sodium.h>
 
-#include "errbuf.h"
-#include "incident.h"
-#include "minisign.h"
+#include "lib/errbuf.h"
+#include "audit/incident.h"
+#include "audit/minisign.h"
 
 struct keys {
 	char *dir, *prefix;

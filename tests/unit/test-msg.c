@@ -3,7 +3,7 @@
 
 #include "helpers.h"
 
-#include "msg.h"
+#include "mail/msg.h"
 
 static void
 test_msg__iterates_folded_fields(void **state)

@@ -3,8 +3,8 @@
 
 #include "helpers.h"
 
-#include "errbuf.h"
-#include "opt.h"
+#include "lib/errbuf.h"
+#include "lib/opt.h"
 
 static const char *const colours[] = { "red", "green", NULL };
 

@@ -6,9 +6,9 @@
 
 #include <stdbool.h>
 
-#include "decode.h"
-#include "errbuf.h"
-#include "redact.h"
+#include "mail/decode.h"
+#include "lib/errbuf.h"
+#include "act/redact.h"
 
 /* Every line of out (split on eol) is at most max bytes. */
 static void

@@ -4,8 +4,8 @@
 
 #include "helpers.h"
 
-#include "errbuf.h"
-#include "rules.h"
+#include "lib/errbuf.h"
+#include "detect/rules.h"
 
 static const char rules_text[] =
 	"# four digits, anywhere\n"

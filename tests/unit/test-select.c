@@ -3,10 +3,10 @@
 
 #include "helpers.h"
 
-#include "addrset.h"
-#include "errbuf.h"
-#include "mailbox.h"
-#include "select.h"
+#include "detect/addrset.h"
+#include "lib/errbuf.h"
+#include "mail/mailbox.h"
+#include "select/select.h"
 
 #define HDR(id, date, list) "From a@b Mon Jan  5 10:00:00 2015\n" \
 	"Message-ID: <" id ">\nDate: " date "\nList-Id: <" list ".example.org>\n"

@@ -3,7 +3,7 @@
 
 #include "helpers.h"
 
-#include "thread-index.h"
+#include "mail/thread-index.h"
 
 /* Add a message "id" whose references are a space-separated list. */
 static uint32_t

@@ -6,7 +6,7 @@
 
 #include "helpers.h"
 
-#include "validate.h"
+#include "detect/validate.h"
 
 struct vector {
 	const char *text;

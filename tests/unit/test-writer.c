@@ -5,9 +5,9 @@
 
 #include <zlib.h>
 
-#include "errbuf.h"
-#include "mailbox.h"
-#include "writer.h"
+#include "lib/errbuf.h"
+#include "mail/mailbox.h"
+#include "act/writer.h"
 
 #define M(n) "From a@b Mon Jan  5 10:00:0" #n " 2015\nMessage-ID: <" #n "@x>\n\n" \
 	">From body " #n "\n\n"

@@ -1,0 +1,90 @@
+/* record.h -- the signed manifest of one purge run, written into its own
+ * directory (listscrub-manifest(5)):
+ *
+ *   manifest.jsonl          header, file lines, act lines, footer
+ *   manifest.jsonl.minisig  minisign signature, trusted comment = summary
+ *   tree-before.sha256      every file in scope before the run
+ *   tree-after.sha256       ... and after it
+ *   summary.json(.minisig)  counts and roots only: publishable
+ *
+ * The order of calls follows the run: record_begin lists the archive
+ * before anything changes; record_mailbox is told of each mailbox about to
+ * change and reads its original bytes (a code path apart from the writer);
+ * record_mailbox_done re-reads what the writer left and checks it holds
+ * exactly the kept messages; record_finish lists the archive again and
+ * writes the directory, signatures last.
+ */
+#ifndef LISTSCRUB_RECORD_H
+#define LISTSCRUB_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "audit/digest.h"
+#include "act/writer.h"
+
+struct errbuf;
+struct incident_key;
+struct mailbox;
+struct ms_secret;
+struct record;
+struct scope;
+struct select_settings;
+struct selected;
+
+struct record_settings {
+	const char *incident;
+	const char *operator_name;
+	bool apply;                             /* else a plan */
+	unsigned long seq;
+	const unsigned char *prev;              /* SHA-256 of the previous
+						   manifest; NULL when seq 1 */
+	const struct incident_key *incident_key;
+	const struct ms_secret *sign_key;
+	const struct select_settings *selectors;        /* what was asked */
+};
+
+int record_begin(struct record **r, const struct record_settings *s,
+		 const struct scope *sc, const char *skip_dir,
+		 struct errbuf *err);
+
+/* items[0..n) are the messages of mb the run changes (ascending index);
+ * changes[k] says how item k changes (changes NULL: all are deleted). */
+int record_mailbox(struct record *r, const struct mailbox *mb,
+		   const struct selected *items,
+		   const struct message_change *changes, size_t n,
+		   struct errbuf *err);
+
+/* The writer failed on mb and changed nothing: drop what record_mailbox
+ * noted for it. */
+void record_forget(struct record *r, const struct mailbox *mb);
+
+/* After the writer replaced mb's file: check and record its new state. */
+int record_mailbox_done(struct record *r, const struct mailbox *mb,
+			struct errbuf *err);
+
+/* List the archive again, write and sign everything into run_dir (which
+ * must not exist; it appears complete or not at all). */
+int record_finish(struct record *r, const char *run_dir, struct errbuf *err);
+
+void record_free(struct record **r);
+
+/* The next run of incident in manifest_dir (created when missing), locked
+ * against a second run until *lock_fd_r is closed: its seq is one more
+ * than the highest numbered run there, prev the SHA-256 of that run's
+ * manifest.  A run of another incident there is an error. */
+struct next_run {
+	unsigned long seq;
+	bool has_prev;
+	unsigned char prev[DIGEST_LEN];
+	char *manifest_dir;             /* absolute */
+	char *dir;                      /* the run's: manifest_dir/NNNN */
+	int lock_fd;
+};
+
+int record_next_run(const char *manifest_dir, const char *incident,
+		    struct next_run *next, struct errbuf *err);
+
+void record_next_run_release(struct next_run *next);
+
+#endif

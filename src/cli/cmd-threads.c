@@ -1,0 +1,171 @@
+/* cmd-threads.c -- print the thread that holds a Message-ID. */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "lib/errbuf.h"
+#include "lib/hash.h"
+#include "mail/msg.h"
+#include "lib/xalloc.h"
+
+struct tree_printer {
+	const struct select_opts *o;
+	const struct mailbox_list *boxes;
+	const struct selection *sel;
+	const struct thread_index *ti;
+	unsigned char *seen;
+};
+
+static void
+print_json_line(json_t *j)
+{
+	char *line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+	printf("%s\n", line);
+	free(line);
+	json_decref(j);
+}
+
+static void
+print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
+{
+	const struct mailbox *mb;
+	size_t b, i, len;
+	const char *raw;
+	uint64_t off;
+	bool owned;
+	struct errbuf err;
+	char id[1000], *subject = NULL, *date = NULL, *path;
+
+	selection_locate(tp->sel, tp->boxes->count, m, &b, &i);
+	mb = &tp->boxes->items[b];
+	id[0] = '\0';
+	if (mailbox_message(mb, i, &raw, &len, &off, &owned, &err) == 0) {
+		select_message_id(raw, len, id, sizeof id);
+		subject = header_get_decoded(raw, len, "Subject");
+		date = header_get_decoded(raw, len, "Date");
+		if (owned)
+			free((void *)raw);
+	}
+	path = mailbox_file_of(mb, i);
+	if (tp->o->format == FORMAT_JSON) {
+		json_t *j = json_object();
+
+		json_object_set_new(j, "depth", json_integer(depth));
+		json_object_set_new(j, "message_id", json_text(id));
+		json_object_set_new(j, "path", json_text(path));
+		json_object_set_new(j, "index", json_integer((json_int_t)i));
+		json_object_set_new(j, "offset", json_integer((json_int_t)off));
+		json_object_set_new(j, "date", date ? json_text(date) : json_null());
+		json_object_set_new(j, "subject", subject ? json_text(subject)
+				    : json_null());
+		print_json_line(j);
+	} else
+		printf("%*s<%s> %s:%zu  %s  %s\n", (int)depth * 2, "", id, path, i,
+		       date ? date : "-", subject ? subject : "");
+	free(path);
+	free(subject);
+	free(date);
+}
+
+static void
+print_missing(const struct tree_printer *tp, unsigned int depth)
+{
+	if (tp->o->format == FORMAT_JSON)
+		print_json_line(json_pack("{s:i, s:b}", "depth", (int)depth,
+					  "missing", 1));
+	else
+		printf("%*s(a message that is not in the archive)\n",
+		       (int)depth * 2, "");
+}
+
+static void
+print_tree(const struct tree_printer *tp, uint32_t c, unsigned int depth)
+{
+	uint32_t m = thread_index_first_message(tp->ti, c);
+
+	if (tp->seen[c])
+		return;
+	tp->seen[c] = 1;
+	if (m == THREAD_NONE)
+		print_missing(tp, depth);
+	for (; m != THREAD_NONE; m = thread_index_next_copy(tp->ti, m))
+		print_message(tp, depth, m);
+	for (uint32_t k = thread_index_first_child(tp->ti, c); k != THREAD_NONE;
+	     k = thread_index_next_sibling(tp->ti, k))
+		print_tree(tp, k, depth + 1);
+}
+
+static int
+print_threads(const struct select_opts *o, const struct mailbox_list *boxes,
+	      const struct selection *sel)
+{
+	struct tree_printer tp = { o, boxes, sel, sel->threads, NULL };
+	size_t found = 0;
+
+	for (size_t i = 0; i < o->nids; i++) {
+		struct idhash h = idhash_of(o->ids[i], strlen(o->ids[i]));
+		uint32_t c = thread_index_find(sel->threads, h), root;
+
+		if (c == THREAD_NONE) {
+			print_error("threads: no message and no reference with "
+				    "Message-ID <%s> in the paths given", o->ids[i]);
+			continue;
+		}
+		found++;
+		root = thread_index_root(sel->threads, c);
+		free(tp.seen);
+		tp.seen = xcalloc(thread_index_containers(sel->threads) + 1, 1);
+		print_tree(&tp, root, 0);
+	}
+	free(tp.seen);
+	return found == o->nids ? EXIT_CLEAN : EXIT_FINDINGS;
+}
+
+int
+cmd_threads(int argc, char **argv)
+{
+	static const char synopsis[] =
+		"listscrub threads --message-id ID [--format text|json] PATH...";
+	struct select_opts o;
+	struct opt_spec specs[] = {
+		{ "message-id", OPT_LIST, &o.message_ids, "ID",
+		  "show the thread that holds this Message-ID (repeatable)",
+		  NULL },
+		{ "message-ids", OPT_LIST, &o.message_id_files, "FILE",
+		  "Message-IDs, one per line", NULL },
+		{ "format", OPT_KEYWORD, &o.format, "text|json", "output format",
+		  format_keywords },
+		{ "jobs", OPT_UINT, &o.jobs, "N",
+		  "worker threads (default: one per core)", NULL },
+		{ 0 },
+	};
+	struct mailbox_list boxes = { 0 };
+	struct selection sel;
+	int first, rc;
+
+	select_opts_init(&o);
+	if ((rc = cmd_start("threads", synopsis, argc, argv, specs, &o,
+			    &first)) >= 0)
+		;
+	else if (o.nids == 0)
+		rc = usage_error("threads", "give --message-id or --message-ids");
+	else {
+		o.settings.thread = THREAD_MODE_NONE;
+		o.settings.keep_threads = true;
+		if (run_selection(&o, argv + first, (size_t)(argc - first),
+				  &boxes, &sel) < 0)
+			rc = EXIT_ERROR;
+		else {
+			rc = selection_has_fatal(&sel) ? EXIT_ERROR
+				: print_threads(&o, &boxes, &sel);
+			selection_release(&sel);
+		}
+	}
+	mailbox_list_release(&boxes);
+	select_opts_release(&o);
+	return rc;
+}

@@ -1,0 +1,169 @@
+/* cmd.h -- the subcommands and what they share.  Only main.c and the
+ * cmd-*.c files print or decide exit codes. */
+#ifndef LISTSCRUB_CMD_H
+#define LISTSCRUB_CMD_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "mail/mailbox.h"
+#include "lib/opt.h"
+#include "select/select.h"
+
+struct addrset;
+
+/* Exit codes of SPEC §2. */
+#define EXIT_CLEAN    0
+#define EXIT_FINDINGS 1
+#define EXIT_ERROR    2
+
+enum out_format { FORMAT_TEXT, FORMAT_JSON };
+
+int cmd_scan(int argc, char **argv);
+int cmd_purge(int argc, char **argv);
+int cmd_threads(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
+
+
+/* The selectors every reading command takes (SPEC §2 SELECT). */
+struct select_opts {
+	struct opt_list message_ids, message_id_files;
+	struct opt_list addresses, address_files;
+	struct opt_list rule_paths, detects;
+	bool no_default_rules;
+	int thread;                     /* index into thread_keywords */
+	const char *since, *until, *list;
+	int format;                     /* enum out_format */
+	unsigned long jobs;
+	bool show_matches;
+	/* resolved */
+	struct addrset *addrset;
+	struct ruleset *ruleset;
+	char **ids;
+	size_t nids;
+	struct select_settings settings;
+};
+
+extern const char *const thread_keywords[];
+extern const char *const format_keywords[];
+
+#define SELECT_OPT_SPECS(o) \
+	{ "message-id", OPT_LIST, &(o)->message_ids, "ID", \
+	  "select the message with this Message-ID (repeatable)", NULL }, \
+	{ "message-ids", OPT_LIST, &(o)->message_id_files, "FILE", \
+	  "Message-IDs to select, one per line", NULL }, \
+	{ "thread", OPT_KEYWORD, &(o)->thread, "subtree|whole|none", \
+	  "with Message-IDs, also select the replies (subtree), the whole " \
+	  "conversation, or nothing more", thread_keywords }, \
+	{ "address", OPT_LIST, &(o)->addresses, "ADDR", \
+	  "select messages that contain this leaked address (repeatable)", NULL }, \
+	{ "addresses", OPT_LIST, &(o)->address_files, "FILE", \
+	  "leaked addresses, one per line", NULL }, \
+	{ "rules", OPT_LIST, &(o)->rule_paths, "PATH", \
+	  "personal-data rules: a rule file or directory (repeatable)", NULL }, \
+	{ "no-default-rules", OPT_FLAG, &(o)->no_default_rules, NULL, \
+	  "without other selectors, do not apply the installed rules", NULL }, \
+	{ "detect", OPT_LIST, &(o)->detects, "KIND[=N]", \
+	  "mass-recipients[=N] (To+Cc with N or more addresses) or " \
+	  "address-lists[=N] (N or more addresses in a row in a body); " \
+	  "N defaults to 10", NULL }, \
+	{ "since", OPT_STRING, &(o)->since, "DATE", \
+	  "only messages dated on or after DATE (YYYY-MM-DD[THH:MM[:SS]], UTC)", NULL }, \
+	{ "until", OPT_STRING, &(o)->until, "DATE", \
+	  "only messages dated before DATE", NULL }, \
+	{ "list", OPT_STRING, &(o)->list, "NAME", \
+	  "only messages whose List-Id is NAME", NULL }, \
+	{ "format", OPT_KEYWORD, &(o)->format, "text|json", \
+	  "output format", format_keywords }, \
+	{ "jobs", OPT_UINT, &(o)->jobs, "N", \
+	  "worker threads (default: one per core)", NULL }
+
+void select_opts_init(struct select_opts *o);
+
+/* Read the files, build the address set, load the rules (the default set
+ * when nothing else selects), and the settings.  Returns 0, or -1 with
+ * err filled (bad address, unreadable file, bad rule, bad date). */
+int select_opts_resolve(struct select_opts *o, struct errbuf *err);
+
+bool select_opts_has_selector(const struct select_opts *o);
+
+void select_opts_release(struct select_opts *o);
+
+/* Walk PATHs, run the selection, print every problem on stderr.  Returns
+ * 0, or -1 after printing the error. */
+int run_selection(struct select_opts *o, char *const *paths, size_t npaths,
+		  struct mailbox_list *boxes, struct selection *sel);
+
+/* Print a problem as "listscrub: PATH:#N (offset O, part P): warning: ..." */
+void print_problems(const struct mailbox_list *boxes,
+		    const struct selection *sel);
+
+/* Print one selected message, as text or one JSON line. */
+void print_selected(FILE *out, const struct select_opts *o,
+		    const struct mailbox_list *boxes, const struct selected *item,
+		    const char *action, const char *state);
+
+/* One text line per mailbox that holds selected messages or is an mbox:
+ * "# PATH: FORMAT, N messages". */
+void print_mailbox_line(FILE *out, const struct mailbox *mb);
+
+/* What purge does with a selected message unless --action says: delete
+ * it (Message-ID and thread selections), redact its matches (address,
+ * rule and mass selections), or only flag it (every match is of a rule
+ * whose action is flag: never changed, whatever --action says). */
+enum item_action { ITEM_DELETE, ITEM_REDACT, ITEM_FLAG };
+enum item_action default_action(const struct select_opts *o,
+				const struct selected *item);
+/* "delete", "redact" or "flag". */
+const char *item_action_name(enum item_action action);
+
+/* The rule id a match reports: a rule's id, "address", "mass-recipients"
+ * or "address-list". */
+const char *match_rule_name(const struct select_opts *o,
+			    const struct select_match *m);
+
+/* A JSON string of s, which need not be UTF-8 (bytes that are not are
+ * shown as U+FFFD).  Never NULL. */
+json_t *json_text(const char *s);
+
+void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Tell where the manual is; --help prints the option table. */
+int usage_error(const char *cmd, const char *msg);
+
+/* Parse a command's options and answer --help.  Returns -1 to go on with
+ * the operands at argv[*first_r], or the exit status. */
+int cmd_parse(const char *cmd, const char *synopsis, int argc, char **argv,
+	      const struct opt_spec *specs, int *first_r);
+
+/* What every selecting command does first: parse its options (specs, which hold
+ * o's), answer --help, require a PATH, resolve the selectors.  Returns -1
+ * to go on with the operands at argv[*first_r], or the exit status. */
+int cmd_start(const char *cmd, const char *synopsis, int argc, char **argv,
+	      const struct opt_spec *specs, struct select_opts *o,
+	      int *first_r);
+
+/* -1 when o selects something, else the usage error's exit status. */
+int need_selector(const char *cmd, const struct select_opts *o);
+
+/* ---- keys (cmd-keys.c) ---- */
+
+struct ms_secret;
+
+/* The first line of password_file, or typed at the terminal after
+ * prompt (not echoed).  Caller frees with free_password. */
+char *read_password(const char *password_file, const char *prompt,
+		    struct errbuf *err);
+void free_password(char *password);
+
+/* Load a minisign secret key, asking for its password when encrypted. */
+int load_sign_key(const char *path, const char *password_file,
+		  struct ms_secret **key_r, struct errbuf *err);
+
+/* 1-64 of [A-Za-z0-9._-]: it goes into trusted comments and file names. */
+bool incident_id_is_valid(const char *id);
+
+#endif

@@ -1,0 +1,405 @@
+/* addrset.c -- leaked addresses and a finder anchored on '@'.
+ *
+ * Every '@' (or HTML/URL form of it) is a candidate: the local part is read
+ * to the left, the domain to the right, and the lower-cased pair is looked
+ * up in a hash table.  Finding '@' is a memchr, so plain text is searched
+ * at memory speed whatever the number of addresses.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "detect/addrset.h"
+#include "lib/errbuf.h"
+#include "lib/hash.h"
+#include "lib/text.h"
+#include "lib/xalloc.h"
+
+#define SEED 0x616464727365740aULL
+
+struct addrset {
+	char **addrs;           /* lower case, in order added */
+	uint64_t *hashes;
+	size_t count, alloc;
+	uint32_t *table;        /* open addressing: index + 1, 0 = empty */
+	size_t table_size;      /* power of two */
+	addr_key_fn key_fn;     /* keyed sets: what the table holds */
+	void *key_ctx;
+};
+
+enum char_class {
+	CC_LOCAL  = 1 << 0,     /* may appear in a local part */
+	CC_WORD   = 1 << 1,     /* continues a word: no address starts after it */
+	CC_DOMAIN = 1 << 2,     /* may appear in a domain */
+};
+
+/* Filled once by addrset_new, before any scan can run. */
+static unsigned char char_class[256];
+
+static void
+init_char_classes(void)
+{
+	for (int c = 0; c < 256; c++) {
+		unsigned char k = 0;
+
+		if (isalnum(c))
+			k |= CC_LOCAL | CC_WORD | CC_DOMAIN;
+		if (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~.", c))
+			k |= CC_LOCAL;
+		if (c == '.' || c == '_' || c == '+' || c == '-')
+			k |= CC_WORD;
+		if (c == '.' || c == '-' || c >= 0x80)
+			k |= CC_DOMAIN;
+		char_class[c] = k;
+	}
+}
+
+static inline bool
+is_local_char(unsigned char c)
+{
+	return char_class[c] & CC_LOCAL;
+}
+
+static inline bool
+is_word_char(unsigned char c)
+{
+	return char_class[c] & CC_WORD;
+}
+
+static inline bool
+is_domain_char(unsigned char c)
+{
+	return char_class[c] & CC_DOMAIN;
+}
+
+struct addrset *
+addrset_new(void)
+{
+	init_char_classes();
+	return xcalloc(1, sizeof(struct addrset));
+}
+
+struct addrset *
+addrset_new_keyed(addr_key_fn fn, void *ctx)
+{
+	struct addrset *set = addrset_new();
+
+	set->key_fn = fn;
+	set->key_ctx = ctx;
+	return set;
+}
+
+static int64_t
+lookup(const struct addrset *set, const char *key, size_t len, uint64_t h)
+{
+	size_t mask = set->table_size - 1;
+
+	if (set->table_size == 0)
+		return -1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		uint32_t slot = set->table[i];
+
+		if (slot == 0)
+			return -1;
+		if (set->hashes[slot - 1] == h &&
+		    strlen(set->addrs[slot - 1]) == len &&
+		    memcmp(set->addrs[slot - 1], key, len) == 0)
+			return slot - 1;
+	}
+}
+
+static void
+table_insert(struct addrset *set, size_t index)
+{
+	size_t mask = set->table_size - 1;
+	size_t i = set->hashes[index] & mask;
+
+	while (set->table[i] != 0)
+		i = (i + 1) & mask;
+	set->table[i] = (uint32_t)index + 1;
+}
+
+static void
+table_grow(struct addrset *set)
+{
+	size_t size = set->table_size ? set->table_size * 2 : 64;
+
+	free(set->table);
+	set->table = xcalloc(size, sizeof *set->table);
+	set->table_size = size;
+	for (size_t i = 0; i < set->count; i++)
+		table_insert(set, i);
+}
+
+/* Add key[0..len) unless present; 1 when it was. */
+static int
+insert(struct addrset *set, const char *key, size_t len)
+{
+	uint64_t h = hash64(key, len, SEED);
+
+	if (lookup(set, key, len, h) >= 0)
+		return 1;
+	xgrow((void **)&set->addrs, &set->alloc, set->count + 1,
+	      sizeof *set->addrs);
+	set->hashes = xreallocarray(set->hashes, set->alloc,
+				    sizeof *set->hashes);
+	set->addrs[set->count] = xstrndup(key, len);
+	set->hashes[set->count] = h;
+	set->count++;
+	if (set->count * 2 > set->table_size)
+		table_grow(set);
+	else
+		table_insert(set, set->count - 1);
+	return 0;
+}
+
+int
+addrset_add(struct addrset *set, const char *addr, struct errbuf *err)
+{
+	char key[ADDRSET_MAX_LEN + 1];
+	const char *b = addr, *e = addr + strlen(addr), *at;
+	size_t len;
+
+	trim_bracketed(&b, &e);
+	len = (size_t)(e - b);
+	at = memchr(b, '@', len);
+	if (len == 0 || len > ADDRSET_MAX_LEN || at == NULL || at == b ||
+	    at == e - 1 || memchr(at + 1, '@', (size_t)(e - at - 1)) != NULL)
+		return errbuf_set(err, "not an e-mail address (expected "
+				  "local@domain, at most %d characters)",
+				  ADDRSET_MAX_LEN);
+	for (const char *p = b; p < e; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (p != at && !(p < at ? is_local_char(c) : is_domain_char(c)))
+			return errbuf_set(err, "not an e-mail address: character "
+					  "%zu is not allowed there",
+					  (size_t)(p - b) + 1);
+		key[p - b] = (char)tolower(c);
+	}
+	key[len] = '\0';
+	return insert(set, key, len);
+}
+
+void
+addrset_add_key(struct addrset *set, const char *key)
+{
+	insert(set, key, strlen(key));
+}
+
+size_t
+addrset_count(const struct addrset *set)
+{
+	return set ? set->count : 0;
+}
+
+const char *
+addrset_get(const struct addrset *set, uint32_t which)
+{
+	return which < set->count ? set->addrs[which] : NULL;
+}
+
+/* The separator at text[i], as its length; 0 when there is none. */
+static size_t
+separator_len(const char *text, size_t len, size_t i, unsigned int flags)
+{
+	static const char *const html_forms[] = {
+		"&#64;", "&#x40;", "&#X40;", "&commat;", "%40",
+	};
+
+	if (text[i] == '@')
+		return 1;
+	if (!(flags & ADDRSCAN_HTML))
+		return 0;
+	for (size_t k = 0; k < sizeof html_forms / sizeof html_forms[0]; k++) {
+		size_t n = strlen(html_forms[k]);
+
+		if (len - i >= n && strncasecmp(text + i, html_forms[k], n) == 0)
+			return n;
+	}
+	return 0;
+}
+
+/* Next position of '@' (or, for HTML, '&' or '%') at or after pos. */
+static size_t
+next_candidate(const char *text, size_t len, size_t pos, unsigned int flags)
+{
+	const char *at = memchr(text + pos, '@', len - pos);
+	size_t best = at ? (size_t)(at - text) : len;
+
+	if (flags & ADDRSCAN_HTML) {
+		const char *amp = memchr(text + pos, '&', best - pos);
+		const char *pct;
+
+		if (amp)
+			best = (size_t)(amp - text);
+		pct = memchr(text + pos, '%', best - pos);
+		if (pct)
+			best = (size_t)(pct - text);
+	}
+	return best;
+}
+
+/* Look a candidate address (lower case) up, through the key function
+ * of a keyed set. */
+static int64_t
+find_candidate(const struct addrset *set, char *key, size_t klen)
+{
+	char keyed[ADDRSET_MAX_LEN + 1];
+
+	if (set->key_fn == NULL)
+		return lookup(set, key, klen, hash64(key, klen, SEED));
+	set->key_fn(key, klen, keyed, set->key_ctx);
+	klen = strlen(keyed);
+	return lookup(set, keyed, klen, hash64(keyed, klen, SEED));
+}
+
+/* Try the address around a separator at [sep, sep_end); 1 and hit filled
+ * when it is in the set. */
+static int
+match_at(const struct addrset *set, const char *text, size_t len, size_t sep,
+	 size_t sep_end, struct addr_hit *hit)
+{
+	char key[ADDRSET_MAX_LEN + 1];
+	size_t dom_end = sep_end, t0 = sep, dlen;
+
+	while (dom_end < len && is_domain_char((unsigned char)text[dom_end]))
+		dom_end++;
+	while (dom_end > sep_end && (text[dom_end - 1] == '.' ||
+				     text[dom_end - 1] == '-'))
+		dom_end--;
+	dlen = dom_end - sep_end;
+	if (dlen == 0 || dlen >= ADDRSET_MAX_LEN)
+		return 0;
+	while (t0 > 0 && sep - t0 < ADDRSET_MAX_LEN &&
+	       is_local_char((unsigned char)text[t0 - 1]))
+		t0--;
+	/* Longest local part first; then each start after a character that
+	 * may belong to the text around an address (quote, '=', '/', ...). */
+	for (size_t c = t0; c < sep; c++) {
+		size_t llen = sep - c, klen = llen + 1 + dlen;
+		int64_t which;
+
+		if (c > t0 && is_word_char((unsigned char)text[c - 1]))
+			continue;
+		if (text[c] == '.' || klen > ADDRSET_MAX_LEN)
+			continue;
+		for (size_t k = 0; k < llen; k++)
+			key[k] = (char)tolower((unsigned char)text[c + k]);
+		key[llen] = '@';
+		for (size_t k = 0; k < dlen; k++)
+			key[llen + 1 + k] =
+				(char)tolower((unsigned char)text[sep_end + k]);
+		which = find_candidate(set, key, klen);
+		if (which >= 0) {
+			hit->start = c;
+			hit->end = dom_end;
+			hit->which = (uint32_t)which;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The munged separator at text[i] ("(at)" or "(a)", after a '('), as its
+ * length with the spaces around it; 0 when there is none. */
+static size_t
+bracket_at_len(const char *text, size_t len, size_t i)
+{
+	size_t n = len - i >= 4 && memcmp(text + i, "(at)", 4) == 0 ? 4
+		: len - i >= 3 && memcmp(text + i, "(a)", 3) == 0 ? 3 : 0;
+
+	while (n > 0 && i + n < len && text[i + n] == ' ')
+		n++;
+	return n;
+}
+
+static int
+report_munged(const struct addrset *set, const char *text, size_t len,
+	      size_t sep, size_t end, addr_hit_fn fn, void *ctx)
+{
+	struct addr_hit hit;
+
+	while (sep > 0 && text[sep - 1] == ' ')
+		sep--;
+	return match_at(set, text, len, sep, end, &hit) ? fn(&hit, ctx) : 0;
+}
+
+/* Pipermail and hand-munged forms: "ann at example.org",
+ * "ann(at)example.org", "ann (a) example.org", separator included in the
+ * hit.  This runs on every text an address search reads, so it is a
+ * memchr and a memmem pass (no set-up cost on the many short texts);
+ * rarer spellings ("[at]", "AT", "arobase") are left to the email-munged
+ * rule. */
+static int
+scan_munged(const struct addrset *set, const char *text, size_t len,
+	    addr_hit_fn fn, void *ctx)
+{
+	const char *p;
+	int rc;
+
+	for (p = text; (p = memchr(p, '(', len - (size_t)(p - text))); p++) {
+		size_t i = (size_t)(p - text), n = bracket_at_len(text, len, i);
+
+		if (n && (rc = report_munged(set, text, len, i, i + n, fn, ctx)))
+			return rc;
+	}
+	for (p = text; (p = memmem(p, len - (size_t)(p - text), " at ", 4));
+	     p += 4)
+		if ((rc = report_munged(set, text, len, (size_t)(p - text),
+					(size_t)(p - text) + 4, fn, ctx)))
+			return rc;
+	return 0;
+}
+
+int
+addrset_scan(const struct addrset *set, const char *text, size_t len,
+	     unsigned int flags, addr_hit_fn fn, void *ctx)
+{
+	size_t pos = 0;
+	int rc;
+
+	if (set == NULL || set->count == 0)
+		return 0;
+	if ((rc = scan_munged(set, text, len, fn, ctx)) != 0)
+		return rc;
+	while (pos < len) {
+		size_t i = next_candidate(text, len, pos, flags), seplen;
+		struct addr_hit hit;
+
+		if (i >= len)
+			break;
+		seplen = separator_len(text, len, i, flags);
+		if (seplen == 0) {
+			pos = i + 1;
+			continue;
+		}
+		if (match_at(set, text, len, i, i + seplen, &hit)) {
+			if ((rc = fn(&hit, ctx)) != 0)
+				return rc;
+			pos = hit.end;
+		} else
+			pos = i + seplen;
+	}
+	return 0;
+}
+
+void
+addrset_free(struct addrset **setp)
+{
+	struct addrset *set = *setp;
+
+	if (set == NULL)
+		return;
+	for (size_t i = 0; i < set->count; i++)
+		free(set->addrs[i]);
+	free(set->addrs);
+	free(set->hashes);
+	free(set->table);
+	free(set);
+	*setp = NULL;
+}

@@ -1,0 +1,164 @@
+/* fileio.c -- reading whole files; exclusive and atomic writes. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/errbuf.h"
+#include "lib/fileio.h"
+#include "lib/xalloc.h"
+
+int
+read_whole_file(const char *path, char **data_r, size_t *len_r,
+		struct errbuf *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+
+	if (fd < 0)
+		return errbuf_errno(err, errno, "cannot open '%s'", path);
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return errbuf_errno(err, errno, "cannot stat '%s'", path);
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int e = errno;
+
+			close(fd);
+			free(buf);
+			return errbuf_errno(err, e, "cannot read '%s'", path);
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*data_r = buf;
+	*len_r = got;
+	return 0;
+}
+
+char *
+path_dir(const char *path)
+{
+	char *copy = xstrdup(path), *d = xstrdup(dirname(copy));
+
+	free(copy);
+	return d;
+}
+
+int
+make_parent_dirs(char *path, struct errbuf *err)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+			int e = errno;
+
+			*p = '/';
+			return errbuf_errno(err, e, "cannot create '%s'", path);
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+int
+fsync_dir_of(const char *path, struct errbuf *err)
+{
+	char *dir = path_dir(path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc = 0;
+
+	if (fd < 0 || fsync(fd) < 0)
+		rc = errbuf_errno(err, errno, "cannot fsync directory '%s'", dir);
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return rc;
+}
+
+static int
+write_fd(int fd, const char *path, const void *data, size_t len,
+	 struct errbuf *err)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errbuf_errno(err, errno, "cannot write '%s'", path);
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) < 0)
+		return errbuf_errno(err, errno, "cannot fsync '%s'", path);
+	return 0;
+}
+
+int
+file_create_new(const char *path, mode_t mode, const void *data, size_t len,
+		struct errbuf *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	int rc;
+
+	if (fd < 0 && errno == EEXIST)
+		return errbuf_set(err, "'%s' exists already; it was left alone "
+				  "(remove it first, or choose another name)",
+				  path);
+	if (fd < 0)
+		return errbuf_errno(err, errno, "cannot create '%s'", path);
+	rc = fchmod(fd, mode) < 0
+		? errbuf_errno(err, errno, "cannot chmod '%s'", path)
+		: write_fd(fd, path, data, len, err);
+	close(fd);
+	if (rc < 0)
+		unlink(path);
+	return rc < 0 ? -1 : fsync_dir_of(path, err);
+}
+
+int
+file_replace(const char *path, mode_t mode, const void *data, size_t len,
+	     struct errbuf *err)
+{
+	char *tmp = xasprintf("%s.tmp-XXXXXX", path);
+	int fd = mkstemp(tmp), rc;
+
+	if (fd < 0) {
+		rc = errbuf_errno(err, errno, "cannot create a temp file "
+				  "beside '%s'", path);
+		free(tmp);
+		return rc;
+	}
+	rc = fchmod(fd, mode) < 0
+		? errbuf_errno(err, errno, "cannot chmod '%s'", tmp)
+		: write_fd(fd, tmp, data, len, err);
+	close(fd);
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = errbuf_errno(err, errno, "cannot rename '%s' to '%s'",
+				  tmp, path);
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc < 0 ? -1 : fsync_dir_of(path, err);
+}

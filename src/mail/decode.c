@@ -1,0 +1,173 @@
+/* decode.c -- table-driven base64 and quoted-printable decoders. */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "mail/decode.h"
+
+/* Each byte's class, plus one so that 0 can mean "not base64":
+ * 1..64 the alphabet, 65 '=', 66 white space. */
+enum { B64_PAD = 65, B64_SPACE = 66 };
+static const unsigned char b64[256] = {
+	['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6,
+	['G'] = 7, ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12,
+	['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18,
+	['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+	['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30,
+	['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+	['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42,
+	['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+	['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54,
+	['2'] = 55, ['3'] = 56, ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60,
+	['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+	['='] = B64_PAD, [' '] = B64_SPACE, ['\t'] = B64_SPACE,
+	['\r'] = B64_SPACE, ['\n'] = B64_SPACE,
+};
+
+size_t
+decode_base64(const char *in, size_t len, char *out, bool *bad_r)
+{
+	unsigned int acc = 0, n = 0;
+	size_t o = 0;
+	bool bad = false;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char v = b64[(unsigned char)in[i]];
+
+		if (v >= 1 && v <= 64) {
+			acc = acc << 6 | (unsigned int)(v - 1);
+			if (++n == 4) {
+				out[o++] = (char)(acc >> 16);
+				out[o++] = (char)(acc >> 8);
+				out[o++] = (char)acc;
+				acc = n = 0;
+			}
+		} else if (v == B64_PAD) {
+			/* padding ends a quantum; a new one may follow (some
+			 * mailers concatenate encoded chunks) */
+			if (n == 2)
+				out[o++] = (char)(acc >> 4);
+			else if (n == 3) {
+				out[o++] = (char)(acc >> 10);
+				out[o++] = (char)(acc >> 2);
+			}
+			acc = n = 0;
+		} else if (v == 0)
+			bad = true;
+	}
+	if (n == 2)
+		out[o++] = (char)(acc >> 4);
+	else if (n == 3) {
+		out[o++] = (char)(acc >> 10);
+		out[o++] = (char)(acc >> 2);
+	}
+	if (bad_r)
+		*bad_r = bad;
+	return o;
+}
+
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Length of the line end at in[i] ("\n" or "\r\n"), or 0. */
+static size_t
+line_end_len(const char *in, size_t len, size_t i)
+{
+	if (i < len && in[i] == '\n')
+		return 1;
+	if (i + 1 < len && in[i] == '\r' && in[i + 1] == '\n')
+		return 2;
+	return 0;
+}
+
+/* Drop the blanks just written before a line end (RFC 2045 6.7 rule 3:
+ * they are transport padding), but never those an escape produced. */
+static size_t
+drop_padding(const char *out, size_t o, size_t floor)
+{
+	while (o > floor && (out[o - 1] == ' ' || out[o - 1] == '\t'))
+		o--;
+	return o;
+}
+
+size_t
+decode_qp(const char *in, size_t len, char *out)
+{
+	size_t o = 0, i = 0, floor = 0, j;
+	int hi, lo;
+
+	while (i < len) {
+		/* copy up to the next '=' or line end in one go */
+		const char *eq = memchr(in + i, '=', len - i);
+		const char *nl = memchr(in + i, '\n', (eq ? (size_t)(eq - in) : len) - i);
+		size_t stop = nl ? (size_t)(nl - in) : eq ? (size_t)(eq - in) : len;
+
+		memcpy(out + o, in + i, stop - i);
+		o += stop - i;
+		i = stop;
+		if (i == len) {
+			o = drop_padding(out, o, floor);
+			break;
+		}
+		if (in[i] == '\n') {
+			size_t cr = o > floor && out[o - 1] == '\r';
+
+			o = drop_padding(out, o - cr, floor);
+			if (cr)
+				out[o++] = '\r';
+			out[o++] = '\n';
+			floor = o;
+			i++;
+		} else if (i + 2 < len &&
+			   (hi = hex_value((unsigned char)in[i + 1])) >= 0 &&
+			   (lo = hex_value((unsigned char)in[i + 2])) >= 0) {
+			out[o++] = (char)(hi << 4 | lo);
+			floor = o;
+			i += 3;
+		} else {
+			/* soft line break: '=', optional blanks, line end */
+			for (j = i + 1; j < len && (in[j] == ' ' || in[j] == '\t'); j++)
+				;
+			if (j == len || line_end_len(in, len, j)) {
+				i = j + line_end_len(in, len, j);
+				floor = o;
+			} else
+				out[o++] = in[i++];
+		}
+	}
+	return o;
+}
+
+bool
+decode_qp_may_hold_at(const char *in, size_t len)
+{
+	return memchr(in, '@', len) != NULL || memmem(in, len, "=40", 3) != NULL;
+}
+
+bool
+decode_word_may_hold_at(char encoding, const char *text, size_t len,
+			char *scratch)
+{
+	size_t n;
+
+	if (encoding == 'B' || encoding == 'b') {
+		n = decode_base64(text, len, scratch, NULL);
+		return memchr(scratch, '@', n) != NULL;
+	}
+	if (memchr(text, '@', len) != NULL)
+		return true;
+	for (size_t i = 0; i + 2 < len; i++)
+		if (text[i] == '=' && text[i + 1] == '4' && text[i + 2] == '0')
+			return true;
+	return false;
+}

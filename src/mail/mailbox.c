@@ -1,0 +1,562 @@
+/* mailbox.c -- walk archive paths and load mailboxes as raw byte ranges. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "lib/errbuf.h"
+#include "lib/fileio.h"
+#include "mail/mailbox.h"
+#include "lib/xalloc.h"
+
+#define GZIP_CHUNK (1u << 20)
+
+static struct mailbox *
+list_add(struct mailbox_list *list, const char *path, enum mailbox_kind kind)
+{
+	struct mailbox *mb;
+	struct stat st;
+
+	xgrow((void **)&list->items, &list->alloc, list->count + 1,
+	      sizeof *list->items);
+	mb = &list->items[list->count++];
+	memset(mb, 0, sizeof *mb);
+	mb->path = xstrdup(path);
+	mb->kind = kind;
+	if (stat(path, &st) == 0) {
+		mb->dev = st.st_dev;
+		mb->ino = st.st_ino;
+	}
+	return mb;
+}
+
+static int
+compare_identity(const void *a, const void *b)
+{
+	const struct mailbox *x = *(struct mailbox *const *)a;
+	const struct mailbox *y = *(struct mailbox *const *)b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x < y ? -1 : x > y;      /* keep input order among equals */
+}
+
+/* A file reached twice (a PATH inside another PATH, a link given on the
+ * command line) is one mailbox: keep its first appearance. */
+static void
+drop_duplicates(struct mailbox_list *list)
+{
+	struct mailbox **order = xcalloc(list->count + 1, sizeof *order);
+	bool *dup = xcalloc(list->count + 1, sizeof *dup);
+	size_t out = 0;
+
+	for (size_t i = 0; i < list->count; i++)
+		order[i] = &list->items[i];
+	if (list->count > 1)
+		qsort(order, list->count, sizeof *order, compare_identity);
+	for (size_t i = 1; i < list->count; i++)
+		if (order[i]->ino != 0 && order[i]->dev == order[i - 1]->dev &&
+		    order[i]->ino == order[i - 1]->ino)
+			dup[order[i] - list->items] = true;
+	for (size_t i = 0; i < list->count; i++) {
+		if (dup[i]) {
+			free(list->items[i].path);
+			continue;
+		}
+		list->items[out++] = list->items[i];
+	}
+	list->count = out;
+	free(order);
+	free(dup);
+}
+
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool
+is_maildir(const char *path)
+{
+	char *cur = xasprintf("%s/cur", path), *new = xasprintf("%s/new", path);
+	bool yes = is_dir(cur) && is_dir(new);
+
+	free(cur);
+	free(new);
+	return yes;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted entry names of dir, without "." and "..". */
+static int
+list_dir(const char *dir, char ***names_r, size_t *n_r, struct errbuf *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+
+	if (d == NULL)
+		return errbuf_errno(err, errno, "cannot open directory '%s'", dir);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		xgrow((void **)&names, &alloc, n + 1, sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof *names, compare_names);
+	*names_r = names;
+	*n_r = n;
+	return 0;
+}
+
+static void
+free_names(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int walk_dir(struct mailbox_list *list, const char *dir,
+		    struct errbuf *err);
+
+/* A Maildir and its Maildir++ subfolders (".Name" directories). */
+static int
+walk_maildir(struct mailbox_list *list, const char *dir, struct errbuf *err)
+{
+	char **names;
+	size_t n;
+	int rc = 0;
+
+	list_add(list, dir, MAILBOX_MAILDIR);
+	if (list_dir(dir, &names, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *sub;
+
+		if (names[i][0] != '.')
+			continue;
+		sub = xasprintf("%s/%s", dir, names[i]);
+		if (is_dir(sub) && is_maildir(sub))
+			rc = walk_maildir(list, sub, err);
+		free(sub);
+	}
+	free_names(names, n);
+	return rc;
+}
+
+/* Files that are locks or indexes of mail programs, not mail. */
+static bool
+is_ignored_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] == '.' ||
+		(n > 5 && strcmp(name + n - 5, ".lock") == 0);
+}
+
+static int
+walk_path(struct mailbox_list *list, const char *path, bool top,
+	  struct errbuf *err)
+{
+	struct stat st;
+
+	if ((top ? stat(path, &st) : lstat(path, &st)) < 0)
+		return errbuf_errno(err, errno, "cannot read '%s'", path);
+	if (S_ISLNK(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return is_maildir(path) ? walk_maildir(list, path, err)
+			: walk_dir(list, path, err);
+	if (S_ISREG(st.st_mode))
+		list_add(list, path, MAILBOX_UNKNOWN);
+	else if (top)
+		return errbuf_set(err, "'%s' is neither a file nor a directory",
+				  path);
+	return 0;
+}
+
+static int
+walk_dir(struct mailbox_list *list, const char *dir, struct errbuf *err)
+{
+	char **names;
+	size_t n;
+	int rc = 0;
+
+	if (list_dir(dir, &names, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *sub;
+
+		if (is_ignored_name(names[i]))
+			continue;
+		sub = xasprintf("%s/%s", dir, names[i]);
+		rc = walk_path(list, sub, false, err);
+		free(sub);
+	}
+	free_names(names, n);
+	return rc;
+}
+
+int
+mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n,
+	     struct errbuf *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(paths[i]);
+		char *p = xstrdup(paths[i]);
+		int rc;
+
+		while (len > 1 && p[len - 1] == '/')
+			p[--len] = '\0';
+		rc = walk_path(list, p, true, err);
+		free(p);
+		if (rc < 0)
+			return -1;
+	}
+	drop_duplicates(list);
+	return 0;
+}
+
+static bool
+is_gzip(const unsigned char *p, size_t len)
+{
+	return len >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
+
+/* Inflate a gzip file (several members are allowed) into memory. */
+static int
+inflate_all(const char *path, const unsigned char *in, size_t inlen,
+	    char **out_r, size_t *outlen_r, struct errbuf *err)
+{
+	z_stream zs;
+	char *out = NULL;
+	size_t alloc = 0, used = 0;
+	int zrc = Z_OK;
+
+	memset(&zs, 0, sizeof zs);
+	if (inflateInit2(&zs, 15 + 16) != Z_OK)
+		return errbuf_set(err, "cannot start zlib for '%s'", path);
+	zs.next_in = (unsigned char *)in;
+	zs.avail_in = inlen > UINT32_MAX ? UINT32_MAX : (uInt)inlen;
+	for (;;) {
+		xgrow((void **)&out, &alloc, used + GZIP_CHUNK, 1);
+		zs.next_out = (unsigned char *)out + used;
+		zs.avail_out = (uInt)(alloc - used);
+		zrc = inflate(&zs, Z_NO_FLUSH);
+		used = alloc - zs.avail_out;
+		if (zs.avail_in == 0 && (size_t)(zs.next_in - in) < inlen) {
+			size_t rest = inlen - (size_t)(zs.next_in - in);
+
+			zs.avail_in = rest > UINT32_MAX ? UINT32_MAX : (uInt)rest;
+		}
+		if (zrc == Z_STREAM_END) {
+			if ((size_t)(zs.next_in - in) >= inlen)
+				break;
+			inflateReset(&zs);      /* next gzip member */
+			continue;
+		}
+		if (zrc != Z_OK && zrc != Z_BUF_ERROR)
+			break;
+		if (zrc == Z_BUF_ERROR && zs.avail_in == 0)
+			break;
+	}
+	inflateEnd(&zs);
+	if (zrc != Z_STREAM_END) {
+		free(out);
+		return errbuf_set(err, "'%s' is not a complete gzip file (zlib "
+				  "error %d after %zu bytes); check it with "
+				  "gzip -t", path, zrc, used);
+	}
+	*out_r = out;
+	*outlen_r = used;
+	return 0;
+}
+
+static int
+load_maildir(struct mailbox *mb, struct errbuf *err)
+{
+	static const char *const subdirs[] = { "cur", "new" };
+	size_t alloc = 0;
+
+	for (size_t s = 0; s < 2; s++) {
+		char *dir = xasprintf("%s/%s", mb->path, subdirs[s]);
+		char **names;
+		size_t n;
+		int rc = list_dir(dir, &names, &n, err);
+
+		free(dir);
+		if (rc < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			if (names[i][0] == '.')
+				continue;
+			xgrow((void **)&mb->files, &alloc, mb->nfiles + 1,
+			      sizeof *mb->files);
+			mb->files[mb->nfiles++] =
+				xasprintf("%s/%s", subdirs[s], names[i]);
+		}
+		free_names(names, n);
+	}
+	return 0;
+}
+
+static int
+map_file(struct mailbox *mb, int fd, struct errbuf *err)
+{
+	void *p;
+
+	if (mb->size == 0) {
+		mb->data = "";
+		mb->len = 0;
+		return 0;
+	}
+	p = mmap(NULL, (size_t)mb->size, PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return errbuf_errno(err, errno, "cannot map '%s'", mb->path);
+	madvise(p, (size_t)mb->size, MADV_SEQUENTIAL);
+	mb->data = p;
+	mb->len = (size_t)mb->size;
+	mb->mapped = true;
+	mailbox_prefetch_pages(mb, 0, 2 * MBOX_PROGRESS_BYTES);
+	return 0;
+}
+
+static void
+release_split_pages(size_t done, void *ctx)
+{
+	struct mailbox *mb = ctx;
+
+	mailbox_release_pages(mb, 0, done);
+	mailbox_prefetch_pages(mb, done, done + 2 * MBOX_PROGRESS_BYTES);
+}
+
+static int
+load_file(struct mailbox *mb, struct errbuf *err)
+{
+	int fd = open(mb->path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return errbuf_errno(err, errno, "cannot open '%s'", mb->path);
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return errbuf_errno(err, errno, "cannot stat '%s'", mb->path);
+	}
+	mb->dev = st.st_dev;
+	mb->ino = st.st_ino;
+	mb->size = st.st_size;
+	mb->mtime = st.st_mtim;
+	if (map_file(mb, fd, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	if (is_gzip((const unsigned char *)mb->data, mb->len)) {
+		char *plain = NULL;
+		size_t plainlen = 0;
+		int rc = inflate_all(mb->path, (const unsigned char *)mb->data,
+				     mb->len, &plain, &plainlen, err);
+
+		munmap((void *)mb->data, mb->len);
+		mb->mapped = false;
+		mb->data = NULL;
+		if (rc < 0)
+			return -1;
+		mb->data = plain;
+		mb->len = plainlen;
+		mb->compression = MAILBOX_GZIP;
+	}
+	if (!mbox_looks_like_mbox(mb->data, mb->len)) {
+		mb->kind = MAILBOX_SINGLE;
+		return 0;
+	}
+	mb->kind = MAILBOX_MBOX;
+	if (mbox_split(mb->data, mb->len, &mb->split, release_split_pages, mb,
+		       err) < 0) {
+		char msg[ERRBUF_SIZE];
+
+		memcpy(msg, err->msg, sizeof msg);
+		return errbuf_set(err, "'%s': %s", mb->path, msg);
+	}
+	mailbox_release_pages(mb, 0, mb->len);
+	return 0;
+}
+
+int
+mailbox_load(struct mailbox *mb, struct errbuf *err)
+{
+	int rc;
+
+	if (mb->loaded)
+		return 0;
+	rc = mb->kind == MAILBOX_MAILDIR ? load_maildir(mb, err)
+		: load_file(mb, err);
+	if (rc < 0) {
+		mailbox_unload(mb);
+		return -1;
+	}
+	mb->loaded = true;
+	return 0;
+}
+
+void
+mailbox_release_pages(struct mailbox *mb, size_t from, size_t to)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t ps = page > 0 ? (size_t)page : 4096;
+
+	if (!mb->mapped)
+		return;
+	from = (from + ps - 1) / ps * ps;
+	to = to / ps * ps;
+	if (to > from)
+		madvise((void *)(mb->data + from), to - from, MADV_DONTNEED);
+}
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22   /* Linux 5.14 */
+#endif
+
+void
+mailbox_prefetch_pages(struct mailbox *mb, size_t from, size_t to)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t ps = page > 0 ? (size_t)page : 4096;
+
+	if (!mb->mapped || from >= mb->len)
+		return;
+	if (to > mb->len)
+		to = mb->len;
+	from = from / ps * ps;
+	/* One call maps the whole range: far cheaper than a page fault per
+	 * page.  Older kernels say EINVAL, and the faults happen as before. */
+	madvise((void *)(mb->data + from), to - from, MADV_POPULATE_READ);
+}
+
+void
+mailbox_unload(struct mailbox *mb)
+{
+	if (mb->mapped)
+		munmap((void *)mb->data, mb->len);
+	else if (mb->compression == MAILBOX_GZIP)
+		free((void *)mb->data);
+	mb->data = NULL;
+	mb->len = 0;
+	mb->mapped = false;
+	mbox_split_release(&mb->split);
+	free_names(mb->files, mb->nfiles);
+	mb->files = NULL;
+	mb->nfiles = 0;
+	mb->loaded = false;
+}
+
+size_t
+mailbox_message_count(const struct mailbox *mb)
+{
+	switch (mb->kind) {
+	case MAILBOX_MBOX:    return mb->split.count;
+	case MAILBOX_MAILDIR: return mb->nfiles;
+	case MAILBOX_SINGLE:  return 1;
+	case MAILBOX_UNKNOWN: break;
+	}
+	return 0;
+}
+
+int
+mailbox_message(const struct mailbox *mb, size_t i, const char **data_r,
+		size_t *len_r, uint64_t *offset_r, bool *owned_r,
+		struct errbuf *err)
+{
+	*owned_r = false;
+	*offset_r = 0;
+	switch (mb->kind) {
+	case MAILBOX_MBOX:
+		*data_r = mb->data + mb->split.msgs[i].start;
+		*len_r = mb->split.msgs[i].end - mb->split.msgs[i].start;
+		*offset_r = mb->split.msgs[i].start;
+		return 0;
+	case MAILBOX_SINGLE:
+		*data_r = mb->data;
+		*len_r = mb->len;
+		return 0;
+	case MAILBOX_MAILDIR: {
+		char *path = xasprintf("%s/%s", mb->path, mb->files[i]);
+		char *buf;
+		int rc = read_whole_file(path, &buf, len_r, err);
+
+		free(path);
+		if (rc < 0)
+			return -1;
+		*data_r = buf;
+		*owned_r = true;
+		return 0;
+	}
+	case MAILBOX_UNKNOWN:
+		break;
+	}
+	return errbuf_set(err, "'%s' was not loaded", mb->path);
+}
+
+char *
+mailbox_file_of(const struct mailbox *mb, size_t i)
+{
+	if (mb->kind == MAILBOX_MAILDIR)
+		return xasprintf("%s/%s", mb->path, mb->files[i]);
+	return xstrdup(mb->path);
+}
+
+const char *
+mailbox_format_name(const struct mailbox *mb)
+{
+	bool gz = mb->compression == MAILBOX_GZIP;
+
+	switch (mb->kind) {
+	case MAILBOX_MBOX:
+		if (!gz)
+			return mbox_format_name(mb->split.format);
+		switch (mb->split.format) {
+		case MBOX_FORMAT_MBOXO:   return "mboxo.gz";
+		case MBOX_FORMAT_MBOXRD:  return "mboxrd.gz";
+		case MBOX_FORMAT_MBOXCL:  return "mboxcl.gz";
+		case MBOX_FORMAT_MBOXCL2: return "mboxcl2.gz";
+		}
+		break;
+	case MAILBOX_MAILDIR: return "maildir";
+	case MAILBOX_SINGLE:  return gz ? "file.gz" : "file";
+	case MAILBOX_UNKNOWN: break;
+	}
+	return "unknown";
+}
+
+void
+mailbox_list_release(struct mailbox_list *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		mailbox_unload(&list->items[i]);
+		free(list->items[i].path);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = list->alloc = 0;
+}
