@@ -49,11 +49,4 @@ int redact_message(redact_find_fn find, void *ctx, const char *marker,
 		   const char *raw, size_t len, struct redact_result *res,
 		   struct errbuf *err);
 
-/* Encoders, exposed for the unit tests.  eol is "\n" or "\r\n"; caller
- * frees the result. */
-char *redact_encode_qp(const char *in, size_t len, const char *eol,
-		       size_t *out_len);
-char *redact_encode_base64(const char *in, size_t len, const char *eol,
-			   size_t *out_len);
-
 #endif

@@ -8,17 +8,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "detect/addrset.h"
-#include "lib/fileio.h"
 #include "audit/incident.h"
-#include "mail/mailbox.h"
 #include "audit/manifest.h"
 #include "audit/minisign.h"
-#include "mail/msg.h"
-#include "select/select.h"
 #include "audit/tree.h"
 #include "audit/verify.h"
+#include "detect/addrset.h"
+#include "lib/fileio.h"
 #include "lib/xalloc.h"
+#include "mail/mailbox.h"
+#include "mail/msg.h"
+#include "mail/msgid.h"
+#include "select/select.h"
 
 #define MAX_FINDINGS 100
 
@@ -971,7 +972,7 @@ look_for_messages(struct vctx *v, const struct removed *rm,
 			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a deleted or "
 				"redacted original is back, byte for byte", mb->path, i,
 				(unsigned long long)off);
-		else if (select_message_id(raw, len, id, sizeof id) &&
+		else if (msgid_of_message(raw, len, id, sizeof id) &&
 			 (incident_mac(v->s->incident_key, MAC_MESSAGE_ID, id,
 				       strlen(id), d),
 			  holds((const void *)rm->mids, rm->n_mids, d)))

@@ -6,15 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/addrset.h"
 #include "cli/cmd.h"
+#include "detect/addrset.h"
+#include "detect/mass.h"
+#include "detect/rules.h"
 #include "lib/datetime.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
-#include "detect/mass.h"
-#include "mail/msg.h"
-#include "detect/rules.h"
 #include "lib/xalloc.h"
+#include "mail/msg.h"
+#include "mail/msgid.h"
 
 const char *const thread_keywords[] = { "subtree", "whole", "none", NULL };
 const char *const format_keywords[] = { "text", "json", NULL };

@@ -9,18 +9,19 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include "cli/cmd.h"
-#include "lib/errbuf.h"
-#include "audit/incident.h"
 #include "act/lock.h"
-#include "audit/minisign.h"
-#include "mail/msg.h"
-#include "audit/record.h"
 #include "act/redact.h"
-#include "detect/rules.h"
-#include "audit/tree.h"
 #include "act/writer.h"
+#include "audit/incident.h"
+#include "audit/minisign.h"
+#include "audit/record.h"
+#include "audit/tree.h"
+#include "cli/cmd.h"
+#include "detect/rules.h"
+#include "lib/errbuf.h"
 #include "lib/xalloc.h"
+#include "mail/header.h"
+#include "mail/msg.h"
 
 static const char *const action_keywords[] = { "delete", "redact", NULL };
 

@@ -8,8 +8,10 @@
 #include "cli/cmd.h"
 #include "lib/errbuf.h"
 #include "lib/hash.h"
-#include "mail/msg.h"
 #include "lib/xalloc.h"
+#include "mail/msg.h"
+#include "mail/msgid.h"
+#include "mail/words.h"
 
 struct tree_printer {
 	const struct select_opts *o;
@@ -44,7 +46,7 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 	mb = &tp->boxes->items[b];
 	id[0] = '\0';
 	if (mailbox_message(mb, i, &raw, &len, &off, &owned, &err) == 0) {
-		select_message_id(raw, len, id, sizeof id);
+		msgid_of_message(raw, len, id, sizeof id);
 		subject = header_get_decoded(raw, len, "Subject");
 		date = header_get_decoded(raw, len, "Date");
 		if (owned)

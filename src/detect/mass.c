@@ -8,10 +8,12 @@
 #include <strings.h>
 
 #include "detect/mass.h"
-#include "mail/msg.h"
 #include "detect/rules.h"
 #include "detect/validate.h"
 #include "lib/xalloc.h"
+#include "mail/header.h"
+#include "mail/msg.h"
+#include "mail/msgid.h"
 
 #define RUN_GAP 80
 

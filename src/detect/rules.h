@@ -93,9 +93,6 @@ void rule_scanner_only(struct rule_scanner *sc, long only);
 int rule_scan(struct rule_scanner *sc, const char *text, size_t len,
 	      enum rule_scope scope, rule_hit_fn fn, void *ctx);
 
-/* Does the line of text that holds pos quote a Message-ID, References or
- * In-Reply-To header ("> Message-ID: <...>")?  What follows is an ID. */
-bool text_on_id_line(const char *text, size_t pos);
 
 /* ---- examples (rules check) --------------------------------------------- */
 

@@ -1,4 +1,5 @@
-/* msg.c -- header fields, Message-IDs and the MIME walk over raw bytes. */
+/* msg.c -- the MIME walk over a raw message: every leaf that holds text
+ * handed over decoded. */
 #include "config.h"
 
 #include <ctype.h>
@@ -10,294 +11,16 @@
 
 #include <mailutils/errno.h>
 #include <mailutils/filter.h>
-#include <mailutils/mime.h>
-#include <mailutils/stream.h>
 #include <mailutils/util.h>
+#include <mailutils/stream.h>
 
-#include "mail/decode.h"
-#include "mail/msg.h"
-#include "lib/text.h"
+#include "lib/buf.h"
 #include "lib/xalloc.h"
+#include "mail/decode.h"
+#include "mail/header.h"
+#include "mail/msg.h"
+#include "mail/words.h"
 
-#define MSGID_MAX 998
-
-/* ---- header fields ---------------------------------------------------- */
-
-void
-header_iter_init(struct header_iter *it, const char *p, size_t len)
-{
-	it->p = p;
-	it->len = len;
-	it->pos = 0;
-}
-
-static size_t
-eol_at(const char *p, size_t len, size_t pos)
-{
-	const char *nl = memchr(p + pos, '\n', len - pos);
-
-	return nl ? (size_t)(nl - p) : len;
-}
-
-static bool
-is_blank_line(const char *p, size_t len, size_t pos)
-{
-	return pos >= len || p[pos] == '\n' ||
-		(p[pos] == '\r' && (pos + 1 >= len || p[pos + 1] == '\n'));
-}
-
-int
-header_iter_next(struct header_iter *it, struct header_field *f)
-{
-	const char *p = it->p;
-	size_t len = it->len;
-
-	while (!is_blank_line(p, len, it->pos)) {
-		size_t start = it->pos, e = eol_at(p, len, start), colon, vend;
-
-		/* the field's extent: this line and its continuation lines */
-		vend = e;
-		it->pos = e < len ? e + 1 : len;
-		while (it->pos < len && (p[it->pos] == ' ' || p[it->pos] == '\t')) {
-			vend = eol_at(p, len, it->pos);
-			it->pos = vend < len ? vend + 1 : len;
-		}
-		if (p[start] == ' ' || p[start] == '\t')
-			continue;       /* continuation without a field */
-		for (colon = start; colon < e && p[colon] != ':'; colon++)
-			;
-		if (colon == e)
-			continue;       /* no colon: not a field */
-		if (vend > start && p[vend - 1] == '\r')
-			vend--;
-		f->name = p + start;
-		f->name_len = colon - start;
-		while (f->name_len > 0 && (f->name[f->name_len - 1] == ' ' ||
-					   f->name[f->name_len - 1] == '\t'))
-			f->name_len--;
-		colon++;
-		while (colon < vend && (p[colon] == ' ' || p[colon] == '\t'))
-			colon++;
-		f->value = p + colon;
-		f->value_len = vend - colon;
-		f->offset = colon;
-		return 1;
-	}
-	return 0;
-}
-
-bool
-header_name_is_id(const char *name, size_t len)
-{
-	static const char *const ids[] = {
-		"Message-ID", "In-Reply-To", "References", "Resent-Message-ID",
-		"Content-ID",
-	};
-
-	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-		if (len == strlen(ids[i]) && strncasecmp(name, ids[i], len) == 0)
-			return true;
-	return false;
-}
-
-bool
-header_name_is(const struct header_field *f, const char *name)
-{
-	size_t n = strlen(name);
-
-	return f->name_len == n && strncasecmp(f->name, name, n) == 0;
-}
-
-size_t
-header_field_at(const char *hdr, size_t pos, const char **name_r)
-{
-	size_t start = pos, n = 0;
-
-	/* back to the start of the line, then over continuation lines */
-	for (;;) {
-		while (start > 0 && hdr[start - 1] != '\n')
-			start--;
-		if (start == 0 || (hdr[start] != ' ' && hdr[start] != '\t'))
-			break;
-		start--;
-	}
-	while (start + n < pos && hdr[start + n] != ':')
-		n++;
-	*name_r = hdr + start;
-	return start + n < pos ? n : 0;
-}
-
-size_t
-msg_header_end(const char *raw, size_t len, size_t *body_r)
-{
-	size_t pos = 0;
-
-	while (pos < len) {
-		if (raw[pos] == '\n') {
-			*body_r = pos + 1;
-			return pos + 1;
-		}
-		if (raw[pos] == '\r' && pos + 1 < len && raw[pos + 1] == '\n') {
-			*body_r = pos + 2;
-			return pos + 2;
-		}
-		pos = eol_at(raw, len, pos);
-		if (pos < len)
-			pos++;
-	}
-	*body_r = len;
-	return len;
-}
-
-size_t
-msg_from_line_len(const char *raw, size_t len)
-{
-	size_t e;
-
-	if (len < 5 || memcmp(raw, "From ", 5) != 0)
-		return 0;
-	e = eol_at(raw, len, 0);
-	return e < len ? e + 1 : len;
-}
-
-const char *
-header_find(const char *p, size_t len, const char *name, size_t *value_len_r)
-{
-	struct header_iter it;
-	struct header_field f;
-
-	header_iter_init(&it, p, len);
-	while (header_iter_next(&it, &f))
-		if (header_name_is(&f, name)) {
-			*value_len_r = f.value_len;
-			return f.value;
-		}
-	return NULL;
-}
-
-char *
-header_unfold(const char *value, size_t len)
-{
-	char *out = xmalloc(len + 1);
-	size_t n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		if (value[i] != '\r' && value[i] != '\n')
-			out[n++] = value[i];
-	out[n] = '\0';
-	return out;
-}
-
-/* Does p[0..len) hold "=?"?  memchr for the rare '?' beats memmem on
- * the long header blocks of list mail (DKIM, ARC, Received). */
-static bool
-has_word_start(const char *p, size_t len)
-{
-	for (const char *q = p; (q = memchr(q, '?', len - (size_t)(q - p)));
-	     q++)
-		if (q > p && q[-1] == '=')
-			return true;
-	return false;
-}
-
-const char *
-msg_header_value(const char *raw, size_t len, const char *name,
-		 size_t *value_len_r)
-{
-	size_t from_len = msg_from_line_len(raw, len), body;
-
-	msg_header_end(raw + from_len, len - from_len, &body);
-	return header_find(raw + from_len, body, name, value_len_r);
-}
-
-char *
-header_get_decoded(const char *raw, size_t len, const char *name)
-{
-	size_t vlen;
-	const char *v = msg_header_value(raw, len, name, &vlen);
-
-	return v ? header_decode_value(v, vlen) : NULL;
-}
-
-char *
-header_decode_value(const char *v, size_t vlen)
-{
-	char *unfolded, *decoded = NULL;
-
-	unfolded = header_unfold(v, vlen);
-	if (!has_word_start(unfolded, strlen(unfolded)) ||
-	    mu_rfc2047_decode("UTF-8", unfolded, &decoded) != 0)
-		return unfolded;
-	free(unfolded);
-	return decoded;
-}
-
-/* ---- Message-IDs ------------------------------------------------------ */
-
-static size_t
-copy_id(const char *s, size_t len, char *out)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < len && n < MSGID_MAX; i++)
-		if (!isspace((unsigned char)s[i]))
-			out[n++] = s[i];
-	return n;
-}
-
-size_t
-msgid_each(const char *value, size_t len,
-	   int (*fn)(const char *id, size_t id_len, void *ctx), void *ctx)
-{
-	char id[MSGID_MAX];
-	size_t seen = 0, i = 0, n;
-
-	if (memchr(value, '<', len) == NULL) {
-		n = copy_id(value, len, id);
-		if (n > 0) {
-			seen++;
-			fn(id, n, ctx);
-		}
-		return seen;
-	}
-	while (i < len) {
-		const char *lt = memchr(value + i, '<', len - i), *gt;
-
-		if (lt == NULL)
-			break;
-		i = (size_t)(lt - value) + 1;
-		gt = memchr(value + i, '>', len - i);
-		if (gt == NULL)
-			break;
-		n = copy_id(value + i, (size_t)(gt - value) - i, id);
-		i = (size_t)(gt - value) + 1;
-		if (n == 0)
-			continue;
-		seen++;
-		if (fn(id, n, ctx) != 0)
-			break;
-	}
-	return seen;
-}
-
-char *
-msgid_normalize(const char *s)
-{
-	size_t len = strlen(s), n;
-	char *out = xmalloc(len + 1);
-	const char *b = s, *e = s + len;
-
-	trim_bracketed(&b, &e);
-	n = copy_id(b, (size_t)(e - b), out);
-	out[n] = '\0';
-	if (n == 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-/* ---- MIME ------------------------------------------------------------- */
 
 enum cte {
 	CTE_IDENTITY,           /* 7bit, 8bit, binary, or none */
@@ -321,10 +44,8 @@ struct msg_walker {
 	size_t decoded_alloc;
 	char *converted;        /* charset-converted part */
 	size_t converted_alloc;
-	char *words;            /* decoded RFC 2047 words of a header */
-	size_t words_alloc;
-	char *scratch;
-	size_t scratch_alloc;
+	struct buf words;       /* decoded RFC 2047 words of a header */
+	struct buf scratch;
 };
 
 struct walk {
@@ -355,8 +76,8 @@ msg_walker_free(struct msg_walker **mwp)
 		return;
 	free(mw->decoded);
 	free(mw->converted);
-	free(mw->words);
-	free(mw->scratch);
+	buf_release(&mw->words);
+	buf_release(&mw->scratch);
 	free(mw);
 	*mwp = NULL;
 }
@@ -572,111 +293,6 @@ hand_over(struct walk *w, unsigned int number, unsigned int flags,
 			     flags & PART_DECODED ? 0 : len, CTE_IDENTITY);
 }
 
-/* Length of the encoded word "=?charset?X?text?=" at p, or 0. */
-static size_t
-encoded_word_len(const char *p, size_t len)
-{
-	size_t i = 2;
-
-	if (len < 8 || p[0] != '=' || p[1] != '?')
-		return 0;
-	while (i < len && p[i] != '?' && !isspace((unsigned char)p[i]))
-		i++;
-	if (i + 2 >= len || p[i] != '?' || p[i + 2] != '?')
-		return 0;
-	for (i += 3; i + 1 < len; i++) {
-		if (p[i] == '?' && p[i + 1] == '=')
-			return i + 2;
-		if (isspace((unsigned char)p[i]))
-			return 0;
-	}
-	return 0;
-}
-
-/* Could decoding this run of encoded words reveal an '@'?  Decoding
- * through Mailutils costs an iconv set-up per call; most display names
- * cannot hold an address and are skipped. */
-static bool
-run_may_hold_at(struct msg_walker *mw, const char *run, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t n = encoded_word_len(run + i, len - i);
-		const char *q1, *text;
-
-		if (n == 0) {
-			i++;
-			continue;
-		}
-		/* =?charset?E?text?= */
-		q1 = memchr(run + i + 2, '?', n - 2);
-		text = q1 + 3;
-		if (strncasecmp(run + i + 2, "utf-7", 5) == 0 ||
-		    strncasecmp(run + i + 2, "unicode-1-1-utf-7", 17) == 0)
-			return true;
-		xgrow((void **)&mw->scratch, &mw->scratch_alloc,
-		      DECODE_MAX_OUT(n), 1);
-		if (decode_word_may_hold_at(q1[1], text,
-					    (size_t)(run + i + n - 2 - text),
-					    mw->scratch))
-			return true;
-		i += n;
-	}
-	return false;
-}
-
-/* Append "Name: decoded" for each run of adjacent encoded words in a
- * field (white space between them does not count, RFC 2047 §6.2), so
- * that an address split over two words is whole again.  Only the decoded
- * words are written: the rest of the field is searched raw already. */
-static void
-decode_word_runs(struct walk *w, const struct header_field *f, char **out,
-		 size_t *used, size_t *alloc, unsigned int number,
-		 size_t raw_offset)
-{
-	char *v = header_unfold(f->value, f->value_len);
-	size_t len = strlen(v), i = 0;
-
-	while (i < len) {
-		size_t n = encoded_word_len(v + i, len - i), end, j;
-		char *run, *decoded = NULL;
-
-		if (n == 0) {
-			i++;
-			continue;
-		}
-		end = i + n;
-		for (j = end; j < len && isspace((unsigned char)v[j]); j++)
-			;
-		while (j < len && (n = encoded_word_len(v + j, len - j)) > 0) {
-			end = j + n;
-			for (j = end; j < len && isspace((unsigned char)v[j]); j++)
-				;
-		}
-		if (!run_may_hold_at(w->mw, v + i, end - i)) {
-			i = end;        /* no address can hide in it */
-			continue;
-		}
-		run = xstrndup(v + i, end - i);
-		if (mu_rfc2047_decode("UTF-8", run, &decoded) != 0)
-			note_problem(w, MSG_PROBLEM_BAD_HEADER_ENCODING, number,
-				     raw_offset + f->offset);
-		else {
-			size_t need = f->name_len + 2 + strlen(decoded) + 2;
-
-			xgrow((void **)out, alloc, *used + need, 1);
-			*used += (size_t)snprintf(*out + *used, need, "%.*s: %s\n",
-						  (int)f->name_len, f->name,
-						  decoded);
-			free(decoded);
-		}
-		free(run);
-		i = end;
-	}
-	free(v);
-}
-
 /* The decoded encoded words of a header block, as "Name: text" lines. */
 static int
 walk_encoded_words(struct walk *w, const char *hdr, size_t len,
@@ -685,19 +301,20 @@ walk_encoded_words(struct walk *w, const char *hdr, size_t len,
 	struct msg_walker *mw = w->mw;
 	struct header_iter it;
 	struct header_field f;
-	size_t used = 0;
 
-	if (!has_word_start(hdr, len))
+	if (!words_present(hdr, len))
 		return 0;
+	buf_reset(&mw->words);
 	header_iter_init(&it, hdr, len);
 	while (header_iter_next(&it, &f))
-		if (has_word_start(f.value, f.value_len))
-			decode_word_runs(w, &f, &mw->words, &used,
-					 &mw->words_alloc, number, raw_offset);
-	if (used == 0)
+		if (words_present(f.value, f.value_len) &&
+		    words_decode_field(&f, &mw->words, &mw->scratch) < 0)
+			note_problem(w, MSG_PROBLEM_BAD_HEADER_ENCODING, number,
+				     raw_offset + f.offset);
+	if (mw->words.len == 0)
 		return 0;
-	return hand_over(w, number, PART_HEADER | PART_DECODED, mw->words, used,
-			 raw_offset);
+	return hand_over(w, number, PART_HEADER | PART_DECODED, mw->words.p,
+			 mw->words.len, raw_offset);
 }
 
 static int walk_entity(struct walk *w, size_t start, size_t end,

@@ -140,8 +140,5 @@ void selection_locate(const struct selection *sel, size_t nboxes, uint32_t m,
 
 void selection_release(struct selection *sel);
 
-/* The Message-ID of raw message text (From_ line allowed), without <>,
- * copied into buf; false when it has none. */
-bool select_message_id(const char *raw, size_t len, char *buf, size_t size);
 
 #endif

@@ -3,7 +3,10 @@
 
 #include "helpers.h"
 
+#include "mail/header.h"
 #include "mail/msg.h"
+#include "mail/msgid.h"
+#include "mail/words.h"
 
 static void
 test_msg__iterates_folded_fields(void **state)

@@ -6,9 +6,10 @@
 
 #include <stdbool.h>
 
-#include "mail/decode.h"
-#include "lib/errbuf.h"
+#include "act/encode.h"
 #include "act/redact.h"
+#include "lib/errbuf.h"
+#include "mail/decode.h"
 
 /* Every line of out (split on eol) is at most max bytes. */
 static void

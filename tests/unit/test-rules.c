@@ -4,8 +4,9 @@
 
 #include "helpers.h"
 
-#include "lib/errbuf.h"
 #include "detect/rules.h"
+#include "lib/errbuf.h"
+#include "mail/msgid.h"
 
 static const char rules_text[] =
 	"# four digits, anywhere\n"

@@ -1,0 +1,184 @@
+/* header.c -- header fields of a raw header block. */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "lib/xalloc.h"
+#include "mail/header.h"
+
+
+void
+header_iter_init(struct header_iter *it, const char *p, size_t len)
+{
+	it->p = p;
+	it->len = len;
+	it->pos = 0;
+}
+
+static size_t
+eol_at(const char *p, size_t len, size_t pos)
+{
+	const char *nl = memchr(p + pos, '\n', len - pos);
+
+	return nl ? (size_t)(nl - p) : len;
+}
+
+static bool
+is_blank_line(const char *p, size_t len, size_t pos)
+{
+	return pos >= len || p[pos] == '\n' ||
+		(p[pos] == '\r' && (pos + 1 >= len || p[pos + 1] == '\n'));
+}
+
+int
+header_iter_next(struct header_iter *it, struct header_field *f)
+{
+	const char *p = it->p;
+	size_t len = it->len;
+
+	while (!is_blank_line(p, len, it->pos)) {
+		size_t start = it->pos, e = eol_at(p, len, start), colon, vend;
+
+		/* the field's extent: this line and its continuation lines */
+		vend = e;
+		it->pos = e < len ? e + 1 : len;
+		while (it->pos < len && (p[it->pos] == ' ' || p[it->pos] == '\t')) {
+			vend = eol_at(p, len, it->pos);
+			it->pos = vend < len ? vend + 1 : len;
+		}
+		if (p[start] == ' ' || p[start] == '\t')
+			continue;       /* continuation without a field */
+		for (colon = start; colon < e && p[colon] != ':'; colon++)
+			;
+		if (colon == e)
+			continue;       /* no colon: not a field */
+		if (vend > start && p[vend - 1] == '\r')
+			vend--;
+		f->name = p + start;
+		f->name_len = colon - start;
+		while (f->name_len > 0 && (f->name[f->name_len - 1] == ' ' ||
+					   f->name[f->name_len - 1] == '\t'))
+			f->name_len--;
+		colon++;
+		while (colon < vend && (p[colon] == ' ' || p[colon] == '\t'))
+			colon++;
+		f->value = p + colon;
+		f->value_len = vend - colon;
+		f->offset = colon;
+		return 1;
+	}
+	return 0;
+}
+
+bool
+header_name_is_id(const char *name, size_t len)
+{
+	static const char *const ids[] = {
+		"Message-ID", "In-Reply-To", "References", "Resent-Message-ID",
+		"Content-ID",
+	};
+
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+		if (len == strlen(ids[i]) && strncasecmp(name, ids[i], len) == 0)
+			return true;
+	return false;
+}
+
+bool
+header_name_is(const struct header_field *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	return f->name_len == n && strncasecmp(f->name, name, n) == 0;
+}
+
+size_t
+header_field_at(const char *hdr, size_t pos, const char **name_r)
+{
+	size_t start = pos, n = 0;
+
+	/* back to the start of the line, then over continuation lines */
+	for (;;) {
+		while (start > 0 && hdr[start - 1] != '\n')
+			start--;
+		if (start == 0 || (hdr[start] != ' ' && hdr[start] != '\t'))
+			break;
+		start--;
+	}
+	while (start + n < pos && hdr[start + n] != ':')
+		n++;
+	*name_r = hdr + start;
+	return start + n < pos ? n : 0;
+}
+
+size_t
+msg_header_end(const char *raw, size_t len, size_t *body_r)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		if (raw[pos] == '\n') {
+			*body_r = pos + 1;
+			return pos + 1;
+		}
+		if (raw[pos] == '\r' && pos + 1 < len && raw[pos + 1] == '\n') {
+			*body_r = pos + 2;
+			return pos + 2;
+		}
+		pos = eol_at(raw, len, pos);
+		if (pos < len)
+			pos++;
+	}
+	*body_r = len;
+	return len;
+}
+
+size_t
+msg_from_line_len(const char *raw, size_t len)
+{
+	size_t e;
+
+	if (len < 5 || memcmp(raw, "From ", 5) != 0)
+		return 0;
+	e = eol_at(raw, len, 0);
+	return e < len ? e + 1 : len;
+}
+
+const char *
+header_find(const char *p, size_t len, const char *name, size_t *value_len_r)
+{
+	struct header_iter it;
+	struct header_field f;
+
+	header_iter_init(&it, p, len);
+	while (header_iter_next(&it, &f))
+		if (header_name_is(&f, name)) {
+			*value_len_r = f.value_len;
+			return f.value;
+		}
+	return NULL;
+}
+
+const char *
+msg_header_value(const char *raw, size_t len, const char *name,
+		 size_t *value_len_r)
+{
+	size_t from_len = msg_from_line_len(raw, len), body;
+
+	msg_header_end(raw + from_len, len - from_len, &body);
+	return header_find(raw + from_len, body, name, value_len_r);
+}
+
+char *
+header_unfold(const char *value, size_t len)
+{
+	char *out = xmalloc(len + 1);
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (value[i] != '\r' && value[i] != '\n')
+			out[n++] = value[i];
+	out[n] = '\0';
+	return out;
+}

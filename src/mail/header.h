@@ -1,0 +1,62 @@
+/* header.h -- the header fields of a raw header block: iteration, lookup,
+ * unfolding, and where the header of a raw message ends.  Ours, over raw
+ * bytes: Mailutils' header parser reads a byte at a time and stops at the
+ * first line without a colon. */
+#ifndef LISTSCRUB_HEADER_H
+#define LISTSCRUB_HEADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct header_field {
+	const char *name;
+	size_t name_len;
+	const char *value;      /* raw, possibly folded, without line end */
+	size_t value_len;
+	size_t offset;          /* of the value within the scanned block */
+};
+
+struct header_iter {
+	const char *p;
+	size_t len;
+	size_t pos;
+};
+
+/* Iterate the header fields of a header block [p, p+len). */
+void header_iter_init(struct header_iter *it, const char *p, size_t len);
+/* 1 with f filled, 0 at the end of the block.  A line without a colon is
+ * skipped (Mailutils stops there and loses every later field). */
+int header_iter_next(struct header_iter *it, struct header_field *f);
+
+bool header_name_is(const struct header_field *f, const char *name);
+
+/* Is name[0..len) a field that holds Message-IDs (Message-ID,
+ * In-Reply-To, References, Resent-Message-ID, Content-ID)?  What looks
+ * like an address there is an ID. */
+bool header_name_is_id(const char *name, size_t len);
+
+/* The name of the field that holds byte pos of a header block: sets
+ * *name_r and returns the name's length (0 when pos is in no field's
+ * value). */
+size_t header_field_at(const char *hdr, size_t pos, const char **name_r);
+
+/* Length of the header block of raw[0..len) including the empty line that
+ * ends it, and where the body starts.  A message without an empty line is
+ * all header. */
+size_t msg_header_end(const char *raw, size_t len, size_t *body_r);
+
+/* Skip an mbox From_ line at the start of raw; returns its length. */
+size_t msg_from_line_len(const char *raw, size_t len);
+
+/* First value of header name in [p, p+len), raw; NULL when absent. */
+const char *header_find(const char *p, size_t len, const char *name,
+			size_t *value_len_r);
+
+/* The first value of header name in a raw message (a From_ line first is
+ * allowed), raw and folded; NULL when absent. */
+const char *msg_header_value(const char *raw, size_t len, const char *name,
+			     size_t *value_len_r);
+
+/* Unfold a header value (drop CR/LF of folded lines); caller owns. */
+char *header_unfold(const char *value, size_t len);
+#endif

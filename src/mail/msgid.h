@@ -1,0 +1,31 @@
+/* msgid.h -- Message-IDs: in Message-ID, In-Reply-To and References
+ * values, as users give them, the first one of a raw message, and lines
+ * of quoted text that cite one. */
+#ifndef LISTSCRUB_MSGID_H
+#define LISTSCRUB_MSGID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MSGID_MAX 998
+
+/* Call fn for each Message-ID in a Message-ID, In-Reply-To or References
+ * value, in order.  IDs are given without angle brackets and without
+ * folding white space; a value with no <...> token counts as one bare ID.
+ * fn returns non-zero to stop.  Returns the number of IDs seen. */
+size_t msgid_each(const char *value, size_t len,
+		  int (*fn)(const char *id, size_t id_len, void *ctx),
+		  void *ctx);
+
+/* Normalise a Message-ID as given by a user: strip white space and one
+ * pair of angle brackets.  Caller owns; NULL when nothing is left. */
+char *msgid_normalize(const char *s);
+/* The Message-ID of raw message text (From_ line allowed), without <>,
+ * copied into buf (truncated to size - 1); false when it has none. */
+bool msgid_of_message(const char *raw, size_t len, char *buf, size_t size);
+
+/* Does the line of text that holds pos quote a Message-ID, References or
+ * In-Reply-To header ("> Message-ID: <...>")?  What follows is an ID. */
+bool text_on_id_line(const char *text, size_t pos);
+
+#endif

@@ -1,0 +1,361 @@
+/* pass.c -- one parallel pass over the mailboxes: each message's
+ * Message-ID family, date and list read, and its text searched. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "detect/rules.h"
+#include "lib/xalloc.h"
+#include "mail/header.h"
+#include "mail/mailbox.h"
+#include "mail/msg.h"
+#include "mail/msgid.h"
+#include "select/pass.h"
+
+/* Mailboxes are loaded in parallel, then their messages are searched in
+ * parallel chunks of about this many bytes (or messages), so that one
+ * large mbox keeps every core busy too. */
+#define CHUNK_BYTES (16u << 20)
+#define CHUNK_MESSAGES 2048
+
+void
+pass_add_problem(struct pass_out *bp, size_t mailbox, size_t index,
+	    uint64_t offset, unsigned int part, bool fatal, const char *text)
+{
+	struct select_problem *p;
+
+	xgrow((void **)&bp->problems, &bp->problems_alloc, bp->nproblems + 1,
+	      sizeof *bp->problems);
+	p = &bp->problems[bp->nproblems++];
+	p->mailbox = mailbox;
+	p->index = index;
+	p->offset = offset;
+	p->part = part;
+	p->fatal = fatal;
+	snprintf(p->text, sizeof p->text, "%s", text);
+}
+
+
+struct ref_collector {
+	struct pass_out *bp;
+	struct idhash last;
+	size_t n;
+};
+
+static int
+collect_ref(const char *id, size_t len, void *ctx)
+{
+	struct ref_collector *rc = ctx;
+	struct pass_out *bp = rc->bp;
+
+	rc->last = idhash_of(id, len);
+	xgrow((void **)&bp->refs, &bp->refs_alloc, bp->nrefs + 1,
+	      sizeof *bp->refs);
+	bp->refs[bp->nrefs++] = rc->last;
+	rc->n++;
+	return 0;
+}
+
+static int
+dup_first_id(const char *id, size_t len, void *ctx)
+{
+	*(char **)ctx = xstrndup(id, len);
+	return 1;
+}
+
+static int
+first_id_hash(const char *id, size_t len, void *ctx)
+{
+	*(struct idhash *)ctx = idhash_of(id, len);
+	return 1;
+}
+
+static void
+read_headers(const char *hdr, size_t len, struct headers_seen *h)
+{
+	struct header_iter it;
+	struct header_field f;
+
+	memset(h, 0, sizeof *h);
+	header_iter_init(&it, hdr, len);
+	while (header_iter_next(&it, &f)) {
+		const char **v = NULL;
+		size_t *vl = NULL;
+
+		switch (f.name_len) {
+		case 4:
+			if (header_name_is(&f, "Date"))
+				v = &h->date, vl = &h->date_len;
+			break;
+		case 7:
+			if (header_name_is(&f, "List-Id"))
+				v = &h->list_id, vl = &h->list_id_len;
+			break;
+		case 10:
+			if (header_name_is(&f, "Message-ID"))
+				v = &h->msgid, vl = &h->msgid_len;
+			else if (header_name_is(&f, "References"))
+				v = &h->refs, vl = &h->refs_len;
+			break;
+		case 11:
+			if (header_name_is(&f, "In-Reply-To"))
+				v = &h->irt, vl = &h->irt_len;
+			break;
+		}
+		if (v && *v == NULL) {
+			*v = f.value;
+			*vl = f.value_len;
+		}
+	}
+}
+
+static void
+record_thread_data(struct box_pass *box, struct pass_out *bp, size_t i,
+		   const struct headers_seen *h)
+{
+	struct ref_collector rc = { .bp = bp };
+	struct idhash irt = { 0, 0 };
+
+	box->ids[i] = (struct idhash){ 0, 0 };
+	if (h->msgid)
+		msgid_each(h->msgid, h->msgid_len, first_id_hash, &box->ids[i]);
+	box->ref_first[i] = (uint32_t)bp->nrefs;
+	if (h->refs)
+		msgid_each(h->refs, h->refs_len, collect_ref, &rc);
+	if (h->irt && msgid_each(h->irt, h->irt_len, first_id_hash, &irt) > 0 &&
+	    (rc.n == 0 || !idhash_equal(rc.last, irt))) {
+		xgrow((void **)&bp->refs, &bp->refs_alloc, bp->nrefs + 1,
+		      sizeof *bp->refs);
+		bp->refs[bp->nrefs++] = irt;
+		rc.n++;
+	}
+	box->ref_count[i] = (uint32_t)rc.n;
+}
+
+/* A message with CR-only line ends (old Mac mail) would read as one
+ * header line; search a copy with LF ends instead (same offsets). */
+static const char *
+with_cr_lines_as_lf(const char *raw, size_t len, bool *owned)
+{
+	char *copy;
+
+	if (memchr(raw, '\n', len) != NULL || memchr(raw, '\r', len) == NULL)
+		return raw;
+	copy = xmalloc(len + 1);
+	for (size_t i = 0; i < len; i++)
+		copy[i] = raw[i] == '\r' ? '\n' : raw[i];
+	if (*owned)
+		free((void *)raw);
+	*owned = true;
+	return copy;
+}
+
+/* The raw bytes of message i, as the search sees them. */
+int
+pass_load_message(const struct mailbox *mb, size_t i, const char **raw_r,
+	     size_t *len_r, uint64_t *offset_r, bool *owned_r,
+	     struct errbuf *err)
+{
+	if (mailbox_message(mb, i, raw_r, len_r, offset_r, owned_r, err) < 0)
+		return -1;
+	*raw_r = with_cr_lines_as_lf(*raw_r, *len_r, owned_r);
+	return 0;
+}
+
+
+static void
+pass_message(struct pass_ctx *pc, struct msg_walker *mw,
+	     struct rule_scanner *rules, struct chunk *ck, size_t i)
+{
+	struct mailbox *mb = &pc->boxes->items[ck->box];
+	struct box_pass *box = &pc->passes[ck->box];
+	const struct select_settings *s = pc->s;
+	struct headers_seen h;
+	struct errbuf err;
+	const char *raw;
+	size_t len, from_len, body;
+	uint64_t offset;
+	bool owned;
+
+	if (pass_load_message(mb, i, &raw, &len, &offset, &owned, &err) < 0) {
+		/* Unreadable: reported as an error, so that purge writes
+		 * nothing; out of scope, so that nothing selects it. */
+		pass_add_problem(&ck->out, ck->box, i, 0, 0, true, err.msg);
+		box->in_scope[i] = 0;
+		return;
+	}
+	from_len = msg_from_line_len(raw, len);
+	msg_header_end(raw + from_len, len - from_len, &body);
+	read_headers(raw + from_len, body, &h);
+	record_thread_data(box, &ck->out, i, &h);
+	box->in_scope[i] = select_in_scope(s, &h, raw, from_len ?
+					   from_len - 1 : 0);
+	if (select_searches(s) && box->in_scope[i]) {
+		struct message_search ms = {
+			.out = &ck->out, .mw = mw, .rules = rules, .s = s,
+			.mailbox = ck->box, .index = i, .offset = offset,
+			.raw = raw, .len = len, .from_len = from_len,
+		};
+		size_t before = ck->out.nhits;
+
+		search_message(&ms);
+		/* Keep the ID of a hit now, in parallel, while it is at hand. */
+		if (ck->out.nhits > before && h.msgid)
+			msgid_each(h.msgid, h.msgid_len, dup_first_id,
+				   &ck->out.hits[before].message_id);
+	}
+	if (owned)
+		free((void *)raw);
+}
+
+static void
+pass_chunk(struct pass_ctx *pc, struct msg_walker *mw,
+	   struct rule_scanner *rules, struct chunk *ck)
+{
+	struct mailbox *mb = &pc->boxes->items[ck->box];
+
+	if (mb->kind == MAILBOX_MBOX && ck->count > 0)
+		mailbox_prefetch_pages(mb, mb->split.msgs[ck->first].start,
+				       mb->split.msgs[ck->first + ck->count - 1].end);
+	for (size_t i = ck->first; i < ck->first + ck->count; i++)
+		pass_message(pc, mw, rules, ck, i);
+	/* Searched pages leave this process's memory (not the page cache). */
+	if (mb->kind == MAILBOX_MBOX && ck->count > 0) {
+		const struct mbox_msg *first = &mb->split.msgs[ck->first];
+		const struct mbox_msg *last = &mb->split.msgs[ck->first + ck->count - 1];
+
+		mailbox_release_pages(mb, first->start, last->end);
+	}
+}
+
+static void
+load_box(struct pass_ctx *pc, size_t b)
+{
+	struct mailbox *mb = &pc->boxes->items[b];
+	struct box_pass *bp = &pc->passes[b];
+	struct errbuf err;
+	size_t n;
+
+	if (mailbox_load(mb, &err) < 0) {
+		pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0, true, err.msg);
+		return;
+	}
+	n = mailbox_message_count(mb);
+	bp->nmsgs = n;
+	bp->ids = xcalloc(n + 1, sizeof *bp->ids);
+	bp->ref_first = xcalloc(n + 1, sizeof *bp->ref_first);
+	bp->ref_count = xcalloc(n + 1, sizeof *bp->ref_count);
+	bp->in_scope = xcalloc(n + 1, 1);
+}
+
+static void *
+load_worker(void *arg)
+{
+	struct pass_ctx *pc = arg;
+	size_t b;
+
+	while ((b = atomic_fetch_add(&pc->next, 1)) < pc->boxes->count)
+		load_box(pc, b);
+	return NULL;
+}
+
+static void *
+chunk_worker(void *arg)
+{
+	struct pass_ctx *pc = arg;
+	const struct select_settings *s = pc->s;
+	/* Without rules only '@' matters: parts without one are skipped. */
+	struct msg_walker *mw = msg_walker_new(s->rules ? 0 : MSG_WALK_AT_ONLY);
+	struct rule_scanner *rules = s->rules ? rule_scanner_new(s->rules) : NULL;
+	size_t c;
+
+	while ((c = atomic_fetch_add(&pc->next, 1)) < pc->nchunks)
+		pass_chunk(pc, mw, rules, &pc->chunks[c]);
+	rule_scanner_free(&rules);
+	msg_walker_free(&mw);
+	return NULL;
+}
+
+static unsigned int
+worker_count(const struct select_settings *s, size_t units)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int n = s->jobs ? s->jobs : (cores > 0 ? (unsigned int)cores : 1);
+
+	if (n > units)
+		n = (unsigned int)units;
+	return n ? n : 1;
+}
+
+/* Run fn on n workers over units units of work, counted by pc->next. */
+static void
+run_workers(struct pass_ctx *pc, void *(*fn)(void *), size_t units)
+{
+	unsigned int n = worker_count(pc->s, units), started = 0;
+	pthread_t *tids;
+
+	atomic_store(&pc->next, 0);
+	if (n <= 1) {
+		fn(pc);
+		return;
+	}
+	tids = xcalloc(n, sizeof *tids);
+	for (; started < n; started++)
+		if (pthread_create(&tids[started], NULL, fn, pc) != 0)
+			break;
+	if (started == 0)
+		fn(pc);
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	free(tids);
+}
+
+static size_t
+message_bytes(const struct mailbox *mb, size_t i)
+{
+	return mb->kind == MAILBOX_MBOX
+		? mb->split.msgs[i].end - mb->split.msgs[i].start : 0;
+}
+
+/* Cut every mailbox into chunks of whole messages, in input order. */
+static void
+make_chunks(struct pass_ctx *pc)
+{
+	size_t alloc = 0;
+
+	for (size_t b = 0; b < pc->boxes->count; b++) {
+		struct box_pass *bp = &pc->passes[b];
+		const struct mailbox *mb = &pc->boxes->items[b];
+		size_t i = 0;
+
+		bp->first_chunk = pc->nchunks;
+		while (i < bp->nmsgs) {
+			struct chunk *ck;
+			size_t bytes = 0, first = i;
+
+			while (i < bp->nmsgs && i - first < CHUNK_MESSAGES &&
+			       bytes < CHUNK_BYTES)
+				bytes += message_bytes(mb, i++);
+			xgrow((void **)&pc->chunks, &alloc, pc->nchunks + 1,
+			      sizeof *pc->chunks);
+			ck = &pc->chunks[pc->nchunks++];
+			memset(ck, 0, sizeof *ck);
+			ck->box = b;
+			ck->first = first;
+			ck->count = i - first;
+		}
+		bp->nchunks = pc->nchunks - bp->first_chunk;
+	}
+}
+
+void
+pass_run(struct pass_ctx *pc)
+{
+	run_workers(pc, load_worker, pc->boxes->count);
+	make_chunks(pc);
+	run_workers(pc, chunk_worker, pc->nchunks);
+}
