@@ -12,19 +12,13 @@
 
 #include <stddef.h>
 
+#include "mail/change.h"
+
 struct errbuf;
 struct mailbox;
 
 struct writer_settings {
 	const char *backup_dir;         /* keep originals here; NULL: none */
-};
-
-/* A redacted message's new bytes: for an mbox its whole range, From_ line
- * included; for a message file the file.  data NULL: the message goes. */
-struct message_change {
-	const char *data;
-	size_t len;
-	size_t spans;                   /* spans redacted */
 };
 
 /* Delete messages indices[0..n) (ascending) from mb, or with changes

@@ -21,7 +21,7 @@
 #include <stddef.h>
 
 #include "audit/digest.h"
-#include "act/writer.h"
+#include "mail/change.h"
 
 struct errbuf;
 struct incident_key;

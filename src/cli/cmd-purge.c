@@ -1,6 +1,6 @@
-/* cmd-purge.c -- plan (default) or apply the deletion of selected
- * messages.  Everything is decided before anything is written: a mailbox
- * that cannot be split or read stops the run first. */
+/* cmd-purge.c -- print the plan (default) or apply it (act/plan.h,
+ * act/apply.h), with the run's signed manifest.  A mailbox that cannot
+ * be split or read stops the run before anything is written. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -9,23 +9,19 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include "act/apply.h"
 #include "act/lock.h"
-#include "act/redact.h"
-#include "act/writer.h"
+#include "act/plan.h"
 #include "audit/incident.h"
 #include "audit/minisign.h"
 #include "audit/record.h"
 #include "audit/tree.h"
 #include "cli/cmd.h"
-#include "detect/rules.h"
+#include "cli/print.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
-#include "mail/header.h"
-#include "mail/msg.h"
 
 static const char *const action_keywords[] = { "delete", "redact", NULL };
-
-enum purge_action { ACTION_AUTO = -1, ACTION_DELETE = 0, ACTION_REDACT = 1 };
 
 struct purge_opts {
 	struct select_opts sel;
@@ -50,45 +46,28 @@ struct purge_run {
 	struct record *record;          /* NULL: no manifest */
 };
 
-/* Is item within --limit (the first N selected messages, in input order)? */
-static bool
-within_limit(const struct purge_opts *po, size_t k)
-{
-	return po->limit == 0 || k < po->limit;
-}
-
-/* --action, or the default (SPEC §2, default_action).  Flag-only
- * messages were set aside before this is asked. */
-static bool
-redacts(const struct purge_opts *po, const struct selected *item)
-{
-	if (po->action != ACTION_AUTO)
-		return po->action == ACTION_REDACT;
-	return default_action(&po->sel, item) != ITEM_DELETE;
-}
-
 static void
 print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
-	   const struct selection *sel)
+	   const struct plan *plan, size_t messages)
 {
-	size_t k = 0, files = 0, deletes = 0, redactions = 0;
+	size_t files = 0, deletes = 0, redactions = 0, deferred = 0;
 
-	for (size_t b = 0; b < boxes->count; b++) {
-		const struct mailbox *mb = &boxes->items[b];
+	for (size_t i = 0; i < plan_box_count(plan); i++) {
+		const struct plan_box *box = plan_box(plan, i);
 
-		if (!(k < sel->count && sel->items[k].mailbox == b))
-			continue;
 		files++;
 		if (po->sel.format == FORMAT_TEXT)
-			print_mailbox_line(stdout, mb);
-		for (; k < sel->count && sel->items[k].mailbox == b; k++) {
-			bool in = within_limit(po, k);
-			bool redact = redacts(po, &sel->items[k]);
+			print_mailbox_line(stdout, &boxes->items[box->mailbox]);
+		for (size_t k = 0; k < box->count; k++) {
+			const struct plan_item *pi = &box->items[k];
+			bool in = pi->state == PLAN_PLANNED;
+			bool redact = pi->action == ITEM_REDACT;
 
 			deletes += in && !redact;
 			redactions += in && redact;
-			print_selected(stdout, &po->sel, boxes, &sel->items[k],
-				       redact ? "redact" : "delete",
+			deferred += !in;
+			print_selected(stdout, &po->sel, boxes, pi->sel,
+				       item_action_name(pi->action),
 				       !in ? "deferred-by-limit"
 				       : !po->apply ? "planned"
 				       : redact ? "redacted" : "deleted");
@@ -96,200 +75,17 @@ print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
 	}
 	if (po->sel.format != FORMAT_TEXT)
 		return;
-	printf("# %zu messages read; %s %zu messages", sel->messages,
+	printf("# %zu messages read; %s %zu messages", messages,
 	       po->apply ? "deleted" : "would delete", deletes);
 	if (redactions)
 		printf(" and %s %zu", po->apply ? "redacted" : "redact",
 		       redactions);
 	printf(" in %zu mailboxes", files);
-	if (deletes + redactions < sel->count)
-		printf(" (%zu more left for a later run by --limit)",
-		       sel->count - deletes - redactions);
+	if (deferred)
+		printf(" (%zu more left for a later run by --limit)", deferred);
 	if (!po->apply)
 		printf("; nothing was changed: add --apply to do it");
 	printf("\n");
-}
-
-/* ---- what redaction takes out ------------------------------------------------ */
-
-struct finder {
-	const struct select_settings *s;
-	struct rule_scanner *rules;
-	redact_add_fn add;
-	void *add_ctx;
-};
-
-static void
-found_span(void *ctx, enum match_kind kind, uint32_t which, size_t start,
-	   size_t end, bool context)
-{
-	struct finder *f = ctx;
-
-	(void)context;
-	/* "flag" rules are shown for review, never redacted */
-	if (kind != MATCH_RULE ||
-	    ruleset_rule(f->s->rules, which)->action == RULE_REDACT)
-		f->add(f->add_ctx, start, end);
-}
-
-/* The same search that selected the message, on one part. */
-static void
-find_for_redaction(void *ctx, const char *text, size_t len, unsigned int flags,
-		   redact_add_fn add, void *add_ctx)
-{
-	struct finder *f = ctx;
-
-	f->add = add;
-	f->add_ctx = add_ctx;
-	select_search_text(f->s, f->rules, text, len, flags, found_span, f);
-}
-
-/* The new bytes of a message to redact: its From_ line, then the
- * redacted message.  data stays NULL when there is nothing to take out. */
-static int
-redact_item(const struct purge_opts *po, struct finder *f,
-	    const struct mailbox *mb, const struct selected *item,
-	    struct message_change *ch, size_t *binary_r, struct errbuf *err)
-{
-	struct redact_result res;
-	const char *raw;
-	size_t len, from_len;
-	uint64_t off;
-	bool owned;
-	int rc;
-
-	if (mailbox_message(mb, item->index, &raw, &len, &off, &owned, err) < 0)
-		return -1;
-	from_len = msg_from_line_len(raw, len);
-	rc = redact_message(find_for_redaction, f, po->marker, raw + from_len,
-			    len - from_len, &res, err);
-	if (rc == 0 && res.spans > 0) {
-		char *data = xmalloc(from_len + res.len + 1);
-
-		memcpy(data, raw, from_len);
-		memcpy(data + from_len, res.data, res.len);
-		ch->data = data;
-		ch->len = from_len + res.len;
-		ch->spans = res.spans;
-		*binary_r += res.binary_parts;
-	}
-	free(res.data);
-	if (owned)
-		free((char *)raw);
-	return rc;
-}
-
-/* Decide every change of one mailbox before anything is written: which
- * messages go, and the new bytes of the redacted ones.  A selected
- * message with nothing to redact is left out. */
-static int
-plan_changes(const struct purge_opts *po, const struct mailbox *mb,
-	     const struct selected *items, size_t n, struct selected *picked,
-	     struct message_change *changes, size_t *np, struct errbuf *err)
-{
-	struct finder f = { .s = &po->sel.settings };
-	size_t binary = 0;
-	int rc = 0;
-
-	f.rules = po->sel.settings.rules ? rule_scanner_new(po->sel.settings.rules)
-		: NULL;
-	*np = 0;
-	for (size_t k = 0; k < n && rc == 0; k++) {
-		struct message_change ch = { 0 };
-
-		if (redacts(po, &items[k])) {
-			rc = redact_item(po, &f, mb, &items[k], &ch, &binary, err);
-			if (rc < 0) {
-				char msg[ERRBUF_SIZE], *path =
-					mailbox_file_of(mb, items[k].index);
-
-				memcpy(msg, err->msg, sizeof msg);
-				errbuf_set(err, "%s:#%zu (offset %llu): cannot "
-					   "redact: %s", path, items[k].index,
-					   (unsigned long long)items[k].offset, msg);
-				free(path);
-				break;
-			}
-			if (ch.data == NULL)
-				continue;       /* nothing it could take out */
-		}
-		picked[*np] = items[k];
-		changes[(*np)++] = ch;
-	}
-	if (binary > 0)
-		print_error("purge: warning: %s: %zu binary attachments of "
-			    "redacted messages were not checked (images, "
-			    "archives, PDF): review them or delete the messages",
-			    mb->path, binary);
-	rule_scanner_free(&f.rules);
-	return rc;
-}
-
-static void
-free_changes(struct message_change *changes, size_t n)
-{
-	for (size_t k = 0; k < n; k++)
-		free((char *)changes[k].data);
-	free(changes);
-}
-
-static int
-apply_mailbox(const struct purge_opts *po, struct purge_run *run,
-	      struct mailbox *mb, const struct selected *items, size_t n)
-{
-	struct writer_settings ws = { .backup_dir = po->backup_dir };
-	size_t *indices = xcalloc(n + 1, sizeof *indices), np = 0;
-	struct selected *picked = xcalloc(n + 1, sizeof *picked);
-	struct message_change *changes = xcalloc(n + 1, sizeof *changes);
-	struct mbox_lock *lock = NULL;
-	struct errbuf err;
-	int rc;
-
-	errbuf_clear(&err);
-	rc = po->apply && mb->kind == MAILBOX_MBOX
-		? mbox_lock_acquire(mb->path, (unsigned int)po->lock_timeout,
-				    &lock, &err) : 0;
-	if (rc == 0)
-		rc = plan_changes(po, mb, items, n, picked, changes, &np, &err);
-	for (size_t k = 0; k < np; k++)
-		indices[k] = picked[k].index;
-	if (rc == 0 && run->record && np > 0)
-		rc = record_mailbox(run->record, mb, picked, changes, np, &err);
-	if (rc == 0 && po->apply && np > 0) {
-		rc = writer_apply(mb, indices, changes, np, &ws, &err);
-		if (rc < 0 && run->record)
-			record_forget(run->record, mb);
-	}
-	if (rc == 0 && po->apply && run->record && np > 0)
-		rc = record_mailbox_done(run->record, mb, &err);
-	mbox_lock_release(&lock);
-	free(indices);
-	free(picked);
-	free_changes(changes, np);
-	if (rc < 0)
-		print_error("purge: %s", err.msg);
-	return rc;
-}
-
-/* Mailbox by mailbox; each is replaced atomically on its own and recorded
- * as it is.  A plan with a manifest only records. */
-static int
-apply_plan(const struct purge_opts *po, struct purge_run *run,
-	   struct mailbox_list *boxes, const struct selection *sel)
-{
-	size_t k = 0;
-	int rc = 0;
-
-	while (k < sel->count && within_limit(po, k) && rc == 0) {
-		size_t b = sel->items[k].mailbox, first = k;
-
-		while (k < sel->count && sel->items[k].mailbox == b &&
-		       within_limit(po, k))
-			k++;
-		rc = apply_mailbox(po, run, &boxes->items[b], &sel->items[first],
-				   k - first);
-	}
-	return rc;
 }
 
 /* ---- the manifest ------------------------------------------------------------ */
@@ -425,56 +221,68 @@ close_run(struct purge_run *run)
 
 /* ---- the command ------------------------------------------------------------- */
 
+static void
+print_binary_warnings(const struct mailbox_list *boxes,
+		      const struct plan *plan, const struct apply_report *rep,
+		      size_t upto)
+{
+	for (size_t i = 0; i < upto && i < plan_box_count(plan); i++)
+		if (rep->binary_parts[i] > 0)
+			print_error("purge: warning: %s: %zu binary attachments "
+				    "of redacted messages were not checked "
+				    "(images, archives, PDF): review them or "
+				    "delete the messages",
+				    boxes->items[plan_box(plan, i)->mailbox].path,
+				    rep->binary_parts[i]);
+}
+
 static int
 act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
-    const struct selection *sel)
+    const struct plan *plan, size_t messages)
 {
 	bool manifest = po->apply || po->manifest_dir;
+	struct apply_settings as = {
+		.apply = po->apply, .backup_dir = po->backup_dir,
+		.lock_timeout = (unsigned int)po->lock_timeout,
+	};
+	struct apply_report rep = { 0 };
+	struct errbuf err;
+	int rc;
 
+	errbuf_clear(&err);
 	if (manifest && begin_record(po, run) < 0)
 		return EXIT_ERROR;
-	if (manifest && apply_plan(po, run, boxes, sel) < 0) {
+	if (!manifest) {
+		print_plan(po, boxes, plan, messages);
+		return EXIT_CLEAN;
+	}
+	as.record = run->record;
+	rc = apply_plan(plan, boxes, &as, &rep, &err);
+	print_binary_warnings(boxes, plan, &rep, rep.boxes_done + (rc < 0));
+	apply_report_release(&rep);
+	if (rc < 0) {
+		print_error("purge: %s", err.msg);
 		print_error("purge: stopped; mailboxes listed before the error "
 			    "were completed, the others were not changed");
-		if (po->apply && manifest)
+		if (po->apply)
 			finish_record(po, run);
 		return EXIT_ERROR;
 	}
-	print_plan(po, boxes, sel);
-	if (manifest && finish_record(po, run) < 0)
+	print_plan(po, boxes, plan, messages);
+	if (finish_record(po, run) < 0)
 		return EXIT_ERROR;
 	return EXIT_CLEAN;
 }
 
-/* Messages whose every match is of a "flag" rule are for review only:
- * whatever --action says, purge never changes them.  Move them behind the
- * others, both in input order; returns how many. */
-static size_t
-set_aside_flagged(const struct select_opts *o, struct selection *sel)
-{
-	struct selected *flagged;
-	size_t kept = 0, n = 0;
-
-	if (sel->count == 0)
-		return 0;       /* items may be NULL: no memcpy on it */
-	flagged = xcalloc(sel->count, sizeof *flagged);
-	for (size_t k = 0; k < sel->count; k++) {
-		if (default_action(o, &sel->items[k]) == ITEM_FLAG)
-			flagged[n++] = sel->items[k];
-		else
-			sel->items[kept++] = sel->items[k];
-	}
-	memcpy(sel->items + kept, flagged, n * sizeof *flagged);
-	free(flagged);
-	return n;
-}
-
 static void
 print_flagged(const struct purge_opts *po, const struct mailbox_list *boxes,
-	      const struct selected *items, size_t n)
+	      const struct plan *plan)
 {
+	size_t n;
+	const struct plan_item *items = plan_flagged(plan, &n);
+
 	for (size_t k = 0; k < n; k++)
-		print_selected(stdout, &po->sel, boxes, &items[k], "flag",
+		print_selected(stdout, &po->sel, boxes, items[k].sel, "flag",
 			       "flagged");
 	if (n > 0 && po->sel.format == FORMAT_TEXT)
 		printf("# %zu more messages matched only rules with action "
@@ -503,13 +311,16 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 		print_error("purge: stopped before writing anything: the "
 			    "mailboxes above could not be read or split safely");
 	else {
-		size_t flagged = set_aside_flagged(&po->sel, &sel);
+		struct plan_settings ps = {
+			.select = &po->sel.settings, .action = po->action,
+			.marker = po->marker, .limit = po->limit,
+		};
+		struct plan *plan = plan_new(&ps, &sel);
 
-		sel.count -= flagged;
-		rc = act(po, &run, &boxes, &sel);
+		rc = act(po, &run, &boxes, plan, sel.messages);
 		if (rc == EXIT_CLEAN)
-			print_flagged(po, &boxes, sel.items + sel.count, flagged);
-		sel.count += flagged;
+			print_flagged(po, &boxes, plan);
+		plan_free(&plan);
 	}
 	selection_release(&sel);
 	mailbox_list_release(&boxes);
@@ -526,7 +337,7 @@ cmd_purge(int argc, char **argv)
 		"[--limit N] [--backup-dir DIR] [--incident ID --sign-key FILE "
 		"--incident-key FILE [--manifest-dir DIR]] PATH...";
 	struct purge_opts po = {
-		.action = ACTION_AUTO, .lock_timeout = LOCK_DEFAULT_TIMEOUT,
+		.action = PLAN_ACTION_AUTO, .lock_timeout = LOCK_DEFAULT_TIMEOUT,
 		.marker = "[redacted]",
 	};
 	struct opt_spec specs[] = {

@@ -7,9 +7,10 @@
 #include <sys/stat.h>
 
 #include "cli/cmd.h"
-#include "lib/errbuf.h"
+#include "cli/print.h"
 #include "detect/rules.h"
 #include "detect/validate.h"
+#include "lib/errbuf.h"
 #include "lib/xalloc.h"
 
 static int load_rules(const struct opt_list *paths, struct ruleset **rs_r);

@@ -3,7 +3,9 @@
 
 #include <stdlib.h>
 
+#include "act/plan.h"
 #include "cli/cmd.h"
+#include "cli/print.h"
 #include "lib/errbuf.h"
 
 static void
@@ -20,7 +22,8 @@ print_scan(const struct select_opts *o, const struct mailbox_list *boxes,
 		    (mb->kind != MAILBOX_SINGLE || any))
 			print_mailbox_line(stdout, mb);
 		for (; k < sel->count && sel->items[k].mailbox == b; k++) {
-			enum item_action act = default_action(o, &sel->items[k]);
+			enum item_action act = default_action(&o->settings,
+							      &sel->items[k]);
 
 			print_selected(stdout, o, boxes, &sel->items[k],
 				       item_action_name(act), NULL);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "cli/print.h"
 #include "lib/errbuf.h"
 #include "lib/hash.h"
 #include "lib/xalloc.h"

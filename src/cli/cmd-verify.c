@@ -5,11 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
-#include "lib/errbuf.h"
 #include "audit/incident.h"
 #include "audit/minisign.h"
 #include "audit/verify.h"
+#include "cli/cmd.h"
+#include "cli/print.h"
+#include "lib/errbuf.h"
 
 #define EXIT_PARTIAL 3
 

@@ -3,7 +3,6 @@
 #ifndef LISTSCRUB_CMD_H
 #define LISTSCRUB_CMD_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -96,38 +95,6 @@ void select_opts_release(struct select_opts *o);
  * 0, or -1 after printing the error. */
 int run_selection(struct select_opts *o, char *const *paths, size_t npaths,
 		  struct mailbox_list *boxes, struct selection *sel);
-
-/* Print a problem as "listscrub: PATH:#N (offset O, part P): warning: ..." */
-void print_problems(const struct mailbox_list *boxes,
-		    const struct selection *sel);
-
-/* Print one selected message, as text or one JSON line. */
-void print_selected(FILE *out, const struct select_opts *o,
-		    const struct mailbox_list *boxes, const struct selected *item,
-		    const char *action, const char *state);
-
-/* One text line per mailbox that holds selected messages or is an mbox:
- * "# PATH: FORMAT, N messages". */
-void print_mailbox_line(FILE *out, const struct mailbox *mb);
-
-/* What purge does with a selected message unless --action says: delete
- * it (Message-ID and thread selections), redact its matches (address,
- * rule and mass selections), or only flag it (every match is of a rule
- * whose action is flag: never changed, whatever --action says). */
-enum item_action { ITEM_DELETE, ITEM_REDACT, ITEM_FLAG };
-enum item_action default_action(const struct select_opts *o,
-				const struct selected *item);
-/* "delete", "redact" or "flag". */
-const char *item_action_name(enum item_action action);
-
-/* The rule id a match reports: a rule's id, "address", "mass-recipients"
- * or "address-list". */
-const char *match_rule_name(const struct select_opts *o,
-			    const struct select_match *m);
-
-/* A JSON string of s, which need not be UTF-8 (bytes that are not are
- * shown as U+FFFD).  Never NULL. */
-json_t *json_text(const char *s);
 
 void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -454,42 +454,32 @@ load_file(struct ruleset *rs, const char *path, struct errbuf *err)
 }
 
 static int
-compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
 load_dir(struct ruleset *rs, const char *path, struct errbuf *err)
 {
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, alloc = 0;
+	char **names;
+	size_t n, found = 0;
 	int rc = 0;
 
-	if (d == NULL)
-		return errbuf_errno(err, errno, "cannot open rule directory '%s'",
-				    path);
-	while ((de = readdir(d)) != NULL) {
-		size_t l = strlen(de->d_name);
+	if (dir_names(path, &names, &n, err) < 0) {
+		char msg[ERRBUF_SIZE];
 
-		if (l > 6 && strcmp(de->d_name + l - 6, ".rules") == 0) {
-			xgrow((void **)&names, &alloc, n + 1, sizeof *names);
-			names[n++] = xasprintf("%s/%s", path, de->d_name);
-		}
+		memcpy(msg, err->msg, sizeof msg);
+		return errbuf_set(err, "cannot read the rule directory: %s", msg);
 	}
-	closedir(d);
-	if (n == 0)
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		size_t l = strlen(names[i]);
+		char *file;
+
+		if (l <= 6 || strcmp(names[i] + l - 6, ".rules") != 0)
+			continue;
+		found++;
+		file = xasprintf("%s/%s", path, names[i]);
+		rc = load_file(rs, file, err);
+		free(file);
+	}
+	dir_names_free(names, n);
+	if (rc == 0 && found == 0)
 		rc = errbuf_set(err, "no *.rules file in '%s'", path);
-	else
-		qsort(names, n, sizeof *names, compare_names);
-	for (size_t i = 0; i < n; i++) {
-		if (rc == 0)
-			rc = load_file(rs, names[i], err);
-		free(names[i]);
-	}
-	free(names);
 	return rc;
 }
 

@@ -1,6 +1,7 @@
 /* fileio.c -- reading whole files; exclusive and atomic writes. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -161,4 +162,42 @@ file_replace(const char *path, mode_t mode, const void *data, size_t len,
 		unlink(tmp);
 	free(tmp);
 	return rc < 0 ? -1 : fsync_dir_of(path, err);
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+dir_names(const char *dir, char ***names_r, size_t *n_r, struct errbuf *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, alloc = 0;
+
+	if (d == NULL)
+		return errbuf_errno(err, errno, "cannot open directory '%s'", dir);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		xgrow((void **)&names, &alloc, n + 1, sizeof *names);
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof *names, compare_names);
+	*names_r = names;
+	*n_r = n;
+	return 0;
+}
+
+void
+dir_names_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 }

@@ -30,4 +30,10 @@ int file_create_new(const char *path, mode_t mode, const void *data,
 int file_replace(const char *path, mode_t mode, const void *data, size_t len,
 		 struct errbuf *err);
 
+/* The entry names of directory dir, sorted bytewise, without "." and
+ * "..".  Caller owns: dir_names_free. */
+int dir_names(const char *dir, char ***names_r, size_t *n_r,
+	      struct errbuf *err);
+void dir_names_free(char **names, size_t n);
+
 #endif

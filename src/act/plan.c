@@ -1,0 +1,263 @@
+/* plan.c -- the purge decisions, and the changes that carry them out. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "act/plan.h"
+#include "act/redact.h"
+#include "detect/rules.h"
+#include "lib/errbuf.h"
+#include "lib/xalloc.h"
+#include "mail/header.h"
+#include "mail/mailbox.h"
+#include "select/select.h"
+
+struct plan {
+	struct plan_settings s;
+	struct plan_box *boxes;
+	size_t nboxes;
+	struct plan_item *flagged;
+	size_t nflagged;
+};
+
+const char *
+item_action_name(enum item_action action)
+{
+	return action == ITEM_DELETE ? "delete"
+		: action == ITEM_REDACT ? "redact" : "flag";
+}
+
+enum item_action
+default_action(const struct select_settings *s, const struct selected *item)
+{
+	/* SPEC §2: whole messages for Message-ID and thread selections,
+	 * redaction of the matched spans for address and rule selections;
+	 * a message whose every match is of a "flag" rule is only shown. */
+	if (item->reasons & (SELECT_MESSAGE_ID | SELECT_THREAD))
+		return ITEM_DELETE;
+	for (size_t k = 0; k < item->n_matches; k++) {
+		const struct select_match *m = &item->matches[k];
+
+		if (m->kind != MATCH_RULE ||
+		    ruleset_rule(s->rules, m->which)->action == RULE_REDACT)
+			return ITEM_REDACT;
+	}
+	return ITEM_FLAG;
+}
+
+/* --action, or the default; flag-only messages never change. */
+static enum item_action
+decide(const struct plan_settings *ps, const struct selected *item)
+{
+	enum item_action d = default_action(ps->select, item);
+
+	if (d == ITEM_FLAG || ps->action == PLAN_ACTION_AUTO)
+		return d;
+	return ps->action == PLAN_ACTION_REDACT ? ITEM_REDACT : ITEM_DELETE;
+}
+
+static struct plan_box *
+box_for(struct plan *p, size_t *alloc, size_t mailbox)
+{
+	struct plan_box *b;
+
+	if (p->nboxes > 0 && p->boxes[p->nboxes - 1].mailbox == mailbox)
+		return &p->boxes[p->nboxes - 1];
+	xgrow((void **)&p->boxes, alloc, p->nboxes + 1, sizeof *p->boxes);
+	b = &p->boxes[p->nboxes++];
+	memset(b, 0, sizeof *b);
+	b->mailbox = mailbox;
+	return b;
+}
+
+struct plan *
+plan_new(const struct plan_settings *ps, const struct selection *sel)
+{
+	struct plan *p = xcalloc(1, sizeof *p);
+	size_t alloc = 0, changing = 0;
+
+	p->s = *ps;
+	p->flagged = xcalloc(sel->count + 1, sizeof *p->flagged);
+	for (size_t k = 0; k < sel->count; k++) {
+		const struct selected *item = &sel->items[k];
+		struct plan_item pi = { .sel = item, .action = decide(ps, item) };
+		struct plan_box *b;
+
+		if (pi.action == ITEM_FLAG) {
+			pi.state = PLAN_FLAGGED;
+			p->flagged[p->nflagged++] = pi;
+			continue;
+		}
+		/* --limit: the first N messages to change, in input order */
+		pi.state = ps->limit == 0 || changing < ps->limit
+			? PLAN_PLANNED : PLAN_DEFERRED;
+		changing++;
+		b = box_for(p, &alloc, item->mailbox);
+		b->items = xreallocarray(b->items, b->count + 1, sizeof *b->items);
+		b->items[b->count++] = pi;
+	}
+	return p;
+}
+
+void
+plan_free(struct plan **pp)
+{
+	struct plan *p = *pp;
+
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nboxes; i++)
+		free(p->boxes[i].items);
+	free(p->boxes);
+	free(p->flagged);
+	free(p);
+	*pp = NULL;
+}
+
+size_t
+plan_box_count(const struct plan *p)
+{
+	return p->nboxes;
+}
+
+const struct plan_box *
+plan_box(const struct plan *p, size_t i)
+{
+	return &p->boxes[i];
+}
+
+const struct plan_item *
+plan_flagged(const struct plan *p, size_t *n_r)
+{
+	*n_r = p->nflagged;
+	return p->flagged;
+}
+
+/* ---- what redaction takes out ------------------------------------------------ */
+
+struct finder {
+	const struct select_settings *s;
+	struct rule_scanner *rules;
+	redact_add_fn add;
+	void *add_ctx;
+};
+
+static void
+found_span(void *ctx, enum match_kind kind, uint32_t which, size_t start,
+	   size_t end, bool context)
+{
+	struct finder *f = ctx;
+
+	(void)context;
+	/* "flag" rules are shown for review, never redacted */
+	if (kind != MATCH_RULE ||
+	    ruleset_rule(f->s->rules, which)->action == RULE_REDACT)
+		f->add(f->add_ctx, start, end);
+}
+
+/* The same search that selected the message, on one part. */
+static void
+find_for_redaction(void *ctx, const char *text, size_t len, unsigned int flags,
+		   redact_add_fn add, void *add_ctx)
+{
+	struct finder *f = ctx;
+
+	f->add = add;
+	f->add_ctx = add_ctx;
+	select_search_text(f->s, f->rules, text, len, flags, found_span, f);
+}
+
+/* The new bytes of a message to redact: its From_ line, then the
+ * redacted message.  data stays NULL when there is nothing to take out. */
+static int
+redact_item(const struct plan *p, struct finder *f, const struct mailbox *mb,
+	    const struct selected *item, struct message_change *ch,
+	    size_t *binary_r, struct errbuf *err)
+{
+	struct redact_result res;
+	const char *raw;
+	size_t len, from_len;
+	uint64_t off;
+	bool owned;
+	int rc;
+
+	if (mailbox_message(mb, item->index, &raw, &len, &off, &owned, err) < 0)
+		return -1;
+	from_len = msg_from_line_len(raw, len);
+	rc = redact_message(find_for_redaction, f, p->s.marker, raw + from_len,
+			    len - from_len, &res, err);
+	if (rc == 0 && res.spans > 0) {
+		char *data = xmalloc(from_len + res.len + 1);
+
+		memcpy(data, raw, from_len);
+		memcpy(data + from_len, res.data, res.len);
+		ch->data = data;
+		ch->len = from_len + res.len;
+		ch->spans = res.spans;
+		*binary_r += res.binary_parts;
+	}
+	free(res.data);
+	if (owned)
+		free((char *)raw);
+	return rc;
+}
+
+int
+plan_changes(const struct plan *p, const struct mailbox *mb,
+	     const struct plan_box *box, struct selected **picked_r,
+	     struct message_change **changes_r, size_t *n_r, size_t *binary_r,
+	     struct errbuf *err)
+{
+	const struct select_settings *s = p->s.select;
+	struct finder f = { .s = s };
+	struct selected *picked = xcalloc(box->count + 1, sizeof *picked);
+	struct message_change *changes = xcalloc(box->count + 1,
+						 sizeof *changes);
+	size_t n = 0;
+	int rc = 0;
+
+	*binary_r = 0;
+	f.rules = s->rules ? rule_scanner_new(s->rules) : NULL;
+	for (size_t k = 0; k < box->count && rc == 0; k++) {
+		const struct plan_item *pi = &box->items[k];
+		struct message_change ch = { 0 };
+
+		if (pi->state != PLAN_PLANNED)
+			continue;
+		if (pi->action == ITEM_REDACT) {
+			rc = redact_item(p, &f, mb, pi->sel, &ch, binary_r, err);
+			if (rc < 0) {
+				char msg[ERRBUF_SIZE], *path =
+					mailbox_file_of(mb, pi->sel->index);
+
+				memcpy(msg, err->msg, sizeof msg);
+				errbuf_set(err, "%s:#%zu (offset %llu): cannot "
+					   "redact: %s", path, pi->sel->index,
+					   (unsigned long long)pi->sel->offset,
+					   msg);
+				free(path);
+				break;
+			}
+			if (ch.data == NULL)
+				continue;       /* nothing it could take out */
+		}
+		picked[n] = *pi->sel;
+		changes[n++] = ch;
+	}
+	rule_scanner_free(&f.rules);
+	*picked_r = picked;
+	*changes_r = changes;
+	*n_r = n;
+	return rc;
+}
+
+void
+plan_changes_free(struct selected *picked, struct message_change *changes,
+		  size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		free((char *)changes[k].data);
+	free(changes);
+	free(picked);
+}

@@ -1,0 +1,98 @@
+/* plan.h -- what a purge does with each selected message, decided before
+ * anything is written: delete it, redact it, only flag it for review, or
+ * leave it for a later staged run (--limit); and, mailbox by mailbox,
+ * the changes that carry it out (the new bytes of redacted messages).
+ *
+ * purge prints the plan and applies it (apply.h); sweep and the
+ * pipermail writer take their decisions from here too, so that one
+ * selection always means the same change.
+ */
+#ifndef LISTSCRUB_PLAN_H
+#define LISTSCRUB_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mail/change.h"
+
+struct errbuf;
+struct mailbox;
+struct mailbox_list;
+struct plan;
+struct select_settings;
+struct selected;
+struct selection;
+
+/* What becomes of a selected message unless --action says otherwise:
+ * whole messages go for Message-ID and thread selections; the matched
+ * spans are redacted for address, rule and mass selections; a message
+ * whose every match is of a rule with action "flag" is only listed,
+ * never changed, whatever --action says. */
+enum item_action { ITEM_DELETE, ITEM_REDACT, ITEM_FLAG };
+
+/* "delete", "redact" or "flag". */
+const char *item_action_name(enum item_action action);
+
+enum item_action default_action(const struct select_settings *s,
+				const struct selected *item);
+
+enum plan_action { PLAN_ACTION_AUTO = -1, PLAN_ACTION_DELETE = 0,
+		   PLAN_ACTION_REDACT = 1 };
+
+struct plan_settings {
+	const struct select_settings *select;   /* what selected */
+	enum plan_action action;                /* --action */
+	const char *marker;                     /* what a span becomes */
+	unsigned long limit;                    /* 0: no --limit */
+};
+
+enum plan_state {
+	PLAN_PLANNED,           /* within this run */
+	PLAN_DEFERRED,          /* beyond --limit: a later run's */
+	PLAN_FLAGGED,           /* for review, never changed */
+};
+
+struct plan_item {
+	const struct selected *sel;     /* borrowed from the selection */
+	enum item_action action;
+	enum plan_state state;
+};
+
+/* The items of one mailbox, in message order. */
+struct plan_box {
+	size_t mailbox;                 /* index into the mailbox list */
+	struct plan_item *items;
+	size_t count;
+};
+
+/* Decide every selected message; the selection and settings are
+ * borrowed for the life of the plan.  caller owns: plan_free. */
+struct plan *plan_new(const struct plan_settings *ps,
+		      const struct selection *sel);
+
+void plan_free(struct plan **p);
+
+/* The mailboxes with items to change (planned or deferred), in input
+ * order; flagged items are kept apart (plan_flagged). */
+size_t plan_box_count(const struct plan *p);
+const struct plan_box *plan_box(const struct plan *p, size_t i);
+
+/* The items that are only flagged, in input order. */
+const struct plan_item *plan_flagged(const struct plan *p, size_t *n_r);
+
+/* The changes that carry out a mailbox's planned items: for each item to
+ * redact its new bytes (From_ line included), for each to delete none.
+ * A planned redaction that finds nothing to take out is left out.
+ * picked_r[k] is the selection item of changes_r[k]; both caller-owned
+ * (plan_changes_free).  *binary_r counts attachments of redacted
+ * messages that could not be checked.  -1 with err naming the message
+ * when one cannot be redacted safely. */
+int plan_changes(const struct plan *p, const struct mailbox *mb,
+		 const struct plan_box *box, struct selected **picked_r,
+		 struct message_change **changes_r, size_t *n_r,
+		 size_t *binary_r, struct errbuf *err);
+
+void plan_changes_free(struct selected *picked,
+		       struct message_change *changes, size_t n);
+
+#endif

@@ -1,0 +1,80 @@
+/* record-private.h -- what the parts of a run's record share: its state
+ * (record.c) and the JSON of its lines (record-lines.c).  Not for other
+ * modules. */
+#ifndef LISTSCRUB_RECORD_PRIVATE_H
+#define LISTSCRUB_RECORD_PRIVATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "audit/digest.h"
+#include "audit/record.h"
+#include "audit/tree.h"
+
+struct manifest_writer;
+
+#define TIME_TEXT_SIZE 32
+
+/* A file the run changes: an mbox rewritten, or a message file removed. */
+struct changed_file {
+	char *rel;
+	const struct mailbox *mb;
+	bool removed;                   /* Maildir or single message file */
+	json_t *before_msgs;            /* mbox: {"msgs","msgs_root"} */
+	json_t *after_msgs;             /* mbox once rewritten */
+	unsigned char (*kept)[DIGEST_LEN];      /* digests it must hold after */
+	size_t nkept;
+};
+
+struct act {
+	char *file;
+	size_t index;
+	json_t *obj;                    /* without "n" */
+};
+
+struct record {
+	struct record_settings s;
+	const struct scope *sc;
+	char started[TIME_TEXT_SIZE];
+	struct tree before;
+	struct changed_file *files;
+	size_t nfiles, files_alloc;
+	struct act *acts;
+	size_t nacts, acts_alloc;
+	size_t nredacts;                /* of nacts */
+	unsigned int kinds;             /* 1 << enum mailbox_kind seen */
+	bool compressed;
+};
+
+/* "YYYY-MM-DDTHH:MM:SSZ", now. */
+void now_text(char out[TIME_TEXT_SIZE]);
+
+json_t *digest_json(const char *alg, const unsigned char d[DIGEST_LEN]);
+
+/* The keyed digest of data under context, as JSON text. */
+json_t *mac_json(const struct record *r, const char *context,
+		 const void *data, size_t len);
+
+/* The reasons of a selection, as a sorted array of names. */
+json_t *reasons_json(unsigned int reasons);
+
+/* One hit object per distinct leaked address of item. */
+json_t *hits_json(const struct record *r, const struct selected *item);
+
+json_t *header_json(const struct record *r, const struct tree_digest *before);
+json_t *footer_json(const struct record *r,
+		    const unsigned char root[DIGEST_LEN],
+		    const struct tree_digest *after, const char *finished);
+json_t *summary_json(const struct record *r, const char *manifest, size_t len,
+		     const unsigned char root[DIGEST_LEN],
+		     const struct tree_digest *after, const char *finished);
+
+/* The file lines (sorted by path) and the act lines (by file, then
+ * position), numbered, added to w. */
+int add_file_lines(struct record *r, struct manifest_writer *w,
+		   const struct tree *after, struct errbuf *err);
+int add_act_lines(struct record *r, struct manifest_writer *w,
+		  struct errbuf *err);
+
+#endif

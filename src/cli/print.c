@@ -1,0 +1,217 @@
+/* print.c -- the selection as people and programs read it: one text
+ * line or one JSON object per message, problems on stderr. */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "act/plan.h"
+#include "cli/cmd.h"
+#include "cli/print.h"
+#include "detect/addrset.h"
+#include "detect/rules.h"
+#include "lib/xalloc.h"
+#include "mail/mailbox.h"
+#include "mail/msg.h"
+
+void
+print_problems(const struct mailbox_list *boxes, const struct selection *sel)
+{
+	for (size_t i = 0; i < sel->n_problems; i++) {
+		const struct select_problem *p = &sel->problems[i];
+		const struct mailbox *mb = &boxes->items[p->mailbox];
+
+		if (p->index == SIZE_MAX) {
+			print_error("error: %s", p->text);
+			continue;
+		}
+		{
+			char *path = mailbox_file_of(mb, p->index);
+
+			print_error("%s:#%zu (offset %llu, part %u): %s: %s", path,
+				    p->index, (unsigned long long)p->offset,
+				    p->part, p->fatal ? "error" : "warning",
+				    p->text);
+			free(path);
+		}
+	}
+}
+
+json_t *
+json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	char *copy;
+	size_t n;
+
+	if (j != NULL)
+		return j;
+	/* Not UTF-8 (a Latin-1 subject, an odd file name): keep the ASCII,
+	 * mark every other byte with U+FFFD, so that the line stays JSON. */
+	n = strlen(s);
+	copy = xmalloc(3 * n + 1);
+	n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x80)
+			copy[n++] = (char)*p;
+		else {
+			memcpy(copy + n, "\xef\xbf\xbd", 3);
+			n += 3;
+		}
+	copy[n] = '\0';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
+static const char *const reason_names[SELECT_REASONS] = {
+	"message-id", "thread", "address", "rule", "mass-recipients",
+	"address-list",
+};
+
+static json_t *
+reasons_json(unsigned int reasons)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < SELECT_REASONS; i++)
+		if (reasons & (1u << i))
+			json_array_append_new(a, json_string(reason_names[i]));
+	return a;
+}
+
+static void
+reasons_text(FILE *out, unsigned int reasons)
+{
+	const char *sep = "";
+
+	for (size_t i = 0; i < SELECT_REASONS; i++)
+		if (reasons & (1u << i)) {
+			fprintf(out, "%s%s", sep, reason_names[i]);
+			sep = ",";
+		}
+}
+
+/* The rule id a match reports: a rule's id, or the selector's name. */
+const char *
+match_rule_name(const struct select_opts *o, const struct select_match *m)
+{
+	switch (m->kind) {
+	case MATCH_RULE:
+		return ruleset_rule(o->ruleset, m->which)->id;
+	case MATCH_MASS_RECIPIENT:
+		return "mass-recipients";
+	case MATCH_ADDRESS_LIST:
+		return "address-list";
+	default:
+		return "address";
+	}
+}
+
+static const char *
+match_text(const struct select_opts *o, const struct select_match *m)
+{
+	if (m->kind == MATCH_ADDRESS)
+		return addrset_get(o->addrset, m->which);
+	return m->text ? m->text : "";
+}
+
+static json_t *
+matches_json(const struct select_opts *o, const struct selected *item)
+{
+	json_t *a = json_array();
+
+	for (size_t k = 0; k < item->n_matches; k++) {
+		const struct select_match *m = &item->matches[k];
+		json_t *j = json_object();
+
+		json_object_set_new(j, "rule", json_string(match_rule_name(o, m)));
+		if (m->kind == MATCH_RULE) {
+			const struct rule_info *ri = ruleset_rule(o->ruleset,
+								  m->which);
+
+			json_object_set_new(j, "entity", json_string(ri->entity));
+			json_object_set_new(j, "action", json_string(
+				rule_action_name(ri->action)));
+			json_object_set_new(j, "context", json_boolean(m->context));
+		}
+		json_object_set_new(j, "part", json_integer(m->part));
+		json_object_set_new(j, "start", json_integer((json_int_t)m->start));
+		json_object_set_new(j, "end", json_integer((json_int_t)m->end));
+		json_object_set_new(j, "decoded",
+				    json_boolean(m->flags & PART_DECODED));
+		if (o->show_matches)
+			json_object_set_new(j, "text", json_text(match_text(o, m)));
+		json_array_append_new(a, j);
+	}
+	return a;
+}
+
+void
+print_selected(FILE *out, const struct select_opts *o,
+	       const struct mailbox_list *boxes, const struct selected *item,
+	       const char *action, const char *state)
+{
+	const struct mailbox *mb = &boxes->items[item->mailbox];
+	const char *id = item->message_id ? item->message_id : "";
+	char *path = mailbox_file_of(mb, item->index);
+
+	if (o->format == FORMAT_JSON) {
+		json_t *j = json_object();
+		char *line;
+
+		json_object_set_new(j, "path", json_text(path));
+		json_object_set_new(j, "index", json_integer((json_int_t)item->index));
+		json_object_set_new(j, "offset", json_integer((json_int_t)item->offset));
+		json_object_set_new(j, "length", json_integer((json_int_t)item->length));
+		json_object_set_new(j, "format", json_string(mailbox_format_name(mb)));
+		json_object_set_new(j, "message_id", id[0] ? json_text(id)
+				    : json_null());
+		json_object_set_new(j, "reasons", reasons_json(item->reasons));
+		json_object_set_new(j, "action", json_string(action));
+		if (state)
+			json_object_set_new(j, "state", json_string(state));
+		json_object_set_new(j, "matches", matches_json(o, item));
+		line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+		fprintf(out, "%s\n", line);
+		free(line);
+		json_decref(j);
+	} else {
+		fprintf(out, "%s:%zu offset=%llu <%s> reasons=", path, item->index,
+			(unsigned long long)item->offset, id);
+		reasons_text(out, item->reasons);
+		fprintf(out, " action=%s%s%s matches=%zu\n", action,
+			state ? " state=" : "", state ? state : "",
+			item->n_matches);
+		for (size_t k = 0; o->show_matches && k < item->n_matches; k++) {
+			const struct select_match *m = &item->matches[k];
+
+			fprintf(out, "  part %u %s[%llu,%llu) %s %s\n",
+				m->part, m->flags & PART_DECODED ? "decoded" : "raw",
+				(unsigned long long)m->start,
+				(unsigned long long)m->end, match_rule_name(o, m),
+				match_text(o, m));
+		}
+	}
+	free(path);
+}
+
+void
+print_mailbox_line(FILE *out, const struct mailbox *mb)
+{
+	const struct mbox_split *s = &mb->split;
+
+	fprintf(out, "# %s: %s, %zu messages", mb->path, mailbox_format_name(mb),
+		mailbox_message_count(mb));
+	if (mb->kind == MAILBOX_MBOX) {
+		if (s->flags & MBOX_HAS_CRLF)
+			fputs(", CRLF", out);
+		if (s->flags & MBOX_HAS_BOM)
+			fputs(", BOM", out);
+		if (s->unescaped_from_lines)
+			fprintf(out, ", %zu unescaped From lines in bodies",
+				s->unescaped_from_lines);
+	}
+	fputc('\n', out);
+}

@@ -1,0 +1,38 @@
+/* print.h -- the selection printed for people (text) and programs (one
+ * JSON object per line), and the problems met on stderr. */
+#ifndef LISTSCRUB_PRINT_H
+#define LISTSCRUB_PRINT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+struct mailbox;
+struct mailbox_list;
+struct select_match;
+struct select_opts;
+struct selected;
+struct selection;
+
+/* Print a problem as "listscrub: PATH:#N (offset O, part P): warning: ..." */
+void print_problems(const struct mailbox_list *boxes,
+		    const struct selection *sel);
+
+/* Print one selected message, as text or one JSON line. */
+void print_selected(FILE *out, const struct select_opts *o,
+		    const struct mailbox_list *boxes, const struct selected *item,
+		    const char *action, const char *state);
+
+/* One text line per mailbox that holds selected messages or is an mbox:
+ * "# PATH: FORMAT, N messages". */
+void print_mailbox_line(FILE *out, const struct mailbox *mb);
+
+/* The rule id a match reports: a rule's id, "address", "mass-recipients"
+ * or "address-list". */
+const char *match_rule_name(const struct select_opts *o,
+			    const struct select_match *m);
+
+/* A JSON string of s, which need not be UTF-8 (bytes that are not are
+ * shown as U+FFFD).  Never NULL. */
+json_t *json_text(const char *s);
+
+#endif

@@ -1,0 +1,194 @@
+/* walk.c -- expand the PATHs given into mailboxes: Maildirs, their
+ * Maildir++ folders, and every regular file under a directory. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/errbuf.h"
+#include "lib/fileio.h"
+#include "lib/xalloc.h"
+#include "mail/mailbox.h"
+
+static struct mailbox *
+list_add(struct mailbox_list *list, const char *path, enum mailbox_kind kind)
+{
+	struct mailbox *mb;
+	struct stat st;
+
+	xgrow((void **)&list->items, &list->alloc, list->count + 1,
+	      sizeof *list->items);
+	mb = &list->items[list->count++];
+	memset(mb, 0, sizeof *mb);
+	mb->path = xstrdup(path);
+	mb->kind = kind;
+	if (stat(path, &st) == 0) {
+		mb->dev = st.st_dev;
+		mb->ino = st.st_ino;
+	}
+	return mb;
+}
+
+static int
+compare_identity(const void *a, const void *b)
+{
+	const struct mailbox *x = *(struct mailbox *const *)a;
+	const struct mailbox *y = *(struct mailbox *const *)b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x < y ? -1 : x > y;      /* keep input order among equals */
+}
+
+/* A file reached twice (a PATH inside another PATH, a link given on the
+ * command line) is one mailbox: keep its first appearance. */
+static void
+drop_duplicates(struct mailbox_list *list)
+{
+	struct mailbox **order = xcalloc(list->count + 1, sizeof *order);
+	bool *dup = xcalloc(list->count + 1, sizeof *dup);
+	size_t out = 0;
+
+	for (size_t i = 0; i < list->count; i++)
+		order[i] = &list->items[i];
+	if (list->count > 1)
+		qsort(order, list->count, sizeof *order, compare_identity);
+	for (size_t i = 1; i < list->count; i++)
+		if (order[i]->ino != 0 && order[i]->dev == order[i - 1]->dev &&
+		    order[i]->ino == order[i - 1]->ino)
+			dup[order[i] - list->items] = true;
+	for (size_t i = 0; i < list->count; i++) {
+		if (dup[i]) {
+			free(list->items[i].path);
+			continue;
+		}
+		list->items[out++] = list->items[i];
+	}
+	list->count = out;
+	free(order);
+	free(dup);
+}
+
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool
+is_maildir(const char *path)
+{
+	char *cur = xasprintf("%s/cur", path), *new = xasprintf("%s/new", path);
+	bool yes = is_dir(cur) && is_dir(new);
+
+	free(cur);
+	free(new);
+	return yes;
+}
+
+static int walk_dir(struct mailbox_list *list, const char *dir,
+		    struct errbuf *err);
+
+/* A Maildir and its Maildir++ subfolders (".Name" directories). */
+static int
+walk_maildir(struct mailbox_list *list, const char *dir, struct errbuf *err)
+{
+	char **names;
+	size_t n;
+	int rc = 0;
+
+	list_add(list, dir, MAILBOX_MAILDIR);
+	if (dir_names(dir, &names, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *sub;
+
+		if (names[i][0] != '.')
+			continue;
+		sub = xasprintf("%s/%s", dir, names[i]);
+		if (is_dir(sub) && is_maildir(sub))
+			rc = walk_maildir(list, sub, err);
+		free(sub);
+	}
+	dir_names_free(names, n);
+	return rc;
+}
+
+/* Files that are locks or indexes of mail programs, not mail. */
+static bool
+is_ignored_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] == '.' ||
+		(n > 5 && strcmp(name + n - 5, ".lock") == 0);
+}
+
+static int
+walk_path(struct mailbox_list *list, const char *path, bool top,
+	  struct errbuf *err)
+{
+	struct stat st;
+
+	if ((top ? stat(path, &st) : lstat(path, &st)) < 0)
+		return errbuf_errno(err, errno, "cannot read '%s'", path);
+	if (S_ISLNK(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return is_maildir(path) ? walk_maildir(list, path, err)
+			: walk_dir(list, path, err);
+	if (S_ISREG(st.st_mode))
+		list_add(list, path, MAILBOX_UNKNOWN);
+	else if (top)
+		return errbuf_set(err, "'%s' is neither a file nor a directory",
+				  path);
+	return 0;
+}
+
+static int
+walk_dir(struct mailbox_list *list, const char *dir, struct errbuf *err)
+{
+	char **names;
+	size_t n;
+	int rc = 0;
+
+	if (dir_names(dir, &names, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *sub;
+
+		if (is_ignored_name(names[i]))
+			continue;
+		sub = xasprintf("%s/%s", dir, names[i]);
+		rc = walk_path(list, sub, false, err);
+		free(sub);
+	}
+	dir_names_free(names, n);
+	return rc;
+}
+
+int
+mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n,
+	     struct errbuf *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(paths[i]);
+		char *p = xstrdup(paths[i]);
+		int rc;
+
+		while (len > 1 && p[len - 1] == '/')
+			p[--len] = '\0';
+		rc = walk_path(list, p, true, err);
+		free(p);
+		if (rc < 0)
+			return -1;
+	}
+	drop_duplicates(list);
+	return 0;
+}
