@@ -19,24 +19,26 @@ apply_mailbox(const struct plan *p, struct mailbox *mb,
 	      size_t *binary_r, struct errbuf *err)
 {
 	struct writer_settings ws = { .backup_dir = as->backup_dir };
-	struct message_change *changes = NULL;
-	struct selected *picked = NULL;
+	struct box_changes bc = { 0 };
 	struct mbox_lock *lock = NULL;
-	size_t *indices, n = 0;
+	size_t *indices, n;
 	int rc;
 
-	rc = as->apply && mb->kind == MAILBOX_MBOX
-		? mbox_lock_acquire(mb->path, as->lock_timeout, &lock, err) : 0;
+	rc = as->apply && mailbox_kind(mb) == MAILBOX_MBOX
+		? mbox_lock_acquire(mailbox_path(mb), as->lock_timeout, &lock,
+				    err) : 0;
 	if (rc == 0)
-		rc = plan_changes(p, mb, box, &picked, &changes, &n, binary_r,
-				  err);
+		rc = plan_changes(p, mb, box, &bc, err);
+	*binary_r = bc.binary_parts;
+	n = bc.count;
 	indices = xcalloc(n + 1, sizeof *indices);
 	for (size_t k = 0; k < n; k++)
-		indices[k] = picked[k].index;
+		indices[k] = bc.picked[k].index;
 	if (rc == 0 && as->record && n > 0)
-		rc = record_mailbox(as->record, mb, picked, changes, n, err);
+		rc = record_mailbox(as->record, mb, bc.picked, bc.changes, n,
+				    err);
 	if (rc == 0 && as->apply && n > 0) {
-		rc = writer_apply(mb, indices, changes, n, &ws, err);
+		rc = writer_apply(mb, indices, bc.changes, n, &ws, err);
 		if (rc < 0 && as->record)
 			record_forget(as->record, mb);
 	}
@@ -44,7 +46,7 @@ apply_mailbox(const struct plan *p, struct mailbox *mb,
 		rc = record_mailbox_done(as->record, mb, err);
 	mbox_lock_release(&lock);
 	free(indices);
-	plan_changes_free(picked, changes, n);
+	plan_changes_release(&bc);
 	return rc;
 }
 
@@ -62,7 +64,7 @@ apply_plan(const struct plan *p, struct mailbox_list *boxes,
 
 		if (box->count == 0 || box->items[0].state != PLAN_PLANNED)
 			break;          /* the rest is a later run's */
-		if (apply_mailbox(p, &boxes->items[box->mailbox], box, as,
+		if (apply_mailbox(p, boxes->items[box->mailbox], box, as,
 				  &rep->binary_parts[i], err) < 0)
 			return -1;
 		rep->boxes_done++;

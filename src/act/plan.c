@@ -205,19 +205,16 @@ redact_item(const struct plan *p, struct finder *f, const struct mailbox *mb,
 
 int
 plan_changes(const struct plan *p, const struct mailbox *mb,
-	     const struct plan_box *box, struct selected **picked_r,
-	     struct message_change **changes_r, size_t *n_r, size_t *binary_r,
+	     const struct plan_box *box, struct box_changes *bc,
 	     struct errbuf *err)
 {
 	const struct select_settings *s = p->s.select;
 	struct finder f = { .s = s };
-	struct selected *picked = xcalloc(box->count + 1, sizeof *picked);
-	struct message_change *changes = xcalloc(box->count + 1,
-						 sizeof *changes);
-	size_t n = 0;
 	int rc = 0;
 
-	*binary_r = 0;
+	bc->picked = xcalloc(box->count + 1, sizeof *bc->picked);
+	bc->changes = xcalloc(box->count + 1, sizeof *bc->changes);
+	bc->count = bc->binary_parts = 0;
 	f.rules = s->rules ? rule_scanner_new(s->rules) : NULL;
 	for (size_t k = 0; k < box->count && rc == 0; k++) {
 		const struct plan_item *pi = &box->items[k];
@@ -226,7 +223,8 @@ plan_changes(const struct plan *p, const struct mailbox *mb,
 		if (pi->state != PLAN_PLANNED)
 			continue;
 		if (pi->action == ITEM_REDACT) {
-			rc = redact_item(p, &f, mb, pi->sel, &ch, binary_r, err);
+			rc = redact_item(p, &f, mb, pi->sel, &ch,
+					 &bc->binary_parts, err);
 			if (rc < 0) {
 				char msg[ERRBUF_SIZE], *path =
 					mailbox_file_of(mb, pi->sel->index);
@@ -242,22 +240,19 @@ plan_changes(const struct plan *p, const struct mailbox *mb,
 			if (ch.data == NULL)
 				continue;       /* nothing it could take out */
 		}
-		picked[n] = *pi->sel;
-		changes[n++] = ch;
+		bc->picked[bc->count] = *pi->sel;
+		bc->changes[bc->count++] = ch;
 	}
 	rule_scanner_free(&f.rules);
-	*picked_r = picked;
-	*changes_r = changes;
-	*n_r = n;
 	return rc;
 }
 
 void
-plan_changes_free(struct selected *picked, struct message_change *changes,
-		  size_t n)
+plan_changes_release(struct box_changes *bc)
 {
-	for (size_t k = 0; k < n; k++)
-		free((char *)changes[k].data);
-	free(changes);
-	free(picked);
+	for (size_t k = 0; k < bc->count; k++)
+		free((char *)bc->changes[k].data);
+	free(bc->changes);
+	free(bc->picked);
+	memset(bc, 0, sizeof *bc);
 }

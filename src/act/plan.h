@@ -80,19 +80,24 @@ const struct plan_box *plan_box(const struct plan *p, size_t i);
 /* The items that are only flagged, in input order. */
 const struct plan_item *plan_flagged(const struct plan *p, size_t *n_r);
 
-/* The changes that carry out a mailbox's planned items: for each item to
- * redact its new bytes (From_ line included), for each to delete none.
- * A planned redaction that finds nothing to take out is left out.
- * picked_r[k] is the selection item of changes_r[k]; both caller-owned
- * (plan_changes_free).  *binary_r counts attachments of redacted
- * messages that could not be checked.  -1 with err naming the message
- * when one cannot be redacted safely. */
-int plan_changes(const struct plan *p, const struct mailbox *mb,
-		 const struct plan_box *box, struct selected **picked_r,
-		 struct message_change **changes_r, size_t *n_r,
-		 size_t *binary_r, struct errbuf *err);
+/* The changes that carry out a mailbox's planned items. */
+struct box_changes {
+	struct selected *picked;        /* the selection item of each */
+	struct message_change *changes; /* redacted: new bytes; deleted: none */
+	size_t count;
+	size_t binary_parts;            /* attachments of redacted messages
+					   that could not be checked */
+};
 
-void plan_changes_free(struct selected *picked,
-		       struct message_change *changes, size_t n);
+/* For each planned item to redact its new bytes (From_ line included),
+ * for each to delete none; a planned redaction that finds nothing to
+ * take out is left out.  bc is caller-owned (plan_changes_release) and
+ * filled either way.  -1 with err naming the message when one cannot be
+ * redacted safely. */
+int plan_changes(const struct plan *p, const struct mailbox *mb,
+		 const struct plan_box *box, struct box_changes *bc,
+		 struct errbuf *err);
+
+void plan_changes_release(struct box_changes *bc);
 
 #endif

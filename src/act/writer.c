@@ -215,23 +215,6 @@ temp_name(struct temp *t, const char *path, struct errbuf *err)
 
 /* ---- identity and backups ---------------------------------------------- */
 
-int
-writer_check_unchanged(const struct mailbox *mb, struct errbuf *err)
-{
-	struct stat st;
-
-	if (stat(mb->path, &st) < 0)
-		return errbuf_errno(err, errno, "cannot stat '%s'", mb->path);
-	if (st.st_dev != mb->dev || st.st_ino != mb->ino ||
-	    st.st_size != mb->size ||
-	    st.st_mtim.tv_sec != mb->mtime.tv_sec ||
-	    st.st_mtim.tv_nsec != mb->mtime.tv_nsec)
-		return errbuf_set(err, "'%s' changed while listscrub was "
-				  "reading it (new mail?); nothing was written "
-				  "to it: run purge again", mb->path);
-	return 0;
-}
-
 static int
 copy_file(const char *from, const char *to, struct errbuf *err)
 {
@@ -301,6 +284,9 @@ static int
 copy_range(struct out *o, struct mailbox *mb, uint64_t from, uint64_t to,
 	   struct errbuf *err)
 {
+	size_t len;
+	const char *data = mailbox_content(mb, &len);
+
 	while (o->src_fd >= 0 && from < to) {
 		loff_t off = (loff_t)from;
 		ssize_t n = copy_file_range(o->src_fd, &off, o->fd, NULL,
@@ -323,7 +309,7 @@ copy_range(struct out *o, struct mailbox *mb, uint64_t from, uint64_t to,
 	while (from < to) {
 		size_t n = to - from > WRITE_CHUNK ? WRITE_CHUNK : to - from;
 
-		if (out_write(o, mb->data + from, n, err) < 0)
+		if (out_write(o, data + from, n, err) < 0)
 			return -1;
 		mailbox_release_pages(mb, from, from + n);
 		from += n;
@@ -335,7 +321,8 @@ static int
 write_kept(struct out *o, struct mailbox *mb, const size_t *del,
 	   const struct message_change *changes, size_t n, struct errbuf *err)
 {
-	const struct mbox_split *s = &mb->split;
+	const struct mbox_split *s = mailbox_split(mb);
+	size_t len;
 	uint64_t from = 0;
 
 	/* Copy everything between changed messages in as few copies as
@@ -350,7 +337,8 @@ write_kept(struct out *o, struct mailbox *mb, const size_t *del,
 			return -1;
 		from = m->end;
 	}
-	return copy_range(o, mb, from, mb->len, err);
+	mailbox_content(mb, &len);
+	return copy_range(o, mb, from, len, err);
 }
 
 static int
@@ -363,15 +351,15 @@ rewrite_mbox(struct mailbox *mb, const size_t *del,
 	struct stat st;
 	int src_fd, rc;
 
-	if (stat(mb->path, &st) < 0)
-		return errbuf_errno(err, errno, "cannot stat '%s'", mb->path);
-	if (temp_open(&t, mb->path, err) < 0)
+	if (stat(mailbox_path(mb), &st) < 0)
+		return errbuf_errno(err, errno, "cannot stat '%s'", mailbox_path(mb));
+	if (temp_open(&t, mailbox_path(mb), err) < 0)
 		return -1;
-	if (out_open(&o, t.fd, mb->path, mb->compression == MAILBOX_GZIP,
+	if (out_open(&o, t.fd, mailbox_path(mb), mailbox_compression(mb) == MAILBOX_GZIP,
 		     err) < 0)
 		goto fail;
 	if (!o.gzip)
-		o.src_fd = open(mb->path, O_RDONLY | O_CLOEXEC);
+		o.src_fd = open(mailbox_path(mb), O_RDONLY | O_CLOEXEC);
 	src_fd = o.src_fd;
 	rc = write_kept(&o, mb, del, changes, n, err);
 	if (src_fd >= 0)
@@ -380,33 +368,33 @@ rewrite_mbox(struct mailbox *mb, const size_t *del,
 		goto fail;
 	if (fchmod(t.fd, st.st_mode & 07777) < 0) {
 		errbuf_errno(err, errno, "cannot set the mode of the new '%s'",
-			     mb->path);
+			     mailbox_path(mb));
 		goto fail;
 	}
 	if (fchown(t.fd, st.st_uid, st.st_gid) < 0 && errno != EPERM) {
 		errbuf_errno(err, errno, "cannot set the owner of the new '%s'",
-			     mb->path);
+			     mailbox_path(mb));
 		goto fail;
 	}
 	if (fsync(t.fd) < 0) {
 		errbuf_errno(err, errno, "cannot fsync the new copy of '%s'",
-			     mb->path);
+			     mailbox_path(mb));
 		goto fail;
 	}
 	/* Last look before the switch: nobody wrote to the original. */
-	if (writer_check_unchanged(mb, err) < 0 ||
-	    (ws && ws->backup_dir && backup(ws->backup_dir, mb->path, err) < 0) ||
-	    temp_name(&t, mb->path, err) < 0)
+	if (mailbox_check_unchanged(mb, err) < 0 ||
+	    (ws && ws->backup_dir && backup(ws->backup_dir, mailbox_path(mb), err) < 0) ||
+	    temp_name(&t, mailbox_path(mb), err) < 0)
 		goto fail;
-	if (renameat(t.dirfd, t.name, t.dirfd, base_of(mb->path)) < 0) {
+	if (renameat(t.dirfd, t.name, t.dirfd, base_of(mailbox_path(mb))) < 0) {
 		errbuf_errno(err, errno, "cannot rename the new copy over '%s'",
-			     mb->path);
+			     mailbox_path(mb));
 		goto fail;
 	}
 	t.name[0] = '\0';
 	if (fsync(t.dirfd) < 0) {
 		errbuf_errno(err, errno, "'%s' was replaced, but its directory "
-			     "could not be fsynced", mb->path);
+			     "could not be fsynced", mailbox_path(mb));
 		temp_abandon(&t);
 		return -1;
 	}
@@ -461,13 +449,13 @@ change_files(struct mailbox *mb, const size_t *del,
 	     const struct message_change *changes, size_t n,
 	     const struct writer_settings *ws, struct errbuf *err)
 {
-	if (mb->kind == MAILBOX_SINGLE) {
-		if (writer_check_unchanged(mb, err) < 0)
+	if (mailbox_kind(mb) == MAILBOX_SINGLE) {
+		if (mailbox_check_unchanged(mb, err) < 0)
 			return -1;
-		return change_file(mb->path, changes, ws, err);
+		return change_file(mailbox_path(mb), changes, ws, err);
 	}
 	for (size_t k = 0; k < n; k++) {
-		char *path = xasprintf("%s/%s", mb->path, mb->files[del[k]]);
+		char *path = mailbox_file_of(mb, del[k]);
 		int rc = change_file(path, changes ? &changes[k] : NULL, ws, err);
 
 		free(path);
@@ -484,9 +472,9 @@ writer_apply(struct mailbox *mb, const size_t *indices,
 {
 	if (n == 0)
 		return 0;
-	switch (mb->kind) {
+	switch (mailbox_kind(mb)) {
 	case MAILBOX_MBOX:
-		if (writer_check_unchanged(mb, err) < 0)
+		if (mailbox_check_unchanged(mb, err) < 0)
 			return -1;
 		return rewrite_mbox(mb, indices, changes, n, ws, err);
 	case MAILBOX_MAILDIR:
@@ -495,5 +483,5 @@ writer_apply(struct mailbox *mb, const size_t *indices,
 	case MAILBOX_UNKNOWN:
 		break;
 	}
-	return errbuf_set(err, "'%s' was not loaded", mb->path);
+	return errbuf_set(err, "'%s' was not loaded", mailbox_path(mb));
 }

@@ -28,7 +28,4 @@ int writer_apply(struct mailbox *mb, const size_t *indices,
 		 const struct message_change *changes, size_t n,
 		 const struct writer_settings *ws, struct errbuf *err);
 
-/* Has the file at mb->path changed since mb was loaded? */
-int writer_check_unchanged(const struct mailbox *mb, struct errbuf *err);
-
 #endif

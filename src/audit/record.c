@@ -47,14 +47,26 @@ add_act(struct record *r, const char *file, size_t index, json_t *obj)
 	a->obj = obj;
 }
 
+/* One message a run deletes or redacts, and where its act line puts it. */
+struct act_input {
+	const struct mailbox *mb;
+	const struct selected *item;
+	const struct message_change *ch;        /* NULL: deleted */
+	const char *file;                       /* relative to the root */
+	size_t index_in_file;
+};
+
 /* The act line of a deleted or redacted message; its keyed digest goes
  * to *mac. */
 static int
-record_act(struct record *r, const struct mailbox *mb,
-	   const struct selected *item, const struct message_change *ch,
-	   const char *file, size_t index_in_file,
+record_act(struct record *r, const struct act_input *in,
 	   unsigned char mac[DIGEST_LEN], struct errbuf *err)
 {
+	const struct mailbox *mb = in->mb;
+	const struct selected *item = in->item;
+	const struct message_change *ch = in->ch;
+	const char *file = in->file;
+	size_t index_in_file = in->index_in_file;
 	unsigned char after[DIGEST_LEN];
 	const char *raw;
 	size_t len;
@@ -81,7 +93,7 @@ record_act(struct record *r, const struct mailbox *mb,
 			   strlen(item->message_id)) : json_null(),
 		"pos_after", "pos_before", "index", (json_int_t)index_in_file,
 		"len", (json_int_t)len,
-		"off", (json_int_t)(mb->kind == MAILBOX_MAILDIR ? 0 : off),
+		"off", (json_int_t)(mailbox_kind(mb) == MAILBOX_MAILDIR ? 0 : off),
 		"reasons", reasons_json(item->reasons), "t", "act");
 	if (ch && ch->data) {
 		json_object_set_new(obj, "spans", json_integer((json_int_t)ch->spans));
@@ -134,8 +146,9 @@ record_mbox(struct record *r, const struct mailbox *mb,
 			const struct message_change *ch = changes ? &changes[k]
 				: NULL;
 
-			if (record_act(r, mb, &items[k], ch, rel, i, values[i],
-				       err) < 0)
+			struct act_input in = { mb, &items[k], ch, rel, i };
+
+			if (record_act(r, &in, values[i], err) < 0)
 				break;
 			if (ch && ch->data)     /* it stays, redacted */
 				sha256_of(ch->data, ch->len, f->kept[f->nkept++]);
@@ -167,11 +180,14 @@ record_files(struct record *r, const struct mailbox *mb,
 {
 	for (size_t k = 0; k < n; k++) {
 		unsigned char mac[DIGEST_LEN];
-		char *rel = mb->kind == MAILBOX_MAILDIR
+		char *rel = mailbox_kind(mb) == MAILBOX_MAILDIR
 			? xasprintf("%s%s%s", strcmp(box_rel, ".") ? box_rel : "",
 				    strcmp(box_rel, ".") ? "/" : "",
-				    mb->files[items[k].index])
+				    mailbox_file_name(mb, items[k].index))
 			: xstrdup(box_rel);
+		struct act_input in = {
+			mb, &items[k], changes ? &changes[k] : NULL, rel, 0,
+		};
 
 		if (!listed(r, rel, err)) {
 			free(rel);
@@ -179,8 +195,7 @@ record_files(struct record *r, const struct mailbox *mb,
 		}
 		add_changed(r, mb, rel)->removed =
 			!(changes && changes[k].data);
-		if (record_act(r, mb, &items[k], changes ? &changes[k] : NULL,
-			       rel, 0, mac, err) < 0)
+		if (record_act(r, &in, mac, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -192,18 +207,18 @@ record_mailbox(struct record *r, const struct mailbox *mb,
 	       const struct message_change *changes, size_t n,
 	       struct errbuf *err)
 {
-	char *rel = scope_relative(r->sc, mb->path, err);
+	char *rel = scope_relative(r->sc, mailbox_path(mb), err);
 	int rc;
 
 	if (rel == NULL)
 		return -1;
-	if (mb->kind != MAILBOX_MAILDIR && !listed(r, rel, err)) {
+	if (mailbox_kind(mb) != MAILBOX_MAILDIR && !listed(r, rel, err)) {
 		free(rel);
 		return -1;
 	}
-	r->kinds |= 1u << mb->kind;
-	r->compressed |= mb->compression == MAILBOX_GZIP;
-	if (mb->kind == MAILBOX_MBOX)
+	r->kinds |= 1u << mailbox_kind(mb);
+	r->compressed |= mailbox_compression(mb) == MAILBOX_GZIP;
+	if (mailbox_kind(mb) == MAILBOX_MBOX)
 		return record_mbox(r, mb, items, changes, n, rel, err);
 	rc = record_files(r, mb, items, changes, n, rel, err);
 	free(rel);
@@ -246,25 +261,25 @@ record_forget(struct record *r, const struct mailbox *mb)
 static int
 check_rewritten(struct changed_file *f, struct errbuf *err)
 {
-	struct mailbox now = { .path = f->mb->path };
+	struct mailbox *now = mailbox_new(mailbox_path(f->mb));
 	unsigned char (*values)[DIGEST_LEN] = NULL;
 	size_t count = 0;
 	int rc = 0;
 
-	if (f->nkept > 0) {
-		if (mailbox_load(&now, err) < 0)
-			return -1;
-		rc = now.kind == MAILBOX_MBOX
-			? manifest_message_digests(&now, &values, &count, err)
-			: errbuf_set(err, "'%s' is no longer an mbox", now.path);
-		mailbox_unload(&now);
-	}
+	if (f->nkept > 0 && (rc = mailbox_load(now, err)) == 0)
+		rc = mailbox_kind(now) == MAILBOX_MBOX
+			? manifest_message_digests(now, &values, &count, err)
+			: errbuf_set(err, "'%s' is no longer an mbox",
+				     mailbox_path(now));
+	mailbox_free(&now);
+	if (rc < 0)
+		return -1;
 	if (rc == 0 && (count != f->nkept ||
 			(count && memcmp(values, f->kept, count * DIGEST_LEN))))
 		rc = errbuf_set(err, "'%s' after rewriting does not hold exactly "
 				"the %zu kept messages (it holds %zu); this is a "
 				"bug in listscrub: restore the file from "
-				"--backup-dir and report it", f->mb->path,
+				"--backup-dir and report it", mailbox_path(f->mb),
 				f->nkept, count);
 	if (rc == 0)
 		f->after_msgs = msgs_json((const void *)values, count);
@@ -354,12 +369,17 @@ write_signed(const struct record *r, const char *dir, const char *name,
 	return rc;
 }
 
+/* What the run directory gets, and the digests and times behind it. */
 struct run_files {
 	char *before, *after, *summary;
 	size_t before_len, after_len, summary_len;
 	const char *manifest;
 	size_t manifest_len;
 	char *manifest_comment, *summary_comment;
+	struct tree after_tree;
+	struct tree_digest before_d, after_d;
+	unsigned char root[DIGEST_LEN];
+	char finished[TIME_TEXT_SIZE];
 };
 
 static int
@@ -397,20 +417,18 @@ write_run_dir(const struct record *r, const char *run_dir,
  * header and footer. */
 static int
 finish_lines(struct record *r, struct manifest_writer *w,
-	     const struct tree *after, const struct tree_digest *before_d,
-	     const struct tree_digest *after_d, struct run_files *rf,
-	     unsigned char root[DIGEST_LEN], char *finished, struct errbuf *err)
+	     struct run_files *rf, struct errbuf *err)
 {
-	json_t *header = header_json(r, before_d), *footer = NULL;
+	json_t *header = header_json(r, &rf->before_d), *footer = NULL;
 	int rc = manifest_writer_add(w, header, err);
 
-	if (rc == 0 && (add_file_lines(r, w, after, err) < 0 ||
+	if (rc == 0 && (add_file_lines(r, w, &rf->after_tree, err) < 0 ||
 			add_act_lines(r, w, err) < 0))
 		rc = -1;
 	if (rc == 0) {
-		manifest_writer_root(w, root);
-		now_text(finished);
-		footer = footer_json(r, root, after_d, finished);
+		manifest_writer_root(w, rf->root);
+		now_text(rf->finished);
+		footer = footer_json(r, rf->root, &rf->after_d, rf->finished);
 		rc = manifest_writer_finish(w, footer, err);
 	}
 	if (rc == 0) {
@@ -428,26 +446,21 @@ int
 record_finish(struct record *r, const char *run_dir, struct errbuf *err)
 {
 	struct manifest_writer *w = manifest_writer_new();
-	struct tree_digest before_d, after_d;
 	struct run_files rf = { 0 };
-	unsigned char root[DIGEST_LEN];
-	char finished[TIME_TEXT_SIZE];
-	struct tree after;
 	json_t *summary;
 	int rc = -1;
 
-	if (derive_after(r, &after, err) < 0)
+	if (derive_after(r, &rf.after_tree, err) < 0)
 		goto out;
 	rf.before = tree_text(&r->before, &rf.before_len);
-	rf.after = tree_text(&after, &rf.after_len);
-	tree_digest_of_text(rf.before, rf.before_len, &before_d);
-	tree_digest_of_text(rf.after, rf.after_len, &after_d);
-	if (finish_lines(r, w, &after, &before_d, &after_d, &rf, root, finished,
-			 err) < 0)
+	rf.after = tree_text(&rf.after_tree, &rf.after_len);
+	tree_digest_of_text(rf.before, rf.before_len, &rf.before_d);
+	tree_digest_of_text(rf.after, rf.after_len, &rf.after_d);
+	if (finish_lines(r, w, &rf, err) < 0)
 		goto out;
 	rf.manifest = manifest_writer_text(w, &rf.manifest_len);
-	summary = summary_json(r, rf.manifest, rf.manifest_len, root, &after_d,
-			       finished);
+	summary = summary_json(r, rf.manifest, rf.manifest_len, rf.root,
+			       &rf.after_d, rf.finished);
 	rf.summary = manifest_line(summary);
 	json_decref(summary);
 	rf.summary_len = strlen(rf.summary);
@@ -461,7 +474,7 @@ out:
 	free(rf.summary);
 	free(rf.manifest_comment);
 	free(rf.summary_comment);
-	tree_release(&after);
+	tree_release(&rf.after_tree);
 	manifest_writer_free(&w);
 	return rc;
 }

@@ -123,7 +123,8 @@ static int
 current_digests(struct vctx *v, const char *rel, size_t expect,
 		unsigned char (**d)[DIGEST_LEN], size_t *n)
 {
-	struct mailbox mb = { .path = scope_absolute(&v->scope, rel) };
+	char *path = scope_absolute(&v->scope, rel);
+	struct mailbox *mb = mailbox_new(path);
 	struct errbuf err;
 	int rc = 0;
 
@@ -131,16 +132,16 @@ current_digests(struct vctx *v, const char *rel, size_t expect,
 	*n = 0;
 	errbuf_clear(&err);
 	if (expect > 0) {
-		rc = mailbox_load(&mb, &err);
-		if (rc == 0 && mb.kind != MAILBOX_MBOX)
+		rc = mailbox_load(mb, &err);
+		if (rc == 0 && mailbox_kind(mb) != MAILBOX_MBOX)
 			rc = errbuf_set(&err, "it is not an mbox any more");
 		if (rc == 0)
-			rc = manifest_message_digests(&mb, d, n, &err);
+			rc = manifest_message_digests(mb, d, n, &err);
 		if (rc < 0)
 			finding(v, CHECK_MESSAGES, "%s: %s", rel, err.msg);
-		mailbox_unload(&mb);
 	}
-	free(mb.path);
+	mailbox_free(&mb);
+	free(path);
 	return rc;
 }
 
@@ -325,14 +326,14 @@ look_for_messages(struct vctx *v, const struct removed *rm,
 		incident_mac(v->s->incident_key, MAC_MESSAGE, raw, len, d);
 		if (holds((const void *)rm->msgs, rm->n_msgs, d))
 			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a deleted or "
-				"redacted original is back, byte for byte", mb->path, i,
+				"redacted original is back, byte for byte", mailbox_path(mb), i,
 				(unsigned long long)off);
 		else if (msgid_of_message(raw, len, id, sizeof id) &&
 			 (incident_mac(v->s->incident_key, MAC_MESSAGE_ID, id,
 				       strlen(id), d),
 			  holds((const void *)rm->mids, rm->n_mids, d)))
 			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a message "
-				"with the Message-ID of a deleted one", mb->path,
+				"with the Message-ID of a deleted one", mailbox_path(mb),
 				i, (unsigned long long)off);
 		if (owned)
 			free((char *)raw);
@@ -349,7 +350,7 @@ report_tokens(struct vctx *v, const struct mailbox_list *boxes,
 
 		finding(v, CHECK_GONE, "%s:#%zu (offset %llu, part %u): %zu "
 			"occurrence(s) of a leaked token the run recorded",
-			boxes->items[it->mailbox].path, it->index,
+			mailbox_path(boxes->items[it->mailbox]), it->index,
 			(unsigned long long)it->offset, m->part, it->n_matches);
 	}
 }
@@ -375,13 +376,14 @@ scan_archive(struct vctx *v, const struct removed *rm, size_t *messages_r,
 	if (rc == 0) {
 		report_tokens(v, &boxes, &sel);
 		for (size_t b = 0; b < boxes.count; b++)
-			if (boxes.items[b].loaded)
-				look_for_messages(v, rm, &boxes.items[b]);
+			if (mailbox_is_loaded(boxes.items[b]))
+				look_for_messages(v, rm, boxes.items[b]);
 		for (size_t p = 0; p < sel.n_problems; p++)
 			if (sel.problems[p].fatal)
 				finding(v, CHECK_GONE, "%s could not be read: "
-					"%s", boxes.items[sel.problems[p].mailbox]
-					.path, sel.problems[p].text);
+					"%s", mailbox_path(boxes.items[
+						sel.problems[p].mailbox]),
+					sel.problems[p].text);
 		*messages_r = sel.messages;
 		selection_release(&sel);
 	}

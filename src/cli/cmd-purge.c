@@ -57,7 +57,7 @@ print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
 
 		files++;
 		if (po->sel.format == FORMAT_TEXT)
-			print_mailbox_line(stdout, &boxes->items[box->mailbox]);
+			print_mailbox_line(stdout, boxes->items[box->mailbox]);
 		for (size_t k = 0; k < box->count; k++) {
 			const struct plan_item *pi = &box->items[k];
 			bool in = pi->state == PLAN_PLANNED;
@@ -232,7 +232,7 @@ print_binary_warnings(const struct mailbox_list *boxes,
 				    "of redacted messages were not checked "
 				    "(images, archives, PDF): review them or "
 				    "delete the messages",
-				    boxes->items[plan_box(plan, i)->mailbox].path,
+				    mailbox_path(boxes->items[plan_box(plan, i)->mailbox]),
 				    rep->binary_parts[i]);
 }
 

@@ -15,11 +15,11 @@ print_scan(const struct select_opts *o, const struct mailbox_list *boxes,
 	size_t k = 0;
 
 	for (size_t b = 0; b < boxes->count; b++) {
-		const struct mailbox *mb = &boxes->items[b];
+		const struct mailbox *mb = boxes->items[b];
 		bool any = k < sel->count && sel->items[k].mailbox == b;
 
-		if (o->format == FORMAT_TEXT && mb->loaded &&
-		    (mb->kind != MAILBOX_SINGLE || any))
+		if (o->format == FORMAT_TEXT && mailbox_is_loaded(mb) &&
+		    (mailbox_kind(mb) != MAILBOX_SINGLE || any))
 			print_mailbox_line(stdout, mb);
 		for (; k < sel->count && sel->items[k].mailbox == b; k++) {
 			enum item_action act = default_action(&o->settings,

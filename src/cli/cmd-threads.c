@@ -44,7 +44,7 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 	char id[1000], *subject = NULL, *date = NULL, *path;
 
 	selection_locate(tp->sel, tp->boxes->count, m, &b, &i);
-	mb = &tp->boxes->items[b];
+	mb = tp->boxes->items[b];
 	id[0] = '\0';
 	if (mailbox_message(mb, i, &raw, &len, &off, &owned, &err) == 0) {
 		msgid_of_message(raw, len, id, sizeof id);

@@ -20,7 +20,7 @@ print_problems(const struct mailbox_list *boxes, const struct selection *sel)
 {
 	for (size_t i = 0; i < sel->n_problems; i++) {
 		const struct select_problem *p = &sel->problems[i];
-		const struct mailbox *mb = &boxes->items[p->mailbox];
+		const struct mailbox *mb = boxes->items[p->mailbox];
 
 		if (p->index == SIZE_MAX) {
 			print_error("error: %s", p->text);
@@ -153,7 +153,7 @@ print_selected(FILE *out, const struct select_opts *o,
 	       const struct mailbox_list *boxes, const struct selected *item,
 	       const char *action, const char *state)
 {
-	const struct mailbox *mb = &boxes->items[item->mailbox];
+	const struct mailbox *mb = boxes->items[item->mailbox];
 	const char *id = item->message_id ? item->message_id : "";
 	char *path = mailbox_file_of(mb, item->index);
 
@@ -200,11 +200,11 @@ print_selected(FILE *out, const struct select_opts *o,
 void
 print_mailbox_line(FILE *out, const struct mailbox *mb)
 {
-	const struct mbox_split *s = &mb->split;
+	const struct mbox_split *s = mailbox_split(mb);
 
-	fprintf(out, "# %s: %s, %zu messages", mb->path, mailbox_format_name(mb),
-		mailbox_message_count(mb));
-	if (mb->kind == MAILBOX_MBOX) {
+	fprintf(out, "# %s: %s, %zu messages", mailbox_path(mb),
+		mailbox_format_name(mb), mailbox_message_count(mb));
+	if (s) {
 		if (s->flags & MBOX_HAS_CRLF)
 			fputs(", CRLF", out);
 		if (s->flags & MBOX_HAS_BOM)

@@ -14,7 +14,7 @@
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
-#include "mail/mailbox.h"
+#include "mail/mailbox-private.h"
 
 #define GZIP_CHUNK (1u << 20)
 #define MADV_POPULATE_READ 22   /* Linux 5.14 */
@@ -329,11 +329,103 @@ mailbox_format_name(const struct mailbox *mb)
 void
 mailbox_list_release(struct mailbox_list *list)
 {
-	for (size_t i = 0; i < list->count; i++) {
-		mailbox_unload(&list->items[i]);
-		free(list->items[i].path);
-	}
+	for (size_t i = 0; i < list->count; i++)
+		mailbox_free(&list->items[i]);
 	free(list->items);
 	list->items = NULL;
 	list->count = list->alloc = 0;
+}
+
+struct mailbox *
+mailbox_new(const char *path)
+{
+	struct mailbox *mb = xcalloc(1, sizeof *mb);
+
+	mb->path = xstrdup(path);
+	return mb;
+}
+
+void
+mailbox_free(struct mailbox **mbp)
+{
+	struct mailbox *mb = *mbp;
+
+	if (mb == NULL)
+		return;
+	mailbox_unload(mb);
+	free(mb->path);
+	free(mb);
+	*mbp = NULL;
+}
+
+const char *
+mailbox_path(const struct mailbox *mb)
+{
+	return mb->path;
+}
+
+enum mailbox_kind
+mailbox_kind(const struct mailbox *mb)
+{
+	return mb->kind;
+}
+
+enum mailbox_compression
+mailbox_compression(const struct mailbox *mb)
+{
+	return mb->compression;
+}
+
+bool
+mailbox_is_loaded(const struct mailbox *mb)
+{
+	return mb->loaded;
+}
+
+const struct mbox_split *
+mailbox_split(const struct mailbox *mb)
+{
+	return mb->kind == MAILBOX_MBOX ? &mb->split : NULL;
+}
+
+const char *
+mailbox_content(const struct mailbox *mb, size_t *len_r)
+{
+	*len_r = mb->len;
+	return mb->kind == MAILBOX_MAILDIR ? NULL : mb->data;
+}
+
+void
+mailbox_message_range(const struct mailbox *mb, size_t i, uint64_t *start_r,
+		      uint64_t *end_r)
+{
+	*start_r = *end_r = 0;
+	if (mb->kind == MAILBOX_MBOX) {
+		*start_r = mb->split.msgs[i].start;
+		*end_r = mb->split.msgs[i].end;
+	} else if (mb->kind == MAILBOX_SINGLE)
+		*end_r = mb->len;
+}
+
+const char *
+mailbox_file_name(const struct mailbox *mb, size_t i)
+{
+	return mb->kind == MAILBOX_MAILDIR ? mb->files[i] : NULL;
+}
+
+int
+mailbox_check_unchanged(const struct mailbox *mb, struct errbuf *err)
+{
+	struct stat st;
+
+	if (stat(mb->path, &st) < 0)
+		return errbuf_errno(err, errno, "cannot stat '%s'", mb->path);
+	if (st.st_dev != mb->dev || st.st_ino != mb->ino ||
+	    st.st_size != mb->size ||
+	    st.st_mtim.tv_sec != mb->mtime.tv_sec ||
+	    st.st_mtim.tv_nsec != mb->mtime.tv_nsec)
+		return errbuf_set(err, "'%s' changed while listscrub was "
+				  "reading it (new mail?); nothing was written "
+				  "to it: run purge again", mb->path);
+	return 0;
 }

@@ -30,30 +30,48 @@ enum mailbox_compression {
 	MAILBOX_GZIP,
 };
 
-struct mailbox {
-	char *path;                     /* as given or found by the walk */
-	enum mailbox_kind kind;
-	enum mailbox_compression compression;
-	bool loaded;
-	/* mbox and single files */
-	const char *data;               /* mapped or inflated content */
-	size_t len;
-	bool mapped;                    /* data is an mmap of the file */
-	struct mbox_split split;        /* mbox only */
-	dev_t dev;                      /* identity when loaded, to detect */
-	ino_t ino;                      /* a change before rewriting */
-	off_t size;
-	struct timespec mtime;
-	/* Maildir: file names relative to path ("cur/NAME"), sorted */
-	char **files;
-	size_t nfiles;
-};
+/* One mailbox: opaque; the walk and the loader fill it, everyone else
+ * reads it through the functions below. */
+struct mailbox;
 
 struct mailbox_list {
-	struct mailbox *items;          /* caller owns: mailbox_list_release */
+	struct mailbox **items;         /* caller owns: mailbox_list_release */
 	size_t count;
 	size_t alloc;
 };
+
+/* A mailbox for path, of unknown kind until loaded (for a file read
+ * again after a change).  caller owns: mailbox_free (NULL-safe). */
+struct mailbox *mailbox_new(const char *path);
+void mailbox_free(struct mailbox **mb);
+
+/* The path as given or found by the walk; borrowed. */
+const char *mailbox_path(const struct mailbox *mb);
+enum mailbox_kind mailbox_kind(const struct mailbox *mb);
+enum mailbox_compression mailbox_compression(const struct mailbox *mb);
+bool mailbox_is_loaded(const struct mailbox *mb);
+
+/* An mbox's messages as the splitter found them; NULL for any other kind.
+ * Borrowed until mailbox_unload. */
+const struct mbox_split *mailbox_split(const struct mailbox *mb);
+
+/* The content of an mbox or single file (mapped, or inflated); NULL for
+ * a Maildir.  Borrowed until mailbox_unload. */
+const char *mailbox_content(const struct mailbox *mb, size_t *len_r);
+
+/* Where message i lies in mailbox_content: an mbox message's range, a
+ * single file's whole length, [0, 0) in a Maildir. */
+void mailbox_message_range(const struct mailbox *mb, size_t i,
+			   uint64_t *start_r, uint64_t *end_r);
+
+/* A Maildir message's file name, relative to the Maildir ("cur/NAME");
+ * borrowed.  NULL for other kinds. */
+const char *mailbox_file_name(const struct mailbox *mb, size_t i);
+
+/* -1 with err filled when the file at the mailbox's path is not the one
+ * loaded any more (device, inode, size or mtime differ): changed while
+ * listscrub was reading it. */
+int mailbox_check_unchanged(const struct mailbox *mb, struct errbuf *err);
 
 /* Expand PATHs into mailboxes: a Maildir (cur/ and new/) is one mailbox,
  * each `.Folder` inside it another; other directories are walked

@@ -269,19 +269,11 @@ transfer_decode(struct msg_walker *mw, enum cte cte, const char *body,
 	return mw->decoded;
 }
 
-static int
-hand_over_raw(struct walk *w, unsigned int number, unsigned int flags,
-	      const char *text, size_t len, size_t raw_offset, size_t raw_len,
-	      enum cte cte)
+static enum part_encoding
+part_encoding_of(enum cte cte)
 {
-	struct msg_part part = {
-		.number = number, .flags = flags, .text = text, .len = len,
-		.raw_offset = raw_offset, .raw_len = raw_len,
-		.encoding = cte == CTE_BASE64 ? PART_BASE64
-			: cte == CTE_QP ? PART_QP : PART_IDENTITY,
-	};
-
-	return w->fn(&part, w->ctx);
+	return cte == CTE_BASE64 ? PART_BASE64
+		: cte == CTE_QP ? PART_QP : PART_IDENTITY;
 }
 
 /* A part handed over as its raw bytes. */
@@ -289,8 +281,35 @@ static int
 hand_over(struct walk *w, unsigned int number, unsigned int flags,
 	  const char *text, size_t len, size_t raw_offset)
 {
-	return hand_over_raw(w, number, flags, text, len, raw_offset,
-			     flags & PART_DECODED ? 0 : len, CTE_IDENTITY);
+	struct msg_part part = {
+		.number = number, .flags = flags, .text = text, .len = len,
+		.raw_offset = raw_offset,
+		.raw_len = flags & PART_DECODED ? 0 : len,
+		.encoding = PART_IDENTITY,
+	};
+
+	return w->fn(&part, w->ctx);
+}
+
+/* A leaf part: its raw bytes [body, end), and how they are encoded. */
+struct leaf {
+	unsigned int number;
+	size_t body, end;
+	enum cte cte;
+};
+
+/* A leaf handed over with its text (decoded or not: flags say). */
+static int
+hand_over_leaf(struct walk *w, const struct leaf *lf, unsigned int flags,
+	       const char *text, size_t len)
+{
+	struct msg_part part = {
+		.number = lf->number, .flags = flags, .text = text, .len = len,
+		.raw_offset = lf->body, .raw_len = lf->end - lf->body,
+		.encoding = part_encoding_of(lf->cte),
+	};
+
+	return w->fn(&part, w->ctx);
 }
 
 /* The decoded encoded words of a header block, as "Name: text" lines. */
@@ -414,13 +433,13 @@ walk_leaf(struct walk *w, const struct entity_type *t, size_t body,
 	bool texty = t->type[0] == '\0' || strncmp(t->type, "text/", 5) == 0 ||
 		strncmp(t->type, "message/", 8) == 0;
 	unsigned int flags = strcmp(t->type, "text/html") == 0 ? PART_HTML : 0;
+	struct leaf lf = { number, body, end, t->cte };
 	const char *text;
 	size_t len, converted_len;
 	bool bad;
 
 	if (t->cte == CTE_BASE64 && !texty)     /* binary: no text to hand over */
-		return hand_over_raw(w, number, PART_BINARY, w->raw + body, 0,
-				     body, end - body, t->cte);
+		return hand_over_leaf(w, &lf, PART_BINARY, w->raw + body, 0);
 	if (t->cte == CTE_UNKNOWN)
 		note_problem(w, MSG_PROBLEM_BAD_ENCODING, number, body);
 	if ((w->mw->flags & MSG_WALK_AT_ONLY) && t->cte == CTE_QP &&
@@ -436,14 +455,12 @@ walk_leaf(struct walk *w, const struct entity_type *t, size_t body,
 	if (t->charset[0] && needs_charset_conversion(t->charset)) {
 		if (convert_charset(w->mw, t->charset, text, len,
 				    &converted_len) == 0)
-			return hand_over_raw(w, number, flags | PART_DECODED |
-					     PART_CONVERTED, w->mw->converted,
-					     converted_len, body, end - body,
-					     t->cte);
+			return hand_over_leaf(w, &lf, flags | PART_DECODED |
+					      PART_CONVERTED, w->mw->converted,
+					      converted_len);
 		note_problem(w, MSG_PROBLEM_UNKNOWN_CHARSET, number, body);
 	}
-	return hand_over_raw(w, number, flags, text, len, body, end - body,
-			     t->cte);
+	return hand_over_leaf(w, &lf, flags, text, len);
 }
 
 static int

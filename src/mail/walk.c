@@ -10,7 +10,7 @@
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
-#include "mail/mailbox.h"
+#include "mail/mailbox-private.h"
 
 static struct mailbox *
 list_add(struct mailbox_list *list, const char *path, enum mailbox_kind kind)
@@ -20,9 +20,7 @@ list_add(struct mailbox_list *list, const char *path, enum mailbox_kind kind)
 
 	xgrow((void **)&list->items, &list->alloc, list->count + 1,
 	      sizeof *list->items);
-	mb = &list->items[list->count++];
-	memset(mb, 0, sizeof *mb);
-	mb->path = xstrdup(path);
+	mb = list->items[list->count++] = mailbox_new(path);
 	mb->kind = kind;
 	if (stat(path, &st) == 0) {
 		mb->dev = st.st_dev;
@@ -31,17 +29,20 @@ list_add(struct mailbox_list *list, const char *path, enum mailbox_kind kind)
 	return mb;
 }
 
+/* Input positions by file identity, then position (qsort_r). */
 static int
-compare_identity(const void *a, const void *b)
+compare_identity(const void *a, const void *b, void *ctx)
 {
-	const struct mailbox *x = *(struct mailbox *const *)a;
-	const struct mailbox *y = *(struct mailbox *const *)b;
+	const struct mailbox_list *list = ctx;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	const struct mailbox *x = list->items[i];
+	const struct mailbox *y = list->items[j];
 
 	if (x->dev != y->dev)
 		return x->dev < y->dev ? -1 : 1;
 	if (x->ino != y->ino)
 		return x->ino < y->ino ? -1 : 1;
-	return x < y ? -1 : x > y;      /* keep input order among equals */
+	return i < j ? -1 : i > j;      /* keep input order among equals */
 }
 
 /* A file reached twice (a PATH inside another PATH, a link given on the
@@ -49,21 +50,25 @@ compare_identity(const void *a, const void *b)
 static void
 drop_duplicates(struct mailbox_list *list)
 {
-	struct mailbox **order = xcalloc(list->count + 1, sizeof *order);
+	size_t *order = xcalloc(list->count + 1, sizeof *order);
 	bool *dup = xcalloc(list->count + 1, sizeof *dup);
 	size_t out = 0;
 
 	for (size_t i = 0; i < list->count; i++)
-		order[i] = &list->items[i];
+		order[i] = i;
 	if (list->count > 1)
-		qsort(order, list->count, sizeof *order, compare_identity);
-	for (size_t i = 1; i < list->count; i++)
-		if (order[i]->ino != 0 && order[i]->dev == order[i - 1]->dev &&
-		    order[i]->ino == order[i - 1]->ino)
-			dup[order[i] - list->items] = true;
+		qsort_r(order, list->count, sizeof *order, compare_identity,
+			list);
+	for (size_t k = 1; k < list->count; k++) {
+		const struct mailbox *x = list->items[order[k]];
+		const struct mailbox *prev = list->items[order[k - 1]];
+
+		if (x->ino != 0 && x->dev == prev->dev && x->ino == prev->ino)
+			dup[order[k]] = true;
+	}
 	for (size_t i = 0; i < list->count; i++) {
 		if (dup[i]) {
-			free(list->items[i].path);
+			mailbox_free(&list->items[i]);
 			continue;
 		}
 		list->items[out++] = list->items[i];

@@ -171,7 +171,7 @@ static void
 pass_message(struct pass_ctx *pc, struct msg_walker *mw,
 	     struct rule_scanner *rules, struct chunk *ck, size_t i)
 {
-	struct mailbox *mb = &pc->boxes->items[ck->box];
+	struct mailbox *mb = pc->boxes->items[ck->box];
 	struct box_pass *box = &pc->passes[ck->box];
 	const struct select_settings *s = pc->s;
 	struct headers_seen h;
@@ -216,26 +216,25 @@ static void
 pass_chunk(struct pass_ctx *pc, struct msg_walker *mw,
 	   struct rule_scanner *rules, struct chunk *ck)
 {
-	struct mailbox *mb = &pc->boxes->items[ck->box];
+	struct mailbox *mb = pc->boxes->items[ck->box];
+	uint64_t start = 0, end = 0, unused;
 
-	if (mb->kind == MAILBOX_MBOX && ck->count > 0)
-		mailbox_prefetch_pages(mb, mb->split.msgs[ck->first].start,
-				       mb->split.msgs[ck->first + ck->count - 1].end);
+	if (ck->count > 0) {
+		mailbox_message_range(mb, ck->first, &start, &unused);
+		mailbox_message_range(mb, ck->first + ck->count - 1, &unused,
+				      &end);
+	}
+	mailbox_prefetch_pages(mb, start, end);
 	for (size_t i = ck->first; i < ck->first + ck->count; i++)
 		pass_message(pc, mw, rules, ck, i);
 	/* Searched pages leave this process's memory (not the page cache). */
-	if (mb->kind == MAILBOX_MBOX && ck->count > 0) {
-		const struct mbox_msg *first = &mb->split.msgs[ck->first];
-		const struct mbox_msg *last = &mb->split.msgs[ck->first + ck->count - 1];
-
-		mailbox_release_pages(mb, first->start, last->end);
-	}
+	mailbox_release_pages(mb, start, end);
 }
 
 static void
 load_box(struct pass_ctx *pc, size_t b)
 {
-	struct mailbox *mb = &pc->boxes->items[b];
+	struct mailbox *mb = pc->boxes->items[b];
 	struct box_pass *bp = &pc->passes[b];
 	struct errbuf err;
 	size_t n;
@@ -317,8 +316,12 @@ run_workers(struct pass_ctx *pc, void *(*fn)(void *), size_t units)
 static size_t
 message_bytes(const struct mailbox *mb, size_t i)
 {
-	return mb->kind == MAILBOX_MBOX
-		? mb->split.msgs[i].end - mb->split.msgs[i].start : 0;
+	uint64_t start, end;
+
+	if (mailbox_kind(mb) != MAILBOX_MBOX)
+		return 0;
+	mailbox_message_range(mb, i, &start, &end);
+	return end - start;
 }
 
 /* Cut every mailbox into chunks of whole messages, in input order. */
@@ -329,7 +332,7 @@ make_chunks(struct pass_ctx *pc)
 
 	for (size_t b = 0; b < pc->boxes->count; b++) {
 		struct box_pass *bp = &pc->passes[b];
-		const struct mailbox *mb = &pc->boxes->items[b];
+		const struct mailbox *mb = pc->boxes->items[b];
 		size_t i = 0;
 
 		bp->first_chunk = pc->nchunks;

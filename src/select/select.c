@@ -68,12 +68,11 @@ push_selected(struct selection *sel, size_t *alloc, const struct selected *item)
 static uint64_t
 message_offset(const struct mailbox *mb, size_t i, uint64_t *len_r)
 {
-	if (mb->kind == MAILBOX_MBOX) {
-		*len_r = mb->split.msgs[i].end - mb->split.msgs[i].start;
-		return mb->split.msgs[i].start;
-	}
-	*len_r = mb->kind == MAILBOX_SINGLE ? mb->len : 0;
-	return 0;
+	uint64_t start, end;
+
+	mailbox_message_range(mb, i, &start, &end);
+	*len_r = end - start;
+	return start;
 }
 
 /* Read again now, while every message is still where it was. */
@@ -147,11 +146,11 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 				}
 				item.mailbox = b;
 				item.index = i;
-				item.offset = message_offset(&pc->boxes->items[b],
+				item.offset = message_offset(pc->boxes->items[b],
 							     i, &item.length);
 				if (item.message_id == NULL)
 					item.message_id = read_message_id(
-						&pc->boxes->items[b], i);
+						pc->boxes->items[b], i);
 				push_selected(sel, &alloc, &item);
 			}
 			take_problems(sel, &palloc, &ck->out);

@@ -68,11 +68,11 @@ test_mailbox__walks_a_tree(void **state)
 	assert_int_equal(mailbox_walk(&list, paths, 1, &err), 0);
 	assert_int_equal(list.count, N_ELEMENTS(want));
 	for (size_t i = 0; i < list.count; i++) {
-		struct mailbox *mb = &list.items[i];
+		struct mailbox *mb = list.items[i];
 
-		assert_string_equal(mb->path + strlen(dir) + 1, want[i][0]);
+		assert_string_equal(mailbox_path(mb) + strlen(dir) + 1, want[i][0]);
 		if (mailbox_load(mb, &err) < 0)
-			fail_msg("%s: %s", mb->path, err.msg);
+			fail_msg("%s: %s", mailbox_path(mb), err.msg);
 		assert_string_equal(mailbox_format_name(mb), want[i][1]);
 		assert_int_equal(mailbox_message_count(mb), counts[i]);
 	}
@@ -98,17 +98,17 @@ test_mailbox__reads_messages(void **state)
 	assert_true(asprintf(&paths[1], "%s/md", dir) > 0);
 	assert_int_equal(mailbox_walk(&list, paths, 2, &err), 0);
 	assert_int_equal(list.count, 3);
-	assert_int_equal(mailbox_load(&list.items[0], &err), 0);
-	assert_int_equal(mailbox_message(&list.items[0], 1, &raw, &len, &off,
+	assert_int_equal(mailbox_load(list.items[0], &err), 0);
+	assert_int_equal(mailbox_message(list.items[0], 1, &raw, &len, &off,
 					 &owned, &err), 0);
 	assert_false(owned);
 	assert_int_equal(off, strlen(M1));
 	assert_int_equal(len, strlen(M2));
 	assert_memory_equal(raw, M2, len);
-	assert_int_equal(mailbox_load(&list.items[1], &err), 0);
-	assert_string_equal(list.items[1].files[0], "cur/1.host:2,S");
-	assert_string_equal(list.items[1].files[1], "new/2.host");
-	assert_int_equal(mailbox_message(&list.items[1], 1, &raw, &len, &off,
+	assert_int_equal(mailbox_load(list.items[1], &err), 0);
+	assert_string_equal(mailbox_file_name(list.items[1], 0), "cur/1.host:2,S");
+	assert_string_equal(mailbox_file_name(list.items[1], 1), "new/2.host");
+	assert_int_equal(mailbox_message(list.items[1], 1, &raw, &len, &off,
 					 &owned, &err), 0);
 	assert_true(owned);
 	assert_memory_equal(raw, "Message-ID: <5@x>", 17);
@@ -135,7 +135,7 @@ test_mailbox__reports_missing_and_broken_input(void **state)
 	free(paths[0]);
 	paths[0] = test_write(dir, "trunc.mbox.gz", "\x1f\x8b\x08\x00junk", 8);
 	assert_int_equal(mailbox_walk(&list, paths, 1, &err), 0);
-	assert_int_equal(mailbox_load(&list.items[0], &err), -1);
+	assert_int_equal(mailbox_load(list.items[0], &err), -1);
 	assert_non_null(strstr(err.msg, "gzip"));
 	mailbox_list_release(&list);
 	free(paths[0]);

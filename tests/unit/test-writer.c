@@ -21,7 +21,7 @@ load(const char *path)
 
 	assert_int_equal(mailbox_walk(&list, paths, 1, &err), 0);
 	for (size_t i = 0; i < list.count; i++)
-		if (mailbox_load(&list.items[i], &err) < 0)
+		if (mailbox_load(list.items[i], &err) < 0)
 			fail_msg("%s", err.msg);
 	return list;
 }
@@ -49,7 +49,7 @@ test_writer__deletes_byte_ranges(void **state)
 
 		chmod(path, 0640);
 		assert_int_equal(stat(path, &st), 0);
-		if (writer_apply(&list.items[0], cases[i].del, NULL, cases[i].n, NULL,
+		if (writer_apply(list.items[0], cases[i].del, NULL, cases[i].n, NULL,
 				  &err) < 0)
 			fail_msg("case %zu: %s", i, err.msg);
 		got = test_read(path, &len);
@@ -82,7 +82,7 @@ test_writer__gzip_stays_gzip(void **state)
 	gzputs(gz, M(1) M(2) M(3));
 	gzclose(gz);
 	list = load(path);
-	assert_int_equal(writer_apply(&list.items[0], &del, NULL, 1, NULL, &err), 0);
+	assert_int_equal(writer_apply(list.items[0], &del, NULL, 1, NULL, &err), 0);
 	gz = gzopen(path, "rb");
 	n = gzread(gz, buf, sizeof buf - 1);
 	gzclose(gz);
@@ -110,7 +110,7 @@ test_writer__refuses_a_changed_file(void **state)
 	f = fopen(path, "ab");      /* new mail arrives */
 	fputs(M(3), f);
 	fclose(f);
-	assert_int_equal(writer_apply(&list.items[0], &del, NULL, 1, NULL, &err), -1);
+	assert_int_equal(writer_apply(list.items[0], &del, NULL, 1, NULL, &err), -1);
 	assert_non_null(strstr(err.msg, "changed"));
 	got = test_read(path, &len);
 	assert_string_equal(got, M(1) M(2) M(3));
@@ -139,11 +139,11 @@ test_writer__maildir_and_backup(void **state)
 	assert_true(asprintf(&bk, "%s/backup", dir) > 0);
 	ws.backup_dir = bk;
 	list = load(md);
-	assert_int_equal(writer_apply(&list.items[0], del, NULL, 2, &ws, &err), 0);
+	assert_int_equal(writer_apply(list.items[0], del, NULL, 2, &ws, &err), 0);
 	mailbox_list_release(&list);
 	list = load(md);
-	assert_int_equal(list.items[0].nfiles, 1);
-	assert_string_equal(list.items[0].files[0], "cur/2:2,S");
+	assert_int_equal(mailbox_message_count(list.items[0]), 1);
+	assert_string_equal(mailbox_file_name(list.items[0], 0), "cur/2:2,S");
 	mailbox_list_release(&list);
 	assert_true(asprintf(&kept, "%s%s/cur/1:2,S", bk, md) > 0);
 	got = test_read(kept, &len);
@@ -170,10 +170,10 @@ test_writer__backup_is_never_overwritten(void **state)
 	assert_true(asprintf(&bk, "%s/bk", dir) > 0);
 	ws.backup_dir = bk;
 	list = load(path);
-	assert_int_equal(writer_apply(&list.items[0], &del, NULL, 1, &ws, &err), 0);
+	assert_int_equal(writer_apply(list.items[0], &del, NULL, 1, &ws, &err), 0);
 	mailbox_list_release(&list);
 	list = load(path);
-	assert_int_equal(writer_apply(&list.items[0], &del, NULL, 1, &ws, &err), -1);
+	assert_int_equal(writer_apply(list.items[0], &del, NULL, 1, &ws, &err), -1);
 	assert_non_null(strstr(err.msg, "already exists"));
 	mailbox_list_release(&list);
 	got = test_read(path, &len);

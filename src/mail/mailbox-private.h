@@ -1,0 +1,34 @@
+/* mailbox-private.h -- the mailbox as the walk (walk.c) creates it and
+ * the loader (mailbox.c) fills it.  Not for other modules: they use the
+ * functions of mailbox.h. */
+#ifndef LISTSCRUB_MAILBOX_PRIVATE_H
+#define LISTSCRUB_MAILBOX_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "mail/mailbox.h"
+#include "mail/mbox.h"
+
+struct mailbox {
+	char *path;                     /* as given or found by the walk */
+	enum mailbox_kind kind;
+	enum mailbox_compression compression;
+	bool loaded;
+	/* mbox and single files */
+	const char *data;               /* mapped or inflated content */
+	size_t len;
+	bool mapped;                    /* data is an mmap of the file */
+	struct mbox_split split;        /* mbox only */
+	dev_t dev;                      /* identity when loaded, to detect */
+	ino_t ino;                      /* a change before rewriting */
+	off_t size;
+	struct timespec mtime;
+	/* Maildir: file names relative to path ("cur/NAME"), sorted */
+	char **files;
+	size_t nfiles;
+};
+
+#endif
