@@ -16,17 +16,22 @@
 #include "detect/addrset.h"
 #include "lib/errbuf.h"
 #include "lib/hash.h"
+#include "lib/hashtab.h"
 #include "lib/text.h"
 #include "lib/xalloc.h"
 
-#define SEED 0x616464727365740aULL
+#define SHAPE_BITS 65536
 
 struct addrset {
 	char **addrs;           /* lower case, in order added */
-	uint64_t *hashes;
+	size_t *lens;
 	size_t count, alloc;
-	uint32_t *table;        /* open addressing: index + 1, 0 = empty */
-	size_t table_size;      /* power of two */
+	struct hashtab *table;  /* index of addrs by hash64 */
+	/* One bit per address shape (length, first and last bytes): most
+	 * candidates in mail are not leaked addresses, and this rules them
+	 * out before the keyed hash, which costs more than the rest of the
+	 * lookup.  Unkeyed sets only. */
+	uint64_t shapes[SHAPE_BITS / 64];
 	addr_key_fn key_fn;     /* keyed sets: what the table holds */
 	void *key_ctx;
 };
@@ -79,8 +84,11 @@ is_domain_char(unsigned char c)
 struct addrset *
 addrset_new(void)
 {
+	struct addrset *set = xcalloc(1, sizeof *set);
+
 	init_char_classes();
-	return xcalloc(1, sizeof(struct addrset));
+	set->table = hashtab_new();
+	return set;
 }
 
 struct addrset *
@@ -93,67 +101,69 @@ addrset_new_keyed(addr_key_fn fn, void *ctx)
 	return set;
 }
 
+static inline unsigned int
+shape_of(const char *key, size_t len)
+{
+	const unsigned char *k = (const unsigned char *)key;
+
+	return (unsigned int)(len * 0x9e5u ^ k[0] * 0x3b1u ^ k[1] * 0x71u ^
+			      k[len - 1] * 0x1f3u ^ k[len - 2] * 0x0d7u) &
+		(SHAPE_BITS - 1);
+}
+
+static inline bool
+shape_known(const struct addrset *set, const char *key, size_t len)
+{
+	unsigned int b = shape_of(key, len);
+
+	return set->shapes[b / 64] >> (b % 64) & 1;
+}
+
+struct lookup_key {
+	const char *key;
+	size_t len;
+};
+
+static bool
+same_address(uint32_t item, const void *key, void *ctx)
+{
+	const struct addrset *set = ctx;
+	const struct lookup_key *k = key;
+
+	return set->lens[item] == k->len &&
+		memcmp(set->addrs[item], k->key, k->len) == 0;
+}
+
 static int64_t
 lookup(const struct addrset *set, const char *key, size_t len, uint64_t h)
 {
-	size_t mask = set->table_size - 1;
+	struct lookup_key k = { key, len };
+	uint32_t item = hashtab_find(set->table, h, same_address, &k,
+				     (void *)set);
 
-	if (set->table_size == 0)
-		return -1;
-	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		uint32_t slot = set->table[i];
-
-		if (slot == 0)
-			return -1;
-		if (set->hashes[slot - 1] == h &&
-		    strlen(set->addrs[slot - 1]) == len &&
-		    memcmp(set->addrs[slot - 1], key, len) == 0)
-			return slot - 1;
-	}
-}
-
-static void
-table_insert(struct addrset *set, size_t index)
-{
-	size_t mask = set->table_size - 1;
-	size_t i = set->hashes[index] & mask;
-
-	while (set->table[i] != 0)
-		i = (i + 1) & mask;
-	set->table[i] = (uint32_t)index + 1;
-}
-
-static void
-table_grow(struct addrset *set)
-{
-	size_t size = set->table_size ? set->table_size * 2 : 64;
-
-	free(set->table);
-	set->table = xcalloc(size, sizeof *set->table);
-	set->table_size = size;
-	for (size_t i = 0; i < set->count; i++)
-		table_insert(set, i);
+	return item == HASHTAB_NONE ? -1 : (int64_t)item;
 }
 
 /* Add key[0..len) unless present; 1 when it was. */
 static int
 insert(struct addrset *set, const char *key, size_t len)
 {
-	uint64_t h = hash64(key, len, SEED);
+	uint64_t h = hash64(key, len);
 
 	if (lookup(set, key, len, h) >= 0)
 		return 1;
 	xgrow((void **)&set->addrs, &set->alloc, set->count + 1,
 	      sizeof *set->addrs);
-	set->hashes = xreallocarray(set->hashes, set->alloc,
-				    sizeof *set->hashes);
+	set->lens = xreallocarray(set->lens, set->alloc, sizeof *set->lens);
 	set->addrs[set->count] = xstrndup(key, len);
-	set->hashes[set->count] = h;
+	set->lens[set->count] = len;
+	if (len >= 2) {
+		unsigned int b = shape_of(key, len);
+
+		set->shapes[b / 64] |= UINT64_C(1) << (b % 64);
+	}
+	hashtab_insert(set->table, h, (uint32_t)set->count);
 	set->count++;
-	if (set->count * 2 > set->table_size)
-		table_grow(set);
-	else
-		table_insert(set, set->count - 1);
 	return 0;
 }
 
@@ -252,10 +262,11 @@ find_candidate(const struct addrset *set, char *key, size_t klen)
 	char keyed[ADDRSET_MAX_LEN + 1];
 
 	if (set->key_fn == NULL)
-		return lookup(set, key, klen, hash64(key, klen, SEED));
+		return klen < 2 || !shape_known(set, key, klen) ? -1
+			: lookup(set, key, klen, hash64(key, klen));
 	set->key_fn(key, klen, keyed, set->key_ctx);
 	klen = strlen(keyed);
-	return lookup(set, keyed, klen, hash64(keyed, klen, SEED));
+	return lookup(set, keyed, klen, hash64(keyed, klen));
 }
 
 /* Try the address around a separator at [sep, sep_end); 1 and hit filled
@@ -398,8 +409,8 @@ addrset_free(struct addrset **setp)
 	for (size_t i = 0; i < set->count; i++)
 		free(set->addrs[i]);
 	free(set->addrs);
-	free(set->hashes);
-	free(set->table);
+	free(set->lens);
+	hashtab_free(&set->table);
 	free(set);
 	*setp = NULL;
 }

@@ -1,52 +1,49 @@
-/* hash.c -- a multiply/xor-shift hash over 8-byte words. */
+/* hash.c -- SipHash under a per-process random key (libsodium). */
 #include "config.h"
 
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/hash.h"
 
-#define K1 0x9e3779b97f4a7c15ULL
-#define K2 0xc2b2ae3d27d4eb4fULL
-#define K3 0x165667b19e3779f9ULL
+static unsigned char key64[crypto_shorthash_siphash24_KEYBYTES];
+static unsigned char key128[crypto_shorthash_siphashx24_KEYBYTES];
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
-static inline uint64_t
-finish(uint64_t h)
+static void
+make_keys(void)
 {
-	h ^= h >> 31;
-	h *= K2;
-	h ^= h >> 29;
-	h *= K3;
-	h ^= h >> 32;
-	return h;
+	if (sodium_init() < 0)
+		abort();        /* main checked it first: cannot happen */
+	randombytes_buf(key64, sizeof key64);
+	randombytes_buf(key128, sizeof key128);
 }
 
 uint64_t
-hash64(const void *data, size_t len, uint64_t seed)
+hash64(const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	uint64_t h = seed ^ ((uint64_t)len * K1), w;
+	unsigned char out[crypto_shorthash_siphash24_BYTES];
+	uint64_t h;
 
-	while (len >= 8) {
-		memcpy(&w, p, 8);
-		h ^= finish(w ^ K3);
-		h = (h << 27 | h >> 37) * K1 + K2;
-		p += 8;
-		len -= 8;
-	}
-	w = 0;
-	memcpy(&w, p, len);
-	h ^= finish(w ^ ((uint64_t)len << 56) ^ K2);
-	return finish(h);
+	pthread_once(&key_once, make_keys);
+	crypto_shorthash_siphash24(out, data, len, key64);
+	memcpy(&h, out, sizeof h);
+	return h;
 }
 
 struct idhash
 idhash_of(const char *id, size_t len)
 {
-	struct idhash h = {
-		.a = hash64(id, len, 0x6c69737473637275ULL),
-		.b = hash64(id, len, 0x6d6573736167652dULL),
-	};
+	unsigned char out[crypto_shorthash_siphashx24_BYTES];
+	struct idhash h;
 
+	pthread_once(&key_once, make_keys);
+	crypto_shorthash_siphashx24(out, (const unsigned char *)id, len,
+				    key128);
+	memcpy(&h.a, out, 8);
+	memcpy(&h.b, out + 8, 8);
 	if (h.a == 0 && h.b == 0)
 		h.a = 1;        /* {0,0} marks "no ID" */
 	return h;

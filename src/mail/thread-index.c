@@ -6,8 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mail/thread-index.h"
+#include "lib/hashtab.h"
 #include "lib/xalloc.h"
+#include "mail/thread-index.h"
 
 /* A walk up the parents stops after this many steps; a link whose check
  * would go deeper is refused (selecting less, never more). */
@@ -24,8 +25,7 @@ struct container {
 struct thread_index {
 	struct container *containers;
 	size_t ncontainers, calloc_;
-	uint32_t *table;        /* container index + 1; 0 = empty */
-	size_t table_size;
+	struct hashtab *table;  /* containers with an ID, by id.a */
 	uint32_t *msg_container;
 	uint32_t *msg_next_copy;
 	size_t nmsgs, malloc_;
@@ -36,47 +36,26 @@ struct thread_index {
 struct thread_index *
 thread_index_new(void)
 {
-	return xcalloc(1, sizeof(struct thread_index));
+	struct thread_index *ti = xcalloc(1, sizeof *ti);
+
+	ti->table = hashtab_new();
+	return ti;
 }
 
-static void
-table_put(struct thread_index *ti, uint32_t c)
+static bool
+same_id(uint32_t c, const void *key, void *ctx)
 {
-	size_t mask = ti->table_size - 1, i = ti->containers[c].id.a & mask;
+	const struct thread_index *ti = ctx;
 
-	while (ti->table[i] != 0)
-		i = (i + 1) & mask;
-	ti->table[i] = c + 1;
-}
-
-static void
-table_grow(struct thread_index *ti)
-{
-	size_t size = ti->table_size ? ti->table_size * 2 : 1024;
-
-	free(ti->table);
-	ti->table = xcalloc(size, sizeof *ti->table);
-	ti->table_size = size;
-	for (size_t c = 0; c < ti->ncontainers; c++)
-		if (ti->containers[c].id.a || ti->containers[c].id.b)
-			table_put(ti, (uint32_t)c);
+	return idhash_equal(ti->containers[c].id, *(const struct idhash *)key);
 }
 
 uint32_t
 thread_index_find(const struct thread_index *ti, struct idhash id)
 {
-	size_t mask = ti->table_size - 1;
+	uint32_t c = hashtab_find(ti->table, id.a, same_id, &id, (void *)ti);
 
-	if (ti->table_size == 0)
-		return THREAD_NONE;
-	for (size_t i = id.a & mask;; i = (i + 1) & mask) {
-		uint32_t slot = ti->table[i];
-
-		if (slot == 0)
-			return THREAD_NONE;
-		if (idhash_equal(ti->containers[slot - 1].id, id))
-			return slot - 1;
-	}
+	return c == HASHTAB_NONE ? THREAD_NONE : c;
 }
 
 static uint32_t
@@ -91,12 +70,8 @@ new_container(struct thread_index *ti, const struct idhash *id)
 	ti->containers[c].first_msg = THREAD_NONE;
 	ti->containers[c].nchildren = 0;
 	ti->ncontainers++;
-	if (id) {
-		if (ti->ncontainers * 2 > ti->table_size)
-			table_grow(ti);
-		else
-			table_put(ti, c);
-	}
+	if (id)
+		hashtab_insert(ti->table, id->a, c);
 	return c;
 }
 
@@ -338,7 +313,7 @@ thread_index_free(struct thread_index **tip)
 	if (ti == NULL)
 		return;
 	free(ti->containers);
-	free(ti->table);
+	hashtab_free(&ti->table);
 	free(ti->msg_container);
 	free(ti->msg_next_copy);
 	free(ti->first_child);
