@@ -2,35 +2,14 @@
  * options, run the selection. */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli/cmd.h"
 #include "cli/print.h"
+#include "cli/report.h"
 #include "lib/errbuf.h"
 #include "mail/mailbox.h"
-
-void
-print_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("listscrub: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int
-usage_error(const char *cmd, const char *msg)
-{
-	print_error("%s: %s", cmd, msg);
-	fprintf(stderr, "Try 'listscrub %s --help' or 'man listscrub-%s'.\n",
-		cmd, cmd);
-	return EXIT_ERROR;
-}
 
 int
 cmd_parse(const char *cmd, const char *synopsis, int argc, char **argv,
@@ -86,13 +65,13 @@ run_selection(struct select_opts *o, char *const *paths, size_t npaths,
 
 	errbuf_clear(&err);
 	if (mailbox_walk(boxes, paths, npaths, &err) < 0) {
-		print_error("%s", err.msg);
+		report(D_MAILBOX_UNREADABLE, NULL, "%s", err.msg);
 		return -1;
 	}
 	if (select_run(boxes, &o->settings, sel, &err) < 0) {
-		print_error("%s", err.msg);
+		report(D_INTERNAL, NULL, "%s", err.msg);
 		return -1;
 	}
-	print_problems(boxes, sel);
+	report_problems(boxes, sel);
 	return 0;
 }

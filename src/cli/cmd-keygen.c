@@ -4,11 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cmd.h"
-#include "lib/errbuf.h"
-#include "lib/fileio.h"
 #include "audit/incident.h"
 #include "audit/minisign.h"
+#include "cli/cmd.h"
+#include "cli/report.h"
+#include "lib/errbuf.h"
+#include "lib/fileio.h"
 #include "lib/xalloc.h"
 
 static const char *const kdf_keywords[] = { "interactive", "sensitive", NULL };
@@ -46,7 +47,7 @@ make_signing_key(const struct keygen_opts *ko)
 	    (password = read_password(ko->password_file,
 				      "Password for the new key: ",
 				      &err)) == NULL) {
-		print_error("keygen: %s", err.msg);
+		report(D_KEY, NULL, "keygen: %s", err.msg);
 		return EXIT_ERROR;
 	}
 	if (password && password[0] == '\0') {
@@ -57,7 +58,7 @@ make_signing_key(const struct keygen_opts *ko)
 		       : MS_KDF_INTERACTIVE, &err);
 	free_password(password);
 	if (rc < 0) {
-		print_error("keygen: %s", err.msg);
+		report(D_KEY, NULL, "keygen: %s", err.msg);
 		return EXIT_ERROR;
 	}
 	printf("# wrote %s.key (secret, mode 0600%s) and %s.pub; give "
@@ -77,7 +78,7 @@ make_incident_key(const struct keygen_opts *ko)
 	errbuf_clear(&err);
 	if (incident_key_generate(ko->incident_key, &err) < 0 ||
 	    incident_key_load(ko->incident_key, &key, &err) < 0) {
-		print_error("keygen: %s", err.msg);
+		report(D_KEY, NULL, "keygen: %s", err.msg);
 		return EXIT_ERROR;
 	}
 	incident_key_id(key, kid);

@@ -18,6 +18,7 @@
 #include "audit/tree.h"
 #include "cli/cmd.h"
 #include "cli/print.h"
+#include "cli/report.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 
@@ -148,9 +149,12 @@ open_run(const struct purge_opts *po, char *const *paths, size_t npaths,
 	if (load_sign_key(po->sign_key_path, po->password_file, &run->sign_key,
 			  &err) < 0 ||
 	    incident_key_load(po->incident_key_path, &run->incident_key,
-			      &err) < 0 ||
-	    scope_from_paths(&run->scope, paths, npaths, &err) < 0) {
-		print_error("purge: %s", err.msg);
+			      &err) < 0) {
+		report(D_KEY, NULL, "purge: %s", err.msg);
+		return -1;
+	}
+	if (scope_from_paths(&run->scope, paths, npaths, &err) < 0) {
+		report(D_MAILBOX_UNREADABLE, NULL, "purge: %s", err.msg);
 		return -1;
 	}
 	run->operator_name = po->operator_name ? xstrdup(po->operator_name)
@@ -161,7 +165,7 @@ open_run(const struct purge_opts *po, char *const *paths, size_t npaths,
 	rc = record_next_run(dir, po->incident, &run->next, &err);
 	free(dir);
 	if (rc < 0)
-		print_error("purge: %s", err.msg);
+		report(D_MANIFEST_NOT_WRITTEN, NULL, "purge: %s", err.msg);
 	return rc;
 }
 
@@ -180,8 +184,8 @@ begin_record(const struct purge_opts *po, struct purge_run *run)
 	errbuf_clear(&err);
 	if (record_begin(&run->record, &rs, &run->scope, run->next.manifest_dir,
 			 &err) < 0) {
-		print_error("purge: cannot list the archive for the manifest: %s",
-			    err.msg);
+		report(D_MANIFEST_NOT_WRITTEN, NULL, "purge: cannot list the "
+		       "archive for the manifest: %s", err.msg);
 		return -1;
 	}
 	return 0;
@@ -194,11 +198,10 @@ finish_record(const struct purge_opts *po, struct purge_run *run)
 
 	errbuf_clear(&err);
 	if (record_finish(run->record, run->next.dir, &err) < 0) {
-		print_error("purge: the manifest was not written: %s; %s",
-			    err.msg, po->apply ? "the archive was changed as "
-			    "listed above: run the same purge with --manifest-dir "
-			    "to record the state it is in now" : "nothing was "
-			    "changed");
+		report(D_MANIFEST_NOT_WRITTEN, NULL, "purge: %s; %s", err.msg,
+		       po->apply ? "the archive was changed as listed above: "
+		       "run the same purge with --manifest-dir to record the "
+		       "state it is in now" : "nothing was changed");
 		return -1;
 	}
 	fprintf(po->sel.format == FORMAT_TEXT ? stdout : stderr,
@@ -228,12 +231,12 @@ print_binary_warnings(const struct mailbox_list *boxes,
 {
 	for (size_t i = 0; i < upto && i < plan_box_count(plan); i++)
 		if (rep->binary_parts[i] > 0)
-			print_error("purge: warning: %s: %zu binary attachments "
-				    "of redacted messages were not checked "
-				    "(images, archives, PDF): review them or "
-				    "delete the messages",
-				    mailbox_path(boxes->items[plan_box(plan, i)->mailbox]),
-				    rep->binary_parts[i]);
+			report(D_BINARY_NOT_CHECKED,
+			       mailbox_path(boxes->items[plan_box(plan, i)->mailbox]),
+			       "%zu binary attachments of redacted messages "
+			       "were not checked (images, archives, PDF): "
+			       "review them or delete the messages",
+			       rep->binary_parts[i]);
 }
 
 static int
@@ -261,9 +264,10 @@ act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
 	print_binary_warnings(boxes, plan, &rep, rep.boxes_done + (rc < 0));
 	apply_report_release(&rep);
 	if (rc < 0) {
-		print_error("purge: %s", err.msg);
-		print_error("purge: stopped; mailboxes listed before the error "
-			    "were completed, the others were not changed");
+		report(D_PURGE_FAILED, NULL, "purge: %s", err.msg);
+		report(D_PURGE_STOPPED, NULL, "purge: stopped; mailboxes listed "
+		       "before the error were completed, the others were not "
+		       "changed");
 		if (po->apply)
 			finish_record(po, run);
 		return EXIT_ERROR;
@@ -308,8 +312,9 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 		return EXIT_ERROR;
 	}
 	if (selection_has_fatal(&sel))
-		print_error("purge: stopped before writing anything: the "
-			    "mailboxes above could not be read or split safely");
+		report(D_PURGE_STOPPED, NULL, "purge: stopped before writing "
+		       "anything: the mailboxes above could not be read or "
+		       "split safely");
 	else {
 		struct plan_settings ps = {
 			.select = &po->sel.settings, .action = po->action,

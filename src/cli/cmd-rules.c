@@ -8,6 +8,7 @@
 
 #include "cli/cmd.h"
 #include "cli/print.h"
+#include "cli/report.h"
 #include "detect/rules.h"
 #include "detect/validate.h"
 #include "lib/errbuf.h"
@@ -82,7 +83,10 @@ static void
 report_example(const char *file, unsigned int line, const char *why, void *ctx)
 {
 	(void)ctx;
-	print_error("%s:%u: %s", file, line, why);
+	char *locus = xasprintf("%s:%u", file, line);
+
+	report(D_RULE_EXAMPLE, locus, "%s", why);
+	free(locus);
 }
 
 /* Each rule of one file against DIR/ID.txt. */
@@ -96,7 +100,7 @@ check_file(const char *path, const char *examples, size_t *rules_r,
 
 	errbuf_clear(&err);
 	if (ruleset_load(rs, path, &err) < 0) {
-		print_error("%s", err.msg);
+		report(D_RULES, NULL, "%s", err.msg);
 		ruleset_free(&rs);
 		return -1;
 	}
@@ -107,8 +111,8 @@ check_file(const char *path, const char *examples, size_t *rules_r,
 						NULL, &err);
 
 		if (failed < 0) {
-			print_error("rule %s: %s", ruleset_rule(rs, i)->id,
-				    err.msg);
+			report(D_RULE_EXAMPLE, NULL, "rule %s: %s",
+			       ruleset_rule(rs, i)->id, err.msg);
 			rc = -1;
 		} else
 			*failed_r += (size_t)failed;
@@ -189,7 +193,7 @@ load_rules(const struct opt_list *paths, struct ruleset **rs_r)
 	errbuf_clear(&err);
 	if (ruleset_load_all(rs, paths->items, paths->count, paths->count == 0,
 			     &err) < 0) {
-		print_error("%s", err.msg);
+		report(D_RULES, NULL, "%s", err.msg);
 		ruleset_free(&rs);
 		return -1;
 	}

@@ -7,6 +7,7 @@
 
 #include "cli/cmd.h"
 #include "cli/print.h"
+#include "cli/report.h"
 #include "lib/errbuf.h"
 #include "lib/hash.h"
 #include "lib/xalloc.h"
@@ -114,7 +115,7 @@ print_threads(const struct select_opts *o, const struct mailbox_list *boxes,
 		uint32_t c = thread_index_find(sel->threads, h), root;
 
 		if (c == THREAD_NONE) {
-			print_error("threads: no message and no reference with "
+			report(D_THREAD_NOT_FOUND, NULL, "threads: no message and no reference with "
 				    "Message-ID <%s> in the paths given", o->ids[i]);
 			continue;
 		}

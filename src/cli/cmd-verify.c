@@ -10,6 +10,7 @@
 #include "audit/verify.h"
 #include "cli/cmd.h"
 #include "cli/print.h"
+#include "cli/report.h"
 #include "lib/errbuf.h"
 
 #define EXIT_PARTIAL 3
@@ -89,7 +90,7 @@ load_keys(const struct verify_opts *vo, struct ms_public **pub,
 	if (ms_public_load(vo->pubkey, pub, &err) < 0 ||
 	    (vo->incident_key &&
 	     incident_key_load(vo->incident_key, ikey, &err) < 0)) {
-		print_error("verify: %s", err.msg);
+		report(D_KEY, NULL, "verify: %s", err.msg);
 		return -1;
 	}
 	return 0;
@@ -115,7 +116,8 @@ verify(const struct verify_opts *vo, char *const *paths, size_t npaths)
 		};
 
 		if (verify_run(&vs, &rep, &err) < 0)
-			print_error("verify: %s", err.msg);
+			report(D_VERIFY_CANNOT_RUN, NULL, "verify: %s",
+			       err.msg);
 		else {
 			rc = verdict(&rep, &text);
 			if (vo->format == FORMAT_JSON)

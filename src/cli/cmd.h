@@ -96,10 +96,6 @@ void select_opts_release(struct select_opts *o);
 int run_selection(struct select_opts *o, char *const *paths, size_t npaths,
 		  struct mailbox_list *boxes, struct selection *sel);
 
-void print_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Tell where the manual is; --help prints the option table. */
-int usage_error(const char *cmd, const char *msg);
 
 /* Parse a command's options and answer --help.  Returns -1 to go on with
  * the operands at argv[*first_r], or the exit status. */

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "cli/cmd.h"
+#include "cli/report.h"
 
 struct command {
 	const char *name;
@@ -60,7 +61,7 @@ cmd_help(int argc, char **argv)
 	snprintf(page, sizeof page, "listscrub-%s", argv[1]);
 	fflush(stdout);
 	execlp("man", "man", page, (char *)NULL);
-	print_error("help: cannot run man(1) for '%s'; see doc/%s.1 in the "
+	report(D_NO_MANUAL, NULL, "help: cannot run man(1) for '%s'; see doc/%s.1 in the "
 		    "source tree", page, page);
 	return EXIT_ERROR;
 }
@@ -69,7 +70,7 @@ int
 main(int argc, char **argv)
 {
 	if (sodium_init() < 0) {
-		print_error("cannot initialise libsodium");
+		report(D_INTERNAL, NULL, "cannot initialise libsodium");
 		return EXIT_ERROR;
 	}
 	if (argc < 2) {
@@ -86,7 +87,8 @@ main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
-	print_error("'%s' is not a command; see 'listscrub --help'", argv[1]);
+			return report_exit_status(commands[i].fn(argc - 1,
+								 argv + 1));
+	report(D_NOT_A_COMMAND, NULL, "'%s' is not a command; see 'listscrub --help'", argv[1]);
 	return EXIT_ERROR;
 }

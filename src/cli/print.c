@@ -15,29 +15,6 @@
 #include "mail/mailbox.h"
 #include "mail/msg.h"
 
-void
-print_problems(const struct mailbox_list *boxes, const struct selection *sel)
-{
-	for (size_t i = 0; i < sel->n_problems; i++) {
-		const struct select_problem *p = &sel->problems[i];
-		const struct mailbox *mb = boxes->items[p->mailbox];
-
-		if (p->index == SIZE_MAX) {
-			print_error("error: %s", p->text);
-			continue;
-		}
-		{
-			char *path = mailbox_file_of(mb, p->index);
-
-			print_error("%s:#%zu (offset %llu, part %u): %s: %s", path,
-				    p->index, (unsigned long long)p->offset,
-				    p->part, p->fatal ? "error" : "warning",
-				    p->text);
-			free(path);
-		}
-	}
-}
-
 json_t *
 json_text(const char *s)
 {

@@ -13,10 +13,6 @@ struct select_opts;
 struct selected;
 struct selection;
 
-/* Print a problem as "listscrub: PATH:#N (offset O, part P): warning: ..." */
-void print_problems(const struct mailbox_list *boxes,
-		    const struct selection *sel);
-
 /* Print one selected message, as text or one JSON line. */
 void print_selected(FILE *out, const struct select_opts *o,
 		    const struct mailbox_list *boxes, const struct selected *item,

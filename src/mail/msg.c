@@ -517,27 +517,3 @@ msg_walk(struct msg_walker *mw, const char *raw, size_t len, msg_part_fn fn,
 	memset(report, 0, sizeof *report);
 	return walk_entity(&w, 0, len, 0, true);
 }
-
-const char *
-msg_problem_text(enum msg_problem problem)
-{
-	switch (problem) {
-	case MSG_PROBLEM_NONE:
-		return "no problem";
-	case MSG_PROBLEM_NO_CLOSING_BOUNDARY:
-		return "multipart without its closing boundary (searched to the end)";
-	case MSG_PROBLEM_NO_BOUNDARY:
-		return "multipart without a boundary parameter (searched as raw text)";
-	case MSG_PROBLEM_BAD_ENCODING:
-		return "part cannot be transfer-decoded (searched as raw bytes)";
-	case MSG_PROBLEM_UNKNOWN_CHARSET:
-		return "part has a charset that cannot be converted (searched as raw bytes)";
-	case MSG_PROBLEM_TOO_DEEP:
-		return "MIME nesting deeper than 32 levels (searched as raw bytes)";
-	case MSG_PROBLEM_TOO_MANY_PARTS:
-		return "more than 4096 MIME parts (the rest searched as raw bytes)";
-	case MSG_PROBLEM_BAD_HEADER_ENCODING:
-		return "header has RFC 2047 words that cannot be decoded (searched raw)";
-	}
-	return "unknown problem";
-}

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/diag.h"
+
 struct errbuf;
 struct msg_walker;
 
@@ -45,15 +47,16 @@ struct msg_part {
 	enum part_encoding encoding;    /* of a leaf's raw bytes */
 };
 
+/* What can go wrong in a walk: codes of the diagnostics catalog. */
 enum msg_problem {
-	MSG_PROBLEM_NONE,
-	MSG_PROBLEM_NO_CLOSING_BOUNDARY,
-	MSG_PROBLEM_NO_BOUNDARY,
-	MSG_PROBLEM_BAD_ENCODING,
-	MSG_PROBLEM_UNKNOWN_CHARSET,
-	MSG_PROBLEM_TOO_DEEP,
-	MSG_PROBLEM_TOO_MANY_PARTS,
-	MSG_PROBLEM_BAD_HEADER_ENCODING,
+	MSG_PROBLEM_NONE = D_NONE,
+	MSG_PROBLEM_NO_CLOSING_BOUNDARY = D_MIME_NO_CLOSING_BOUNDARY,
+	MSG_PROBLEM_NO_BOUNDARY = D_MIME_NO_BOUNDARY,
+	MSG_PROBLEM_BAD_ENCODING = D_MIME_BAD_ENCODING,
+	MSG_PROBLEM_UNKNOWN_CHARSET = D_MIME_UNKNOWN_CHARSET,
+	MSG_PROBLEM_TOO_DEEP = D_MIME_TOO_DEEP,
+	MSG_PROBLEM_TOO_MANY_PARTS = D_MIME_TOO_MANY_PARTS,
+	MSG_PROBLEM_BAD_HEADER_ENCODING = D_HEADER_BAD_WORDS,
 };
 
 /* The first problem the walk met, with where: the part was scanned as raw
@@ -88,6 +91,5 @@ void msg_walker_free(struct msg_walker **mw);
 int msg_walk(struct msg_walker *mw, const char *raw, size_t len,
 	     msg_part_fn fn, void *ctx, struct msg_walk_report *report);
 
-const char *msg_problem_text(enum msg_problem problem);
 
 #endif

@@ -24,7 +24,8 @@
 
 void
 pass_add_problem(struct pass_out *bp, size_t mailbox, size_t index,
-	    uint64_t offset, unsigned int part, bool fatal, const char *text)
+		 uint64_t offset, unsigned int part, enum diag_code code,
+		 const char *text)
 {
 	struct select_problem *p;
 
@@ -35,7 +36,8 @@ pass_add_problem(struct pass_out *bp, size_t mailbox, size_t index,
 	p->index = index;
 	p->offset = offset;
 	p->part = part;
-	p->fatal = fatal;
+	p->code = code;
+	p->fatal = diag_info(code)->level == DIAG_ERROR;
 	snprintf(p->text, sizeof p->text, "%s", text);
 }
 
@@ -184,7 +186,8 @@ pass_message(struct pass_ctx *pc, struct msg_walker *mw,
 	if (pass_load_message(mb, i, &raw, &len, &offset, &owned, &err) < 0) {
 		/* Unreadable: reported as an error, so that purge writes
 		 * nothing; out of scope, so that nothing selects it. */
-		pass_add_problem(&ck->out, ck->box, i, 0, 0, true, err.msg);
+		pass_add_problem(&ck->out, ck->box, i, 0, 0, D_MESSAGE_UNREADABLE,
+				 err.msg);
 		box->in_scope[i] = 0;
 		return;
 	}
@@ -240,7 +243,8 @@ load_box(struct pass_ctx *pc, size_t b)
 	size_t n;
 
 	if (mailbox_load(mb, &err) < 0) {
-		pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0, true, err.msg);
+		pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0, D_MAILBOX_UNREADABLE,
+				 err.msg);
 		return;
 	}
 	n = mailbox_message_count(mb);

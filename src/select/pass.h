@@ -58,8 +58,10 @@ struct headers_seen {
 	size_t msgid_len, irt_len, refs_len, date_len, list_id_len;
 };
 
+/* A problem met at mailbox, message index (SIZE_MAX: the mailbox), offset
+ * and part; fatal when the diagnostic is an error. */
 void pass_add_problem(struct pass_out *bp, size_t mailbox, size_t index,
-		      uint64_t offset, unsigned int part, bool fatal,
+		      uint64_t offset, unsigned int part, enum diag_code code,
 		      const char *text);
 
 /* The raw bytes of message i, as the search sees them (CR-only line ends

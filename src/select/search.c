@@ -166,8 +166,8 @@ search_message(const struct message_search *ms)
 	if (report.problem != MSG_PROBLEM_NONE)
 		pass_add_problem(bp, ms->mailbox, ms->index,
 				 ms->offset + ms->from_len + report.offset,
-				 report.part, false,
-				 msg_problem_text(report.problem));
+				 report.part, (enum diag_code)report.problem,
+				 diag_info((enum diag_code)report.problem)->text);
 	if (mc.n == 0)
 		return;
 	xgrow((void **)&bp->hits, &bp->hits_alloc, bp->nhits + 1,

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/diag.h"
 #include "lib/errbuf.h"
 #include "mail/msg.h"
 #include "mail/thread-index.h"
@@ -85,7 +86,8 @@ struct select_problem {
 	size_t index;
 	uint64_t offset;        /* of the message, or in the part */
 	unsigned int part;
-	char text[ERRBUF_SIZE];
+	enum diag_code code;    /* what it is (lib/diag.h) */
+	char text[ERRBUF_SIZE]; /* in detail */
 	bool fatal;             /* the mailbox could not be split or read */
 };
 

@@ -1,0 +1,71 @@
+/* report.c -- diagnostics on stderr, and the exit status they imply. */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cmd.h"
+#include "cli/report.h"
+#include "mail/mailbox.h"
+#include "select/select.h"
+
+/* The worst exit status reported in this process (one command). */
+static int worst_status;
+
+void
+report(enum diag_code code, const char *locus, const char *fmt, ...)
+{
+	const struct diag_info *d = diag_info(code);
+	va_list ap;
+
+	fputs("listscrub: ", stderr);
+	if (locus)
+		fprintf(stderr, "%s: ", locus);
+	fprintf(stderr, "%s: ", d->id);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (d->exit_status > worst_status)
+		worst_status = d->exit_status;
+}
+
+void
+report_problems(const struct mailbox_list *boxes, const struct selection *sel)
+{
+	for (size_t i = 0; i < sel->n_problems; i++) {
+		const struct select_problem *p = &sel->problems[i];
+		const struct mailbox *mb = boxes->items[p->mailbox];
+		char *path, *locus;
+
+		if (p->index == SIZE_MAX) {
+			report(p->code, mailbox_path(mb), "%s", p->text);
+			continue;
+		}
+		path = mailbox_file_of(mb, p->index);
+		if (asprintf(&locus, "%s:#%zu (offset %llu, part %u)", path,
+			     p->index, (unsigned long long)p->offset,
+			     p->part) < 0)
+			locus = NULL;
+		report(p->code, locus ? locus : path, "%s", p->text);
+		free(locus);
+		free(path);
+	}
+}
+
+int
+usage_error(const char *cmd, const char *msg)
+{
+	report(D_USAGE, NULL, "%s: %s", cmd, msg);
+	fprintf(stderr, "Try 'listscrub %s --help' or 'man listscrub-%s'.\n",
+		cmd, cmd);
+	return EXIT_ERROR;
+}
+
+int
+report_exit_status(int status)
+{
+	return status > worst_status ? status : worst_status;
+}

@@ -1,0 +1,89 @@
+/* diag.c -- the catalog: one row per thing listscrub can report. */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "lib/diag.h"
+
+/* Exit statuses (SPEC §2): 0 done or clean, 1 findings (scan) or a
+ * failed check (verify), 2 error. */
+static const struct diag_info catalog[D__COUNT] = {
+	[D_NONE] = { "none", DIAG_NOTE, 0, "no problem" },
+	[D_MIME_NO_CLOSING_BOUNDARY] = {
+		"mime-no-closing-boundary", DIAG_WARNING, 0,
+		"multipart without its closing boundary (searched to the end)" },
+	[D_MIME_NO_BOUNDARY] = {
+		"mime-no-boundary", DIAG_WARNING, 0,
+		"multipart without a boundary parameter (searched as raw text)" },
+	[D_MIME_BAD_ENCODING] = {
+		"mime-bad-encoding", DIAG_WARNING, 0,
+		"part cannot be transfer-decoded (searched as raw bytes)" },
+	[D_MIME_UNKNOWN_CHARSET] = {
+		"mime-unknown-charset", DIAG_WARNING, 0,
+		"part has a charset that cannot be converted (searched as raw "
+		"bytes)" },
+	[D_MIME_TOO_DEEP] = {
+		"mime-too-deep", DIAG_WARNING, 0,
+		"MIME nesting deeper than 32 levels (searched as raw bytes)" },
+	[D_MIME_TOO_MANY_PARTS] = {
+		"mime-too-many-parts", DIAG_WARNING, 0,
+		"more than 4096 MIME parts (the rest searched as raw bytes)" },
+	[D_HEADER_BAD_WORDS] = {
+		"header-bad-encoded-words", DIAG_WARNING, 0,
+		"header has RFC 2047 words that cannot be decoded (searched raw)" },
+	[D_MESSAGE_UNREADABLE] = {
+		"message-unreadable", DIAG_ERROR, 2,
+		"a message could not be read; nothing is written" },
+	[D_MAILBOX_UNREADABLE] = {
+		"mailbox-unreadable", DIAG_ERROR, 2,
+		"a mailbox could not be read or split safely; nothing is "
+		"written" },
+	[D_BINARY_NOT_CHECKED] = {
+		"binary-not-checked", DIAG_WARNING, 0,
+		"binary attachments of redacted messages were not searched" },
+	[D_PURGE_FAILED] = {
+		"purge-failed", DIAG_ERROR, 2,
+		"a mailbox could not be changed" },
+	[D_PURGE_STOPPED] = {
+		"purge-stopped", DIAG_ERROR, 2,
+		"the run stopped; what it says was and was not changed" },
+	[D_MANIFEST_NOT_WRITTEN] = {
+		"manifest-not-written", DIAG_ERROR, 2,
+		"the run's manifest could not be written" },
+	[D_USAGE] = { "usage", DIAG_ERROR, 2, "the command line is wrong" },
+	[D_NOT_A_COMMAND] = {
+		"not-a-command", DIAG_ERROR, 2, "no such command" },
+	[D_NO_MANUAL] = {
+		"no-manual", DIAG_ERROR, 2, "man(1) could not show the manual" },
+	[D_KEY] = {
+		"key", DIAG_ERROR, 2,
+		"a key could not be made, read or used" },
+	[D_RULES] = {
+		"rules", DIAG_ERROR, 2, "a rule file could not be loaded" },
+	[D_RULE_EXAMPLE] = {
+		"rule-example", DIAG_ERROR, 1,
+		"a rule does not give what its examples say" },
+	[D_THREAD_NOT_FOUND] = {
+		"thread-not-found", DIAG_WARNING, 1,
+		"no message and no reference with that Message-ID" },
+	[D_VERIFY_CANNOT_RUN] = {
+		"verify-cannot-run", DIAG_ERROR, 2,
+		"verification could not start" },
+	[D_INTERNAL] = {
+		"internal", DIAG_ERROR, 2, "listscrub could not start" },
+};
+
+const struct diag_info *
+diag_info(enum diag_code code)
+{
+	if ((unsigned int)code >= D__COUNT || catalog[code].id == NULL)
+		return &catalog[D_NONE];
+	return &catalog[code];
+}
+
+const char *
+diag_level_name(enum diag_level level)
+{
+	return level == DIAG_ERROR ? "error"
+		: level == DIAG_WARNING ? "warning" : "note";
+}
