@@ -25,7 +25,8 @@ const char *
 item_action_name(enum item_action action)
 {
 	return action == ITEM_DELETE ? "delete"
-		: action == ITEM_REDACT ? "redact" : "flag";
+		: action == ITEM_REDACT ? "redact"
+		: action == ITEM_FLAG ? "flag" : "keep";
 }
 
 enum item_action
@@ -34,6 +35,8 @@ default_action(const struct select_settings *s, const struct selected *item)
 	/* SPEC §2: whole messages for Message-ID and thread selections,
 	 * redaction of the matched spans for address and rule selections;
 	 * a message whose every match is of a "flag" rule is only shown. */
+	if (item->not_mail)
+		return ITEM_KEEP;
 	if (item->reasons & (SELECT_MESSAGE_ID | SELECT_THREAD))
 		return ITEM_DELETE;
 	for (size_t k = 0; k < item->n_matches; k++) {
@@ -52,7 +55,7 @@ decide(const struct plan_settings *ps, const struct selected *item)
 {
 	enum item_action d = default_action(ps->select, item);
 
-	if (d == ITEM_FLAG || ps->action == PLAN_ACTION_AUTO)
+	if (d == ITEM_FLAG || d == ITEM_KEEP || ps->action == PLAN_ACTION_AUTO)
 		return d;
 	return ps->action == PLAN_ACTION_REDACT ? ITEM_REDACT : ITEM_DELETE;
 }
@@ -84,7 +87,7 @@ plan_new(const struct plan_settings *ps, const struct selection *sel)
 		struct plan_item pi = { .sel = item, .action = decide(ps, item) };
 		struct plan_box *b;
 
-		if (pi.action == ITEM_FLAG) {
+		if (pi.action == ITEM_FLAG || pi.action == ITEM_KEEP) {
 			pi.state = PLAN_FLAGGED;
 			p->flagged[p->nflagged++] = pi;
 			continue;

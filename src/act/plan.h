@@ -27,10 +27,12 @@ struct selection;
  * whole messages go for Message-ID and thread selections; the matched
  * spans are redacted for address, rule and mass selections; a message
  * whose every match is of a rule with action "flag" is only listed,
- * never changed, whatever --action says. */
-enum item_action { ITEM_DELETE, ITEM_REDACT, ITEM_FLAG };
+ * never changed, whatever --action says; and what was found in a file
+ * that is not mail is listed and kept as it is (listscrub never changes
+ * a file it does not understand). */
+enum item_action { ITEM_DELETE, ITEM_REDACT, ITEM_FLAG, ITEM_KEEP };
 
-/* "delete", "redact" or "flag". */
+/* "delete", "redact", "flag" or "keep". */
 const char *item_action_name(enum item_action action);
 
 enum item_action default_action(const struct select_settings *s,
@@ -49,7 +51,7 @@ struct plan_settings {
 enum plan_state {
 	PLAN_PLANNED,           /* within this run */
 	PLAN_DEFERRED,          /* beyond --limit: a later run's */
-	PLAN_FLAGGED,           /* for review, never changed */
+	PLAN_FLAGGED,           /* for review, never changed (flag, keep) */
 };
 
 struct plan_item {
@@ -77,7 +79,7 @@ void plan_free(struct plan **p);
 size_t plan_box_count(const struct plan *p);
 const struct plan_box *plan_box(const struct plan *p, size_t i);
 
-/* The items that are only flagged, in input order. */
+/* The items that are only listed (flag, keep), in input order. */
 const struct plan_item *plan_flagged(const struct plan *p, size_t *n_r);
 
 /* The changes that carry out a mailbox's planned items. */

@@ -54,15 +54,18 @@ is_sender_list(const struct header_field *f)
 	return false;
 }
 
-/* Split an address list at the commas outside quotes, <> and comments. */
+/* Split an address list at the commas outside quotes, <> and comments:
+ * *out_r (caller frees) gets [start, end) of each entry, as many as there
+ * are (a mass Cc holds thousands). */
 static size_t
-split_entries(const char *v, size_t len, size_t (*out)[2], size_t max)
+split_entries(const char *v, size_t len, size_t (**out_r)[2])
 {
-	size_t n = 0, start = 0;
+	size_t (*out)[2] = NULL;
+	size_t n = 0, alloc = 0, start = 0;
 	int depth = 0, angle = 0;
 	bool quoted = false;
 
-	for (size_t i = 0; i <= len && n < max; i++) {
+	for (size_t i = 0; i <= len; i++) {
 		char c = i < len ? v[i] : ',';
 
 		if (quoted) {
@@ -84,12 +87,14 @@ split_entries(const char *v, size_t len, size_t (*out)[2], size_t max)
 		else if (c == '>')
 			angle = 0;
 		else if (c == ',' && depth == 0 && !angle) {
+			xgrow((void **)&out, &alloc, n + 1, sizeof *out);
 			out[n][0] = start;
 			out[n][1] = i;
 			n++;
 			start = i + 1;
 		}
 	}
+	*out_r = out;
 	return n;
 }
 
@@ -130,11 +135,11 @@ redact_address_field(struct redactor *r, const struct header_field *f,
 		     size_t value_abs, const struct spans *block,
 		     size_t block_abs, const char *eol)
 {
-	size_t entries[1024][2], n, kept = 0, changed = 0;
+	size_t (*entries)[2], n, kept = 0, changed = 0;
 	bool drop = is_recipient_list(f);
 	struct buf b = { 0 };
 
-	n = split_entries(f->value, f->value_len, entries, 1024);
+	n = split_entries(f->value, f->value_len, &entries);
 	buf_add(&b, f->name, f->name_len);
 	buf_str(&b, ":");
 	for (size_t i = 0; i < n; i++) {
@@ -160,6 +165,7 @@ redact_address_field(struct redactor *r, const struct header_field *f,
 			append_trimmed(&b, e, elen);
 		kept++;
 	}
+	free(entries);
 	if (changed == 0) {
 		free(b.p);
 		return;

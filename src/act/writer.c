@@ -480,6 +480,9 @@ writer_apply(struct mailbox *mb, const size_t *indices,
 	case MAILBOX_MAILDIR:
 	case MAILBOX_SINGLE:
 		return change_files(mb, indices, changes, n, ws, err);
+	case MAILBOX_NOT_MAIL:
+		return errbuf_set(err, "'%s' is not mail: listscrub never "
+				  "changes it", mailbox_path(mb));
 	case MAILBOX_UNKNOWN:
 		break;
 	}

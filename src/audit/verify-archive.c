@@ -315,7 +315,7 @@ look_for_messages(struct vctx *v, const struct removed *rm,
 {
 	for (size_t i = 0; i < mailbox_message_count(mb); i++) {
 		unsigned char d[DIGEST_LEN];
-		char id[1024];
+		char *id = NULL;
 		const char *raw;
 		size_t len;
 		uint64_t off;
@@ -328,13 +328,14 @@ look_for_messages(struct vctx *v, const struct removed *rm,
 			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a deleted or "
 				"redacted original is back, byte for byte", mailbox_path(mb), i,
 				(unsigned long long)off);
-		else if (msgid_of_message(raw, len, id, sizeof id) &&
+		else if ((id = msgid_of_message(raw, len)) != NULL &&
 			 (incident_mac(v->s->incident_key, MAC_MESSAGE_ID, id,
 				       strlen(id), d),
 			  holds((const void *)rm->mids, rm->n_mids, d)))
 			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a message "
 				"with the Message-ID of a deleted one", mailbox_path(mb),
 				i, (unsigned long long)off);
+		free(id);
 		if (owned)
 			free((char *)raw);
 	}
@@ -370,9 +371,13 @@ scan_archive(struct vctx *v, const struct removed *rm, size_t *messages_r,
 
 	for (size_t i = 0; i < v->scope.count; i++)
 		paths[i] = scope_absolute(&v->scope, v->scope.includes[i]);
-	rc = mailbox_walk(&boxes, paths, v->scope.count, err);
-	if (rc == 0)
-		rc = select_run(&boxes, &ss, &sel, err);
+	mailbox_walk(&boxes, paths, v->scope.count);
+	for (size_t i = 0; i < boxes.n_notes; i++)
+		if (diag_info(boxes.notes[i].code)->level == DIAG_ERROR)
+			finding(v, CHECK_GONE, "%s could not be read: %s",
+				boxes.notes[i].path, diag_info(
+					boxes.notes[i].code)->text);
+	rc = select_run(&boxes, &ss, &sel, err);
 	if (rc == 0) {
 		report_tokens(v, &boxes, &sel);
 		for (size_t b = 0; b < boxes.count; b++)

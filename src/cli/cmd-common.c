@@ -64,14 +64,18 @@ run_selection(struct select_opts *o, char *const *paths, size_t npaths,
 	struct errbuf err;
 
 	errbuf_clear(&err);
-	if (mailbox_walk(boxes, paths, npaths, &err) < 0) {
-		report(D_MAILBOX_UNREADABLE, NULL, "%s", err.msg);
-		return -1;
-	}
+	mailbox_walk(boxes, paths, npaths);
+	report_walk(boxes);
 	if (select_run(boxes, &o->settings, sel, &err) < 0) {
 		report(D_INTERNAL, NULL, "%s", err.msg);
 		return -1;
 	}
 	report_problems(boxes, sel);
+	for (size_t i = 0; i < sel->n_ids_not_found; i++)
+		report(D_MESSAGE_ID_NOT_FOUND, NULL, "Message-ID number %zu of "
+		       "the ones given%s%s%s is in no message of the PATHs given",
+		       sel->ids_not_found[i] + 1, o->show_matches ? " (<" : "",
+		       o->show_matches ? o->ids[sel->ids_not_found[i]] : "",
+		       o->show_matches ? ">)" : "");
 	return 0;
 }

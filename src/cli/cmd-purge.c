@@ -49,7 +49,7 @@ struct purge_run {
 
 static void
 print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
-	   const struct plan *plan, size_t messages)
+	   const struct plan *plan, const struct selection *sel)
 {
 	size_t files = 0, deletes = 0, redactions = 0, deferred = 0;
 
@@ -76,7 +76,7 @@ print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
 	}
 	if (po->sel.format != FORMAT_TEXT)
 		return;
-	printf("# %zu messages read; %s %zu messages", messages,
+	printf("# %zu messages read; %s %zu messages", sel->messages,
 	       po->apply ? "deleted" : "would delete", deletes);
 	if (redactions)
 		printf(" and %s %zu", po->apply ? "redacted" : "redact",
@@ -87,6 +87,7 @@ print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
 	if (!po->apply)
 		printf("; nothing was changed: add --apply to do it");
 	printf("\n");
+	print_passed_over(stdout, boxes, sel);
 }
 
 /* ---- the manifest ------------------------------------------------------------ */
@@ -241,7 +242,7 @@ print_binary_warnings(const struct mailbox_list *boxes,
 
 static int
 act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
-    const struct plan *plan, size_t messages)
+    const struct plan *plan, const struct selection *sel)
 {
 	bool manifest = po->apply || po->manifest_dir;
 	struct apply_settings as = {
@@ -256,7 +257,7 @@ act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
 	if (manifest && begin_record(po, run) < 0)
 		return EXIT_ERROR;
 	if (!manifest) {
-		print_plan(po, boxes, plan, messages);
+		print_plan(po, boxes, plan, sel);
 		return EXIT_CLEAN;
 	}
 	as.record = run->record;
@@ -272,7 +273,7 @@ act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
 			finish_record(po, run);
 		return EXIT_ERROR;
 	}
-	print_plan(po, boxes, plan, messages);
+	print_plan(po, boxes, plan, sel);
 	if (finish_record(po, run) < 0)
 		return EXIT_ERROR;
 	return EXIT_CLEAN;
@@ -282,15 +283,25 @@ static void
 print_flagged(const struct purge_opts *po, const struct mailbox_list *boxes,
 	      const struct plan *plan)
 {
-	size_t n;
+	size_t n, flagged = 0;
 	const struct plan_item *items = plan_flagged(plan, &n);
 
-	for (size_t k = 0; k < n; k++)
-		print_selected(stdout, &po->sel, boxes, items[k].sel, "flag",
-			       "flagged");
-	if (n > 0 && po->sel.format == FORMAT_TEXT)
+	for (size_t k = 0; k < n; k++) {
+		bool keep = items[k].action == ITEM_KEEP;
+
+		flagged += !keep;
+		print_selected(stdout, &po->sel, boxes, items[k].sel,
+			       item_action_name(items[k].action),
+			       keep ? "not-mail" : "flagged");
+	}
+	if (po->sel.format != FORMAT_TEXT)
+		return;
+	if (flagged > 0)
 		printf("# %zu more messages matched only rules with action "
-		       "flag: listed for review, never changed\n", n);
+		       "flag: listed for review, never changed\n", flagged);
+	if (n > flagged)
+		printf("# %zu files that are not mail hold matches: listed, "
+		       "never changed (see the not-mail notes)\n", n - flagged);
 }
 
 static int
@@ -311,10 +322,10 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 		close_run(&run);
 		return EXIT_ERROR;
 	}
-	if (selection_has_fatal(&sel))
+	if (selection_has_fatal(&sel) || mailbox_walk_failed(&boxes))
 		report(D_PURGE_STOPPED, NULL, "purge: stopped before writing "
-		       "anything: the mailboxes above could not be read or "
-		       "split safely");
+		       "anything: the PATHs or mailboxes above could not be "
+		       "read or split safely");
 	else {
 		struct plan_settings ps = {
 			.select = &po->sel.settings, .action = po->action,
@@ -322,7 +333,7 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 		};
 		struct plan *plan = plan_new(&ps, &sel);
 
-		rc = act(po, &run, &boxes, plan, sel.messages);
+		rc = act(po, &run, &boxes, plan, &sel);
 		if (rc == EXIT_CLEAN)
 			print_flagged(po, &boxes, plan);
 		plan_free(&plan);

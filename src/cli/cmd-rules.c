@@ -158,7 +158,9 @@ static int
 rules_validate(int argc, char **argv)
 {
 	validator_fn fn;
-	char line[1024];
+	char *line = NULL;
+	size_t alloc = 0;
+	ssize_t got;
 	bool all = true;
 
 	if (argc < 2)
@@ -172,13 +174,15 @@ rules_validate(int argc, char **argv)
 		puts(ok ? "valid" : "invalid");
 		all &= ok;
 	}
-	while (argc == 2 && fgets(line, sizeof line, stdin)) {
+	/* one answer per line, however long the line */
+	while (argc == 2 && (got = getline(&line, &alloc, stdin)) >= 0) {
 		size_t n = strcspn(line, "\r\n");
 		bool ok = fn(line, n);
 
 		puts(ok ? "valid" : "invalid");
 		all &= ok;
 	}
+	free(line);
 	return all ? EXIT_CLEAN : EXIT_FINDINGS;
 }
 

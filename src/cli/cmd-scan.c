@@ -35,6 +35,7 @@ print_scan(const struct select_opts *o, const struct mailbox_list *boxes,
 			printf(", %zu outside --since/--until/--list",
 			       sel->out_of_scope);
 		printf(", %zu selected\n", sel->count);
+		print_passed_over(stdout, boxes, sel);
 	}
 }
 

@@ -42,13 +42,12 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 	uint64_t off;
 	bool owned;
 	struct errbuf err;
-	char id[1000], *subject = NULL, *date = NULL, *path;
+	char *id = NULL, *subject = NULL, *date = NULL, *path;
 
 	selection_locate(tp->sel, tp->boxes->count, m, &b, &i);
 	mb = tp->boxes->items[b];
-	id[0] = '\0';
 	if (mailbox_message(mb, i, &raw, &len, &off, &owned, &err) == 0) {
-		msgid_of_message(raw, len, id, sizeof id);
+		id = msgid_of_message(raw, len);
 		subject = header_get_decoded(raw, len, "Subject");
 		date = header_get_decoded(raw, len, "Date");
 		if (owned)
@@ -59,7 +58,7 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 		json_t *j = json_object();
 
 		json_object_set_new(j, "depth", json_integer(depth));
-		json_object_set_new(j, "message_id", json_text(id));
+		json_object_set_new(j, "message_id", json_text(id ? id : ""));
 		json_object_set_new(j, "path", json_text(path));
 		json_object_set_new(j, "index", json_integer((json_int_t)i));
 		json_object_set_new(j, "offset", json_integer((json_int_t)off));
@@ -68,9 +67,11 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 				    : json_null());
 		print_json_line(j);
 	} else
-		printf("%*s<%s> %s:%zu  %s  %s\n", (int)depth * 2, "", id, path, i,
+		printf("%*s<%s> %s:%zu  %s  %s\n", (int)depth * 2, "",
+		       id ? id : "", path, i,
 		       date ? date : "-", subject ? subject : "");
 	free(path);
+	free(id);
 	free(subject);
 	free(date);
 }

@@ -4,14 +4,17 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audit/incident.h"
+#include "audit/manifest.h"
 #include "audit/minisign.h"
 #include "audit/verify.h"
 #include "cli/cmd.h"
 #include "cli/print.h"
 #include "cli/report.h"
 #include "lib/errbuf.h"
+#include "lib/xalloc.h"
 
 #define EXIT_PARTIAL 3
 
@@ -96,6 +99,19 @@ load_keys(const struct verify_opts *vo, struct ms_public **pub,
 	return 0;
 }
 
+/* A run's directory: there, and holding a manifest (whether it is a good
+ * one is what verify checks). */
+static bool
+is_run_dir(const char *dir)
+{
+	char *path = xasprintf("%s/%s", dir, MANIFEST_NAME);
+	struct stat st;
+	bool yes = stat(path, &st) == 0;
+
+	free(path);
+	return yes;
+}
+
 static int
 verify(const struct verify_opts *vo, char *const *paths, size_t npaths)
 {
@@ -167,5 +183,9 @@ cmd_verify(int argc, char **argv)
 	if (first >= argc)
 		return usage_error("verify", "no PATH given (the archive's root "
 				   "directory, or the PATHs purge was given)");
+	if (!is_run_dir(vo.manifest))
+		return usage_error("verify", "--manifest takes a run's directory "
+				   "(listscrub-manifests/INCIDENT/NNNN), which "
+				   "holds manifest.jsonl; that one does not");
 	return verify(&vo, argv + first, (size_t)(argc - first));
 }

@@ -11,6 +11,7 @@
 #include "cli/print.h"
 #include "detect/addrset.h"
 #include "detect/rules.h"
+#include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
 #include "mail/msg.h"
@@ -191,4 +192,46 @@ print_mailbox_line(FILE *out, const struct mailbox *mb)
 				s->unescaped_from_lines);
 	}
 	fputc('\n', out);
+}
+
+static void
+count_clause(struct buf *b, size_t n, const char *one, const char *many)
+{
+	if (n == 0)
+		return;
+	buf_addf(b, "%s%zu %s", b->len ? ", " : "", n, n == 1 ? one : many);
+}
+
+void
+print_passed_over(FILE *out, const struct mailbox_list *boxes,
+		  const struct selection *sel)
+{
+	size_t not_mail = 0, links = 0, special = 0, failed = 0;
+	struct buf b = { 0 };
+
+	for (size_t i = 0; i < boxes->count; i++)
+		not_mail += mailbox_kind(boxes->items[i]) == MAILBOX_NOT_MAIL;
+	for (size_t i = 0; i < boxes->n_notes; i++) {
+		enum diag_code c = boxes->notes[i].code;
+
+		links += c == D_SYMLINK_NOT_FOLLOWED;
+		special += c == D_NOT_REGULAR_FILE;
+		failed += c == D_PATH_MISSING || c == D_DIRECTORY_UNREADABLE;
+	}
+	count_clause(&b, not_mail, "file that is not mail (searched as text, "
+		     "never changed)", "files that are not mail (searched as "
+		     "text, never changed)");
+	count_clause(&b, links, "symbolic link (not followed)",
+		     "symbolic links (not followed)");
+	count_clause(&b, special, "FIFO, socket or device (never opened)",
+		     "FIFOs, sockets or devices (never opened)");
+	count_clause(&b, boxes->ignored, "dot file or dotlock",
+		     "dot files and dotlocks");
+	count_clause(&b, failed, "PATH that could not be read",
+		     "PATHs that could not be read");
+	if (b.len)
+		fprintf(out, "# passed over: %s\n", b.p);
+	if (sel->messages == not_mail)
+		fprintf(out, "# no message was read in the PATHs given\n");
+	buf_release(&b);
 }

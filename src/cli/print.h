@@ -22,6 +22,11 @@ void print_selected(FILE *out, const struct select_opts *o,
  * "# PATH: FORMAT, N messages". */
 void print_mailbox_line(FILE *out, const struct mailbox *mb);
 
+/* What was passed over, and why, as one text line ("# passed over: ..."),
+ * and a line when no message was read at all; nothing when neither. */
+void print_passed_over(FILE *out, const struct mailbox_list *boxes,
+		       const struct selection *sel);
+
 /* The rule id a match reports: a rule's id, "address", "mass-recipients"
  * or "address-list". */
 const char *match_rule_name(const struct select_opts *o,

@@ -55,6 +55,17 @@ report_problems(const struct mailbox_list *boxes, const struct selection *sel)
 	}
 }
 
+void
+report_walk(const struct mailbox_list *boxes)
+{
+	for (size_t i = 0; i < boxes->n_notes; i++) {
+		const struct walk_note *n = &boxes->notes[i];
+
+		report(n->code, n->path, "%s%s%s", diag_info(n->code)->text,
+		       n->detail ? ": " : "", n->detail ? n->detail : "");
+	}
+}
+
 int
 usage_error(const char *cmd, const char *msg)
 {

@@ -22,6 +22,9 @@ void report(enum diag_code code, const char *locus, const char *fmt, ...)
 void report_problems(const struct mailbox_list *boxes,
 		     const struct selection *sel);
 
+/* What the walk over the PATHs passed over, each with its path. */
+void report_walk(const struct mailbox_list *boxes);
+
 /* A usage error of command cmd: the diagnostic, and where to look. */
 int usage_error(const char *cmd, const char *msg);
 

@@ -103,7 +103,7 @@ each_line(const char *path, int (*fn)(struct select_opts *, const char *,
 	  struct select_opts *o, struct errbuf *err)
 {
 	char *data, *line, *save = NULL;
-	size_t len, lineno = 0;
+	size_t len, lineno = 0, taken = 0;
 	int rc = 0;
 
 	if (read_whole_file(path, &data, &len, err) < 0)
@@ -123,6 +123,7 @@ each_line(const char *path, int (*fn)(struct select_opts *, const char *,
 		s[strcspn(s, "\r")] = '\0';
 		if (*s == '\0' || *s == '#')
 			continue;
+		taken++;
 		if (fn(o, s, err) < 0) {
 			char msg[ERRBUF_SIZE];
 
@@ -131,6 +132,10 @@ each_line(const char *path, int (*fn)(struct select_opts *, const char *,
 		}
 	}
 	free(data);
+	/* An empty list selects nothing: never a silent no-op run. */
+	if (rc == 0 && taken == 0)
+		rc = errbuf_set(err, "%s: the list is empty (no line that is not "
+				"blank or a # comment)", path);
 	return rc;
 }
 

@@ -31,6 +31,10 @@ static const struct diag_info catalog[D__COUNT] = {
 	[D_HEADER_BAD_WORDS] = {
 		"header-bad-encoded-words", DIAG_WARNING, 0,
 		"header has RFC 2047 words that cannot be decoded (searched raw)" },
+	[D_MIME_PARAMETER_TOO_LONG] = {
+		"mime-parameter-too-long", DIAG_WARNING, 0,
+		"a boundary or charset longer than MIME allows: the part is "
+		"searched (and redacted) as raw bytes" },
 	[D_MESSAGE_UNREADABLE] = {
 		"message-unreadable", DIAG_ERROR, 2,
 		"a message could not be read; nothing is written" },
@@ -38,6 +42,29 @@ static const struct diag_info catalog[D__COUNT] = {
 		"mailbox-unreadable", DIAG_ERROR, 2,
 		"a mailbox could not be read or split safely; nothing is "
 		"written" },
+	[D_MBOX_SEPARATOR_NO_BLANK] = {
+		"separator-without-blank-line", DIAG_NOTE, 0,
+		"From_ lines with an envelope date and a header line after them, "
+		"but no empty line before them, were taken as separators (as "
+		"Mailman's cleanarch does)" },
+	[D_NOT_MAIL] = {
+		"not-mail", DIAG_NOTE, 0,
+		"neither an mbox nor a message: searched as plain text, never "
+		"changed" },
+	[D_PATH_MISSING] = {
+		"path-missing", DIAG_ERROR, 2,
+		"a PATH given does not exist or cannot be read; the others "
+		"are read, nothing is written" },
+	[D_DIRECTORY_UNREADABLE] = {
+		"directory-unreadable", DIAG_ERROR, 2,
+		"a directory could not be listed; nothing is written" },
+	[D_SYMLINK_NOT_FOLLOWED] = {
+		"symlink-not-followed", DIAG_NOTE, 0,
+		"a symbolic link inside a PATH is not followed (what it points "
+		"to is read where it is, if it is in a PATH)" },
+	[D_NOT_REGULAR_FILE] = {
+		"not-a-regular-file", DIAG_NOTE, 0,
+		"a FIFO, socket or device: never opened" },
 	[D_BINARY_NOT_CHECKED] = {
 		"binary-not-checked", DIAG_WARNING, 0,
 		"binary attachments of redacted messages were not searched" },
@@ -66,6 +93,10 @@ static const struct diag_info catalog[D__COUNT] = {
 	[D_THREAD_NOT_FOUND] = {
 		"thread-not-found", DIAG_WARNING, 1,
 		"no message and no reference with that Message-ID" },
+	[D_MESSAGE_ID_NOT_FOUND] = {
+		"message-id-not-found", DIAG_WARNING, 0,
+		"a Message-ID given is in no message (its thread is still "
+		"searched through the references)" },
 	[D_VERIFY_CANNOT_RUN] = {
 		"verify-cannot-run", DIAG_ERROR, 2,
 		"verification could not start" },

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,25 +16,36 @@
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
 
-int
-read_whole_file(const char *path, char **data_r, size_t *len_r,
-		struct errbuf *err)
+static int
+read_fd(int fd, const char *path, bool regular_only, char **data_r,
+	size_t *len_r, struct errbuf *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	char *buf;
-	size_t got = 0;
+	char *buf = NULL;
+	size_t got = 0, alloc = 0;
 
-	if (fd < 0)
-		return errbuf_errno(err, errno, "cannot open '%s'", path);
 	if (fstat(fd, &st) < 0) {
 		close(fd);
 		return errbuf_errno(err, errno, "cannot stat '%s'", path);
 	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+	if (regular_only && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return errbuf_set(err, "'%s' is not a regular file (a FIFO, "
+				  "socket or device): not read", path);
+	}
+	if (regular_only && fcntl(fd, F_SETFL, 0) < 0) {
+		close(fd);
+		return errbuf_errno(err, errno, "cannot read '%s'", path);
+	}
+	/* The size is a hint: a pipe or /dev/stdin says 0, a file may grow;
+	 * read to the end of file whatever it said. */
+	if (S_ISREG(st.st_mode) && st.st_size > 0)
+		xgrow((void **)&buf, &alloc, (size_t)st.st_size + 1, 1);
+	for (;;) {
+		ssize_t r;
 
+		xgrow((void **)&buf, &alloc, got + 65536 + 1, 1);
+		r = read(fd, buf + got, alloc - got - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -52,6 +64,29 @@ read_whole_file(const char *path, char **data_r, size_t *len_r,
 	*data_r = buf;
 	*len_r = got;
 	return 0;
+}
+
+int
+read_whole_file(const char *path, char **data_r, size_t *len_r,
+		struct errbuf *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errbuf_errno(err, errno, "cannot open '%s'", path);
+	return read_fd(fd, path, false, data_r, len_r, err);
+}
+
+int
+read_regular_file(const char *path, char **data_r, size_t *len_r,
+		  struct errbuf *err)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0)
+		return errbuf_errno(err, errno, "cannot open '%s'", path);
+	return read_fd(fd, path, true, data_r, len_r, err);
 }
 
 char *

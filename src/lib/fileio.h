@@ -10,9 +10,16 @@
 
 struct errbuf;
 
-/* Read a whole file into memory, NUL-terminated; caller owns *data_r. */
+/* Read a whole file (or pipe) to its end into memory, NUL-terminated;
+ * caller owns *data_r. */
 int read_whole_file(const char *path, char **data_r, size_t *len_r,
 		    struct errbuf *err);
+
+/* As read_whole_file, for a file that must be a regular file (a message
+ * in a Maildir): anything else (a FIFO, a socket, a device) is refused
+ * without blocking on it. */
+int read_regular_file(const char *path, char **data_r, size_t *len_r,
+		      struct errbuf *err);
 
 /* The directory part of path; caller owns. */
 char *path_dir(const char *path);

@@ -182,3 +182,50 @@ header_unfold(const char *value, size_t len)
 	out[n] = '\0';
 	return out;
 }
+
+/* "Name:" with a name of printable ASCII without space or colon; white
+ * space before the name and before the colon (obsolete syntax, RFC 5322
+ * 4.5.3, and broken mailers) is allowed. */
+static bool
+is_field_line(const char *p, size_t len)
+{
+	size_t i = 0, name;
+
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	for (name = i; i < len && p[i] > ' ' && p[i] < 127 && p[i] != ':'; i++)
+		;
+	if (i == name)
+		return false;
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return i < len && p[i] == ':';
+}
+
+bool
+msg_looks_like_message(const char *raw, size_t len)
+{
+	static const char *const common[] = {
+		"From", "Date", "Subject", "Message-ID", "To", "Received",
+		"Return-Path", "MIME-Version", "Content-Type", "Delivered-To",
+	};
+	struct header_iter it;
+	struct header_field f;
+	size_t pos = 0, body;
+
+	if (len >= 3 && memcmp(raw, "\xef\xbb\xbf", 3) == 0)
+		pos = 3;
+	if (len - pos >= 5 && memcmp(raw + pos, "From ", 5) == 0) {
+		pos = eol_at(raw, len, pos);
+		pos = pos < len ? pos + 1 : len;
+	}
+	if (!is_field_line(raw + pos, eol_at(raw, len, pos) - pos))
+		return false;
+	msg_header_end(raw + pos, len - pos, &body);
+	header_iter_init(&it, raw + pos, body);
+	while (header_iter_next(&it, &f))
+		for (size_t i = 0; i < sizeof common / sizeof common[0]; i++)
+			if (header_name_is(&f, common[i]))
+				return true;
+	return false;
+}

@@ -57,6 +57,14 @@ const char *header_find(const char *p, size_t len, const char *name,
 const char *msg_header_value(const char *raw, size_t len, const char *name,
 			     size_t *value_len_r);
 
+/* Does raw[0..len) start as a message does: a header field line first
+ * (after an optional UTF-8 BOM and a "From " line), and among the fields
+ * before the first empty line one that messages have (From, Date,
+ * Subject, Message-ID, To, Received, Return-Path, MIME-Version,
+ * Content-Type, Delivered-To)?  Web pages, databases and text files are
+ * not messages. */
+bool msg_looks_like_message(const char *raw, size_t len);
+
 /* Unfold a header value (drop CR/LF of folded lines); caller owns. */
 char *header_unfold(const char *value, size_t len);
 #endif

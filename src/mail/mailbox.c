@@ -14,6 +14,7 @@
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
+#include "mail/header.h"
 #include "mail/mailbox-private.h"
 
 #define GZIP_CHUNK (1u << 20)
@@ -169,7 +170,8 @@ load_file(struct mailbox *mb, struct errbuf *err)
 		mb->compression = MAILBOX_GZIP;
 	}
 	if (!mbox_looks_like_mbox(mb->data, mb->len)) {
-		mb->kind = MAILBOX_SINGLE;
+		mb->kind = msg_looks_like_message(mb->data, mb->len)
+			? MAILBOX_SINGLE : MAILBOX_NOT_MAIL;
 		return 0;
 	}
 	mb->kind = MAILBOX_MBOX;
@@ -254,7 +256,8 @@ mailbox_message_count(const struct mailbox *mb)
 	switch (mb->kind) {
 	case MAILBOX_MBOX:    return mb->split.count;
 	case MAILBOX_MAILDIR: return mb->nfiles;
-	case MAILBOX_SINGLE:  return 1;
+	case MAILBOX_SINGLE:
+	case MAILBOX_NOT_MAIL: return 1;       /* searched as one text */
 	case MAILBOX_UNKNOWN: break;
 	}
 	return 0;
@@ -280,7 +283,7 @@ mailbox_message(const struct mailbox *mb, size_t i, const char **data_r,
 	case MAILBOX_MAILDIR: {
 		char *path = xasprintf("%s/%s", mb->path, mb->files[i]);
 		char *buf;
-		int rc = read_whole_file(path, &buf, len_r, err);
+		int rc = read_regular_file(path, &buf, len_r, err);
 
 		free(path);
 		if (rc < 0)
@@ -289,6 +292,10 @@ mailbox_message(const struct mailbox *mb, size_t i, const char **data_r,
 		*owned_r = true;
 		return 0;
 	}
+	case MAILBOX_NOT_MAIL:
+		*data_r = mb->data;
+		*len_r = mb->len;
+		return 0;
 	case MAILBOX_UNKNOWN:
 		break;
 	}
@@ -321,6 +328,7 @@ mailbox_format_name(const struct mailbox *mb)
 		break;
 	case MAILBOX_MAILDIR: return "maildir";
 	case MAILBOX_SINGLE:  return gz ? "file.gz" : "file";
+	case MAILBOX_NOT_MAIL: return "not mail";
 	case MAILBOX_UNKNOWN: break;
 	}
 	return "unknown";
@@ -331,6 +339,13 @@ mailbox_list_release(struct mailbox_list *list)
 {
 	for (size_t i = 0; i < list->count; i++)
 		mailbox_free(&list->items[i]);
+	for (size_t i = 0; i < list->n_notes; i++) {
+		free(list->notes[i].path);
+		free(list->notes[i].detail);
+	}
+	free(list->notes);
+	list->notes = NULL;
+	list->n_notes = list->notes_alloc = list->ignored = 0;
 	free(list->items);
 	list->items = NULL;
 	list->count = list->alloc = 0;
@@ -403,7 +418,7 @@ mailbox_message_range(const struct mailbox *mb, size_t i, uint64_t *start_r,
 	if (mb->kind == MAILBOX_MBOX) {
 		*start_r = mb->split.msgs[i].start;
 		*end_r = mb->split.msgs[i].end;
-	} else if (mb->kind == MAILBOX_SINGLE)
+	} else if (mb->kind == MAILBOX_SINGLE || mb->kind == MAILBOX_NOT_MAIL)
 		*end_r = mb->len;
 }
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/diag.h"
 #include "mail/mbox.h"
 
 struct errbuf;
@@ -23,6 +24,7 @@ enum mailbox_kind {
 	MAILBOX_MBOX,
 	MAILBOX_MAILDIR,
 	MAILBOX_SINGLE,         /* one message per file (.eml, MH) */
+	MAILBOX_NOT_MAIL,       /* a file that is neither: never changed */
 };
 
 enum mailbox_compression {
@@ -34,10 +36,20 @@ enum mailbox_compression {
  * reads it through the functions below. */
 struct mailbox;
 
+/* A path the walk passed over, and why (a diagnostic of lib/diag.h). */
+struct walk_note {
+	char *path;
+	enum diag_code code;
+	char *detail;                   /* may be NULL */
+};
+
 struct mailbox_list {
 	struct mailbox **items;         /* caller owns: mailbox_list_release */
 	size_t count;
 	size_t alloc;
+	struct walk_note *notes;        /* in walk order */
+	size_t n_notes, notes_alloc;
+	size_t ignored;                 /* dot files and dotlocks passed over */
 };
 
 /* A mailbox for path, of unknown kind until loaded (for a file read
@@ -77,10 +89,15 @@ int mailbox_check_unchanged(const struct mailbox *mb, struct errbuf *err);
  * each `.Folder` inside it another; other directories are walked
  * recursively in name order; every regular file is a mailbox of unknown
  * kind until loaded.  Symbolic links met while walking are not followed
- * (pipermail's archives/public links point at the private tree).  A file
- * or Maildir reached twice is listed once. */
-int mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n,
-		 struct errbuf *err);
+ * (pipermail's archives/public links point at the private tree), FIFOs,
+ * sockets and devices never opened; a PATH that does not exist is an
+ * error; each is a note of the list, and the walk goes on with the
+ * others.  Dot files and dotlocks are counted, not listed.  A file or
+ * Maildir reached twice is listed once. */
+void mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n);
+
+/* Did the walk meet an error (a PATH missing or unreadable)? */
+bool mailbox_walk_failed(const struct mailbox_list *list);
 
 /* Map or inflate the mailbox and split it into messages. */
 int mailbox_load(struct mailbox *mb, struct errbuf *err);

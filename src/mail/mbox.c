@@ -95,20 +95,56 @@ ctime_date_at(const char *p, size_t len)
 	return false;
 }
 
+/* "[Www, ]d[d] Mmm yyyy hh:mm[:ss] ..." at p: the RFC 822 date that old
+ * archivers (pre-2.0 pipermail) wrote into From_ lines. */
+static bool
+rfc822_date_at(const char *p, size_t len)
+{
+	size_t i = 0, n;
+
+	if (token_in(p, len, weekdays, 7) && len > 5 && p[3] == ',' &&
+	    p[4] == ' ')
+		i = skip_spaces(p, 4, len);
+	n = count_digits(p, i, len);
+	if (n < 1 || n > 2 || i + n >= len || p[i + n] != ' ')
+		return false;
+	i = skip_spaces(p, i + n, len);
+	if (!token_in(p + i, len - i, months, 12) || i + 3 >= len ||
+	    p[i + 3] != ' ')
+		return false;
+	i = skip_spaces(p, i + 3, len);
+	if (count_digits(p, i, len) != 4 || i + 4 >= len || p[i + 4] != ' ')
+		return false;
+	i = skip_spaces(p, i + 4, len);
+	n = count_digits(p, i, len);
+	if (n < 1 || n > 2 || i + n >= len || p[i + n] != ':' ||
+	    count_digits(p, i + n + 1, len) != 2)
+		return false;
+	i += n + 3;
+	return i == len || p[i] == ' ' || p[i] == ':';
+}
+
 bool
 mbox_is_from_line(const char *line, size_t len)
 {
+	size_t first_space;
+
 	if (len >= 1 && line[len - 1] == '\r')
 		len--;
 	if (len < 5 || memcmp(line, "From ", 5) != 0)
 		return false;
 	/* The sender may hold spaces (pipermail's "user at example.org"), so
-	 * look for the date after any space. */
+	 * look for a ctime date after any space. */
 	for (size_t i = 5; i + 3 < len; i++)
 		if (line[i - 1] == ' ' && line[i] != ' ' &&
 		    ctime_date_at(line + i, len - i))
 			return true;
-	return false;
+	/* Or an RFC 822 date after a sender of one word. */
+	for (first_space = 5; first_space < len && line[first_space] != ' ';
+	     first_space++)
+		;
+	return first_space > 5 && first_space + 1 < len &&
+		rfc822_date_at(line + first_space + 1, len - first_space - 1);
 }
 
 /* A header field line: printable ASCII name without space or colon, then
@@ -170,16 +206,23 @@ mbox_looks_like_mbox(const char *data, size_t len)
 	return mbox_is_from_line(data + p, line_end(data, len, p) - p);
 }
 
-/* Is the "From " at pos (a line start) a message separator? */
+/* Does an empty line end just before pos (a line start)? */
+static bool
+blank_line_before(const char *data, size_t pos)
+{
+	return (pos >= 2 && data[pos - 2] == '\n') ||
+		(pos >= 3 && data[pos - 2] == '\r' && data[pos - 3] == '\n');
+}
+
+/* Is the "From " at pos (a line start) a message separator?  As Mailman's
+ * cleanarch decides: a From_ line with an envelope date, followed by a
+ * header field line.  An empty line before it is usual, not required:
+ * pipermail's monthly .txt files have none after an attachment footer. */
 static bool
 is_separator(const char *data, size_t len, size_t pos)
 {
-	bool blank_before = (pos >= 2 && data[pos - 2] == '\n') ||
-		(pos >= 3 && data[pos - 2] == '\r' && data[pos - 3] == '\n');
 	size_t eol, next;
 
-	if (!blank_before)
-		return false;
 	eol = line_end(data, len, pos);
 	if (!mbox_is_from_line(data + pos, eol - pos))
 		return false;
@@ -250,6 +293,14 @@ close_msg(const char *data, struct mbox_split *s, struct cl_info *cl,
 }
 
 static void
+note_unblanked(struct mbox_split *s, uint64_t pos)
+{
+	xgrow((void **)&s->unblanked, &s->unblanked_alloc, s->n_unblanked + 1,
+	      sizeof *s->unblanked);
+	s->unblanked[s->n_unblanked++] = pos;
+}
+
+static void
 push_msg(struct mbox_split *s, uint64_t start)
 {
 	xgrow((void **)&s->msgs, &s->alloc, s->count + 1, sizeof *s->msgs);
@@ -303,6 +354,8 @@ split_on_separators(const char *data, size_t len, struct mbox_split *s,
 		else if (is_separator(data, len, pos)) {
 			close_msg(data, s, cl, pos);
 			push_msg(s, pos);
+			if (!blank_line_before(data, pos))
+				note_unblanked(s, pos);
 		} else
 			s->unescaped_from_lines++;
 	}
@@ -434,8 +487,11 @@ void
 mbox_split_release(struct mbox_split *s)
 {
 	free(s->msgs);
+	free(s->unblanked);
 	s->msgs = NULL;
+	s->unblanked = NULL;
 	s->count = s->alloc = 0;
+	s->n_unblanked = s->unblanked_alloc = 0;
 }
 
 const char *

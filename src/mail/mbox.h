@@ -2,14 +2,16 @@
  *
  * Our own splitter over raw bytes (SPEC §3): Mailutils' driver rewrites
  * archives and reads headers at ~66 MB/s.  A line "From " starts a message
- * only at the start of the file or after an empty line, when it has the
- * shape of a From_ line (a ctime-style date) and the next line looks like
- * a header field, as Mailman's cleanarch checks.  Content-Length framing
+ * when it has the shape of a From_ line (an envelope date: ctime-style, or
+ * the RFC 822 date of old archivers) and the next line looks like a header
+ * field, as Mailman's cleanarch checks.  An empty line before it is not
+ * required (pipermail's .txt files have none after an attachment footer);
+ * such separators are recorded, for reports.  Content-Length framing
  * (mboxcl2) is honoured only when it is consistent; an mbox whose
  * Content-Length headers contradict its separators cannot be split safely.
  *
  * Message i spans [start, end): its From_ line, headers, body and the empty
- * separator line before the next From_ line.  Bytes before the first
+ * separator line, if any, before the next From_ line.  Bytes before the first
  * message (a UTF-8 BOM, empty lines) form the preamble, which is always
  * kept.  Nothing here allocates except the message array.
  */
@@ -52,6 +54,9 @@ struct mbox_split {
 	size_t escaped_from_lines;      /* ">From " lines */
 	size_t rd_escaped_from_lines;   /* ">>From " lines (mboxrd only) */
 	size_t content_length_msgs;     /* messages framed by Content-Length */
+	uint64_t *unblanked;            /* separators without an empty line */
+	size_t n_unblanked;             /* before them, by offset */
+	size_t unblanked_alloc;
 };
 
 /* True when data starts (after an optional BOM and empty lines) with a

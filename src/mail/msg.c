@@ -31,9 +31,11 @@ enum cte {
 
 struct entity_type {
 	char type[64];          /* "text/plain", lower case */
-	char boundary[200];
+	char boundary[200];     /* RFC 2046: at most 70 */
 	char charset[64];
 	enum cte cte;
+	bool too_long;          /* a boundary or charset longer than the
+				   above: the entity is searched raw */
 };
 
 /* Buffers kept from message to message, so that a walk allocates
@@ -93,8 +95,10 @@ note_problem(struct walk *w, enum msg_problem problem, unsigned int part,
 	}
 }
 
-/* Value of parameter name in a Content-Type value (quotes removed). */
-static bool
+/* Value of parameter name in a Content-Type value (quotes removed) into
+ * out: 1 when found, 0 when absent, -1 when longer than out holds (a
+ * value cut short would be another value: the caller fails closed). */
+static int
 ct_param(const char *v, size_t len, const char *name, char *out, size_t outsz)
 {
 	size_t n = strlen(name), i = 0;
@@ -104,7 +108,7 @@ ct_param(const char *v, size_t len, const char *name, char *out, size_t outsz)
 		size_t j, k = 0;
 
 		if (semi == NULL)
-			return false;
+			return 0;
 		i = (size_t)(semi - v) + 1;
 		while (i < len && isspace((unsigned char)v[i]))
 			i++;
@@ -119,21 +123,27 @@ ct_param(const char *v, size_t len, const char *name, char *out, size_t outsz)
 		while (j < len && isspace((unsigned char)v[j]))
 			j++;
 		if (j < len && v[j] == '"') {
-			for (j++; j < len && v[j] != '"' && k + 1 < outsz; j++) {
+			for (j++; j < len && v[j] != '"'; j++) {
 				if (v[j] == '\\' && j + 1 < len)
 					j++;
-				if (v[j] != '\r' && v[j] != '\n')
-					out[k++] = v[j];
+				if (v[j] == '\r' || v[j] == '\n')
+					continue;
+				if (k + 1 >= outsz)
+					return -1;
+				out[k++] = v[j];
 			}
 		} else {
-			for (; j < len && v[j] != ';' && !isspace((unsigned char)v[j]) &&
-			       k + 1 < outsz; j++)
+			for (; j < len && v[j] != ';' && !isspace((unsigned char)v[j]);
+			     j++) {
+				if (k + 1 >= outsz)
+					return -1;
 				out[k++] = v[j];
+			}
 		}
 		out[k] = '\0';
 		return k > 0;
 	}
-	return false;
+	return 0;
 }
 
 static void
@@ -161,10 +171,12 @@ read_entity_type(const char *hdr, size_t len, struct entity_type *t)
 	while (header_iter_next(&it, &f)) {
 		if (header_name_is(&f, "Content-Type")) {
 			lower_token(f.value, f.value_len, t->type, sizeof t->type);
-			ct_param(f.value, f.value_len, "boundary", t->boundary,
-				 sizeof t->boundary);
-			ct_param(f.value, f.value_len, "charset", t->charset,
-				 sizeof t->charset);
+			t->too_long |= ct_param(f.value, f.value_len,
+						"boundary", t->boundary,
+						sizeof t->boundary) < 0;
+			t->too_long |= ct_param(f.value, f.value_len,
+						"charset", t->charset,
+						sizeof t->charset) < 0;
 		} else if (header_name_is(&f, "Content-Transfer-Encoding"))
 			lower_token(f.value, f.value_len, cte, sizeof cte);
 	}
@@ -492,6 +504,10 @@ walk_entity(struct walk *w, size_t start, size_t end, unsigned int depth,
 		number = w->next_part++;
 	if (depth >= MSG_MAX_MIME_DEPTH) {
 		note_problem(w, MSG_PROBLEM_TOO_DEEP, number, body);
+		return hand_over(w, number, 0, w->raw + body, end - body, body);
+	}
+	if (t.too_long) {
+		note_problem(w, MSG_PROBLEM_PARAMETER_TOO_LONG, number, body);
 		return hand_over(w, number, 0, w->raw + body, end - body, body);
 	}
 	if (strncmp(t.type, "multipart/", 10) == 0) {

@@ -57,6 +57,7 @@ enum msg_problem {
 	MSG_PROBLEM_TOO_DEEP = D_MIME_TOO_DEEP,
 	MSG_PROBLEM_TOO_MANY_PARTS = D_MIME_TOO_MANY_PARTS,
 	MSG_PROBLEM_BAD_HEADER_ENCODING = D_HEADER_BAD_WORDS,
+	MSG_PROBLEM_PARAMETER_TOO_LONG = D_MIME_PARAMETER_TOO_LONG,
 };
 
 /* The first problem the walk met, with where: the part was scanned as raw

@@ -11,31 +11,45 @@
 #include "mail/header.h"
 #include "mail/msgid.h"
 
-
+/* s[0..len) without white space (folding), into out of len bytes; returns
+ * its length.  Never cut: two IDs that differ only after a limit would
+ * be one message to the thread index. */
 static size_t
 copy_id(const char *s, size_t len, char *out)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < len && n < MSGID_MAX; i++)
+	for (size_t i = 0; i < len; i++)
 		if (!isspace((unsigned char)s[i]))
 			out[n++] = s[i];
 	return n;
+}
+
+/* A buffer for an ID of up to len bytes: the stack one, or the heap's. */
+static char *
+id_buffer(char *stack, size_t len, char **heap)
+{
+	if (len <= MSGID_MAX)
+		return stack;
+	*heap = xrealloc(*heap, len);
+	return *heap;
 }
 
 size_t
 msgid_each(const char *value, size_t len,
 	   int (*fn)(const char *id, size_t id_len, void *ctx), void *ctx)
 {
-	char id[MSGID_MAX];
+	char stack[MSGID_MAX], *heap = NULL, *id;
 	size_t seen = 0, i = 0, n;
 
 	if (memchr(value, '<', len) == NULL) {
+		id = id_buffer(stack, len, &heap);
 		n = copy_id(value, len, id);
 		if (n > 0) {
 			seen++;
 			fn(id, n, ctx);
 		}
+		free(heap);
 		return seen;
 	}
 	while (i < len) {
@@ -47,6 +61,7 @@ msgid_each(const char *value, size_t len,
 		gt = memchr(value + i, '>', len - i);
 		if (gt == NULL)
 			break;
+		id = id_buffer(stack, (size_t)(gt - value) - i, &heap);
 		n = copy_id(value + i, (size_t)(gt - value) - i, id);
 		i = (size_t)(gt - value) + 1;
 		if (n == 0)
@@ -55,6 +70,7 @@ msgid_each(const char *value, size_t len,
 		if (fn(id, n, ctx) != 0)
 			break;
 	}
+	free(heap);
 	return seen;
 }
 
@@ -75,32 +91,23 @@ msgid_normalize(const char *s)
 	return out;
 }
 
-struct id_copy {
-	char *buf;
-	size_t size;
-};
-
 static int
-copy_first_id(const char *id, size_t len, void *ctx)
+dup_first_id(const char *id, size_t len, void *ctx)
 {
-	struct id_copy *c = ctx;
-
-	if (len >= c->size)
-		len = c->size - 1;
-	memcpy(c->buf, id, len);
-	c->buf[len] = '\0';
+	*(char **)ctx = xstrndup(id, len);
 	return 1;
 }
 
-bool
-msgid_of_message(const char *raw, size_t len, char *buf, size_t size)
+char *
+msgid_of_message(const char *raw, size_t len)
 {
 	size_t vlen;
 	const char *v = msg_header_value(raw, len, "Message-ID", &vlen);
-	struct id_copy c = { buf, size };
+	char *id = NULL;
 
-	buf[0] = '\0';
-	return v != NULL && msgid_each(v, vlen, copy_first_id, &c) > 0;
+	if (v != NULL)
+		msgid_each(v, vlen, dup_first_id, &id);
+	return id;
 }
 
 bool

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* IDs up to this long are handled on the stack; longer ones (not valid,
+ * but met) are handled whole on the heap. */
 #define MSGID_MAX 998
 
 /* Call fn for each Message-ID in a Message-ID, In-Reply-To or References
@@ -20,9 +22,9 @@ size_t msgid_each(const char *value, size_t len,
 /* Normalise a Message-ID as given by a user: strip white space and one
  * pair of angle brackets.  Caller owns; NULL when nothing is left. */
 char *msgid_normalize(const char *s);
-/* The Message-ID of raw message text (From_ line allowed), without <>,
- * copied into buf (truncated to size - 1); false when it has none. */
-bool msgid_of_message(const char *raw, size_t len, char *buf, size_t size);
+/* The Message-ID of raw message text (From_ line allowed), without <>;
+ * caller owns.  NULL when it has none. */
+char *msgid_of_message(const char *raw, size_t len);
 
 /* Does the line of text that holds pos quote a Message-ID, References or
  * In-Reply-To header ("> Message-ID: <...>")?  What follows is an ID. */

@@ -97,32 +97,34 @@ is_maildir(const char *path)
 	return yes;
 }
 
-static int walk_dir(struct mailbox_list *list, const char *dir,
-		    struct errbuf *err);
+static void walk_dir(struct mailbox_list *list, const char *dir);
+static void add_note(struct mailbox_list *list, const char *path,
+		     enum diag_code code, const char *detail);
 
 /* A Maildir and its Maildir++ subfolders (".Name" directories). */
-static int
-walk_maildir(struct mailbox_list *list, const char *dir, struct errbuf *err)
+static void
+walk_maildir(struct mailbox_list *list, const char *dir)
 {
+	struct errbuf err;
 	char **names;
 	size_t n;
-	int rc = 0;
 
 	list_add(list, dir, MAILBOX_MAILDIR);
-	if (dir_names(dir, &names, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	if (dir_names(dir, &names, &n, &err) < 0) {
+		add_note(list, dir, D_DIRECTORY_UNREADABLE, err.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
 		char *sub;
 
 		if (names[i][0] != '.')
 			continue;
 		sub = xasprintf("%s/%s", dir, names[i]);
 		if (is_dir(sub) && is_maildir(sub))
-			rc = walk_maildir(list, sub, err);
+			walk_maildir(list, sub);
 		free(sub);
 	}
 	dir_names_free(names, n);
-	return rc;
 }
 
 /* Files that are locks or indexes of mail programs, not mail. */
@@ -135,65 +137,87 @@ is_ignored_name(const char *name)
 		(n > 5 && strcmp(name + n - 5, ".lock") == 0);
 }
 
-static int
-walk_path(struct mailbox_list *list, const char *path, bool top,
-	  struct errbuf *err)
+static void
+add_note(struct mailbox_list *list, const char *path, enum diag_code code,
+	 const char *detail)
+{
+	struct walk_note *n;
+
+	xgrow((void **)&list->notes, &list->notes_alloc, list->n_notes + 1,
+	      sizeof *list->notes);
+	n = &list->notes[list->n_notes++];
+	n->path = xstrdup(path);
+	n->code = code;
+	n->detail = detail ? xstrdup(detail) : NULL;
+}
+
+static void
+walk_path(struct mailbox_list *list, const char *path, bool top)
 {
 	struct stat st;
 
-	if ((top ? stat(path, &st) : lstat(path, &st)) < 0)
-		return errbuf_errno(err, errno, "cannot read '%s'", path);
+	if ((top ? stat(path, &st) : lstat(path, &st)) < 0) {
+		add_note(list, path, D_PATH_MISSING, strerror(errno));
+		return;
+	}
 	if (S_ISLNK(st.st_mode))
-		return 0;
-	if (S_ISDIR(st.st_mode))
-		return is_maildir(path) ? walk_maildir(list, path, err)
-			: walk_dir(list, path, err);
-	if (S_ISREG(st.st_mode))
+		add_note(list, path, D_SYMLINK_NOT_FOLLOWED, NULL);
+	else if (S_ISDIR(st.st_mode)) {
+		if (is_maildir(path))
+			walk_maildir(list, path);
+		else
+			walk_dir(list, path);
+	} else if (S_ISREG(st.st_mode))
 		list_add(list, path, MAILBOX_UNKNOWN);
-	else if (top)
-		return errbuf_set(err, "'%s' is neither a file nor a directory",
-				  path);
-	return 0;
+	else
+		add_note(list, path, D_NOT_REGULAR_FILE, NULL);
 }
 
-static int
-walk_dir(struct mailbox_list *list, const char *dir, struct errbuf *err)
+static void
+walk_dir(struct mailbox_list *list, const char *dir)
 {
+	struct errbuf err;
 	char **names;
 	size_t n;
-	int rc = 0;
 
-	if (dir_names(dir, &names, &n, err) < 0)
-		return -1;
-	for (size_t i = 0; i < n && rc == 0; i++) {
+	if (dir_names(dir, &names, &n, &err) < 0) {
+		add_note(list, dir, D_DIRECTORY_UNREADABLE, err.msg);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
 		char *sub;
 
-		if (is_ignored_name(names[i]))
+		if (is_ignored_name(names[i])) {
+			list->ignored++;
 			continue;
+		}
 		sub = xasprintf("%s/%s", dir, names[i]);
-		rc = walk_path(list, sub, false, err);
+		walk_path(list, sub, false);
 		free(sub);
 	}
 	dir_names_free(names, n);
-	return rc;
 }
 
-int
-mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n,
-	     struct errbuf *err)
+void
+mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(paths[i]);
 		char *p = xstrdup(paths[i]);
-		int rc;
 
 		while (len > 1 && p[len - 1] == '/')
 			p[--len] = '\0';
-		rc = walk_path(list, p, true, err);
+		walk_path(list, p, true);
 		free(p);
-		if (rc < 0)
-			return -1;
 	}
 	drop_duplicates(list);
-	return 0;
+}
+
+bool
+mailbox_walk_failed(const struct mailbox_list *list)
+{
+	for (size_t i = 0; i < list->n_notes; i++)
+		if (diag_info(list->notes[i].code)->level == DIAG_ERROR)
+			return true;
+	return false;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "detect/rules.h"
+#include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "mail/header.h"
 #include "mail/mailbox.h"
@@ -181,7 +182,7 @@ pass_message(struct pass_ctx *pc, struct msg_walker *mw,
 	const char *raw;
 	size_t len, from_len, body;
 	uint64_t offset;
-	bool owned;
+	bool owned, whole_text;
 
 	if (pass_load_message(mb, i, &raw, &len, &offset, &owned, &err) < 0) {
 		/* Unreadable: reported as an error, so that purge writes
@@ -191,9 +192,11 @@ pass_message(struct pass_ctx *pc, struct msg_walker *mw,
 		box->in_scope[i] = 0;
 		return;
 	}
-	from_len = msg_from_line_len(raw, len);
+	/* A file that is not mail is searched as one text, never parsed. */
+	whole_text = mailbox_kind(mb) == MAILBOX_NOT_MAIL;
+	from_len = whole_text ? 0 : msg_from_line_len(raw, len);
 	msg_header_end(raw + from_len, len - from_len, &body);
-	read_headers(raw + from_len, body, &h);
+	read_headers(raw + from_len, whole_text ? 0 : body, &h);
 	record_thread_data(box, &ck->out, i, &h);
 	box->in_scope[i] = select_in_scope(s, &h, raw, from_len ?
 					   from_len - 1 : 0);
@@ -202,6 +205,7 @@ pass_message(struct pass_ctx *pc, struct msg_walker *mw,
 			.out = &ck->out, .mw = mw, .rules = rules, .s = s,
 			.mailbox = ck->box, .index = i, .offset = offset,
 			.raw = raw, .len = len, .from_len = from_len,
+			.whole_text = whole_text,
 		};
 		size_t before = ck->out.nhits;
 
@@ -234,6 +238,35 @@ pass_chunk(struct pass_ctx *pc, struct msg_walker *mw,
 	mailbox_release_pages(mb, start, end);
 }
 
+/* Notes on what a loaded file is: not mail, or an mbox some of whose
+ * separators had no empty line before them (their offsets). */
+static void
+note_file_kind(struct box_pass *bp, size_t b, const struct mailbox *mb)
+{
+	const struct mbox_split *s = mailbox_split(mb);
+	struct buf text = { 0 };
+
+	if (mailbox_kind(mb) == MAILBOX_NOT_MAIL) {
+		pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0, D_NOT_MAIL,
+				 "neither an mbox nor a message (no From_ line, "
+				 "no header block): searched as text, never "
+				 "changed");
+		return;
+	}
+	if (s == NULL || s->n_unblanked == 0)
+		return;
+	buf_addf(&text, "%zu separators without an empty line before them, "
+		 "at offsets", s->n_unblanked);
+	for (size_t i = 0; i < s->n_unblanked && i < 20; i++)
+		buf_addf(&text, "%s %llu", i ? "," : "",
+			 (unsigned long long)s->unblanked[i]);
+	if (s->n_unblanked > 20)
+		buf_addf(&text, " and %zu more", s->n_unblanked - 20);
+	pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0,
+			 D_MBOX_SEPARATOR_NO_BLANK, text.p);
+	buf_release(&text);
+}
+
 static void
 load_box(struct pass_ctx *pc, size_t b)
 {
@@ -243,10 +276,11 @@ load_box(struct pass_ctx *pc, size_t b)
 	size_t n;
 
 	if (mailbox_load(mb, &err) < 0) {
-		pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0, D_MAILBOX_UNREADABLE,
-				 err.msg);
+		pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0,
+				 D_MAILBOX_UNREADABLE, err.msg);
 		return;
 	}
+	note_file_kind(bp, b, mb);
 	n = mailbox_message_count(mb);
 	bp->nmsgs = n;
 	bp->ids = xcalloc(n + 1, sizeof *bp->ids);

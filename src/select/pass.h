@@ -84,6 +84,7 @@ struct message_search {
 	uint64_t offset;                /* of the message in its file */
 	const char *raw;                /* the message, From_ line included */
 	size_t len, from_len;
+	bool whole_text;                /* not mail: one text, no MIME */
 };
 
 void search_message(const struct message_search *ms);

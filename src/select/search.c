@@ -161,8 +161,17 @@ search_message(const struct message_search *ms)
 	struct pass_out *bp = ms->out;
 	struct selected *hit;
 
-	msg_walk(ms->mw, ms->raw + ms->from_len, ms->len - ms->from_len,
-		 scan_part, &mc, &report);
+	if (ms->whole_text) {
+		struct msg_part whole = {
+			.number = 1, .text = ms->raw, .len = ms->len,
+			.raw_len = ms->len,
+		};
+
+		memset(&report, 0, sizeof report);
+		scan_part(&whole, &mc);
+	} else
+		msg_walk(ms->mw, ms->raw + ms->from_len, ms->len - ms->from_len,
+			 scan_part, &mc, &report);
 	if (report.problem != MSG_PROBLEM_NONE)
 		pass_add_problem(bp, ms->mailbox, ms->index,
 				 ms->offset + ms->from_len + report.offset,

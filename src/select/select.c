@@ -44,15 +44,27 @@ build_threads(struct pass_ctx *pc)
 }
 
 static unsigned char *
-select_threads(const struct thread_index *ti, const struct select_settings *s)
+select_threads(const struct thread_index *ti, const struct select_settings *s,
+	       struct selection *sel)
 {
 	size_t n = thread_index_messages(ti);
 	unsigned char *reasons = xcalloc(n + 1, 1);
 	struct idhash *seeds = xcalloc(s->n_message_ids + 1, sizeof *seeds);
 
-	for (size_t i = 0; i < s->n_message_ids; i++)
+	for (size_t i = 0; i < s->n_message_ids; i++) {
+		uint32_t c;
+
 		seeds[i] = idhash_of(s->message_ids[i],
 				     strlen(s->message_ids[i]));
+		c = thread_index_find(ti, seeds[i]);
+		if (c == THREAD_NONE ||
+		    thread_index_first_message(ti, c) == THREAD_NONE) {
+			sel->ids_not_found = xreallocarray(sel->ids_not_found,
+				sel->n_ids_not_found + 1,
+				sizeof *sel->ids_not_found);
+			sel->ids_not_found[sel->n_ids_not_found++] = i;
+		}
+	}
 	thread_index_select(ti, seeds, s->n_message_ids, s->thread, reasons);
 	free(seeds);
 	return reasons;
@@ -79,19 +91,19 @@ message_offset(const struct mailbox *mb, size_t i, uint64_t *len_r)
 static char *
 read_message_id(const struct mailbox *mb, size_t index)
 {
-	char id[1000];
 	const char *raw;
 	size_t len;
 	uint64_t off;
-	bool owned, found;
+	bool owned;
 	struct errbuf err;
+	char *id;
 
 	if (pass_load_message(mb, index, &raw, &len, &off, &owned, &err) < 0)
 		return NULL;
-	found = msgid_of_message(raw, len, id, sizeof id);
+	id = msgid_of_message(raw, len);
 	if (owned)
 		free((void *)raw);
-	return found ? xstrdup(id) : NULL;
+	return id;
 }
 
 static void
@@ -146,6 +158,8 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 				}
 				item.mailbox = b;
 				item.index = i;
+				item.not_mail = mailbox_kind(pc->boxes->items[b])
+					== MAILBOX_NOT_MAIL;
 				item.offset = message_offset(pc->boxes->items[b],
 							     i, &item.length);
 				if (item.message_id == NULL)
@@ -180,7 +194,7 @@ select_run(struct mailbox_list *boxes, const struct select_settings *s,
 				pc.passes[b].nmsgs;
 	}
 	ti = build_threads(&pc);
-	reasons = select_threads(ti, s);
+	reasons = select_threads(ti, s, sel);
 	if (s->keep_threads)
 		sel->threads = ti;
 	else
@@ -232,6 +246,7 @@ selection_release(struct selection *sel)
 	}
 	free(sel->items);
 	free(sel->problems);
+	free(sel->ids_not_found);
 	free(sel->box_first);
 	thread_index_free(&sel->threads);
 	memset(sel, 0, sizeof *sel);

@@ -74,6 +74,8 @@ struct selected {
 	uint64_t offset;        /* byte offset of the message in its file */
 	uint64_t length;
 	unsigned int reasons;   /* enum select_reason */
+	bool not_mail;          /* in a file that is not mail (searched as
+				   text): never changed */
 	char *message_id;       /* without <>; NULL when it has none */
 	struct select_match *matches;
 	size_t n_matches;
@@ -98,6 +100,9 @@ struct selection {
 	size_t n_problems;
 	size_t messages;                /* messages read in all */
 	size_t out_of_scope;            /* outside --since/--until/--list */
+	size_t *ids_not_found;          /* seed Message-IDs (indexes into the
+					   settings') no message has */
+	size_t n_ids_not_found;
 	/* With keep_threads: the index, and the number of the first message
 	 * of each mailbox in it (message m of the index is message
 	 * m - box_first[b] of mailbox b). */

@@ -65,7 +65,7 @@ test_mailbox__walks_a_tree(void **state)
 	static const size_t counts[] = { 2, 2, 1, 2, 1 };
 
 	(void)state;
-	assert_int_equal(mailbox_walk(&list, paths, 1, &err), 0);
+	mailbox_walk(&list, paths, 1);
 	assert_int_equal(list.count, N_ELEMENTS(want));
 	for (size_t i = 0; i < list.count; i++) {
 		struct mailbox *mb = list.items[i];
@@ -96,7 +96,7 @@ test_mailbox__reads_messages(void **state)
 	(void)state;
 	assert_true(asprintf(&paths[0], "%s/a/old.mbox.gz", dir) > 0);
 	assert_true(asprintf(&paths[1], "%s/md", dir) > 0);
-	assert_int_equal(mailbox_walk(&list, paths, 2, &err), 0);
+	mailbox_walk(&list, paths, 2);
 	assert_int_equal(list.count, 3);
 	assert_int_equal(mailbox_load(list.items[0], &err), 0);
 	assert_int_equal(mailbox_message(list.items[0], 1, &raw, &len, &off,
@@ -130,11 +130,16 @@ test_mailbox__reports_missing_and_broken_input(void **state)
 
 	(void)state;
 	assert_true(asprintf(&paths[0], "%s/nope", dir) > 0);
-	assert_int_equal(mailbox_walk(&list, paths, 1, &err), -1);
-	assert_non_null(strstr(err.msg, "nope"));
+	mailbox_walk(&list, paths, 1);
+	assert_int_equal(list.count, 0);
+	assert_int_equal(list.n_notes, 1);
+	assert_int_equal(list.notes[0].code, D_PATH_MISSING);
+	assert_non_null(strstr(list.notes[0].path, "nope"));
+	assert_true(mailbox_walk_failed(&list));
+	mailbox_list_release(&list);
 	free(paths[0]);
 	paths[0] = test_write(dir, "trunc.mbox.gz", "\x1f\x8b\x08\x00junk", 8);
-	assert_int_equal(mailbox_walk(&list, paths, 1, &err), 0);
+	mailbox_walk(&list, paths, 1);
 	assert_int_equal(mailbox_load(list.items[0], &err), -1);
 	assert_non_null(strstr(err.msg, "gzip"));
 	mailbox_list_release(&list);

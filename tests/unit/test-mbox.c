@@ -33,7 +33,13 @@ test_mbox__from_line_shapes(void **state)
 		{ "From a@b Mon Jan  5 10:00:00 2015 remote from x", true },
 		{ "From a@b Mon Jan  5 10:00:00 2015\r", true },
 		{ "From here on, we use the new server.", false },
-		{ "From a@b Sat, 1 Jan 2005 10:00:00 +0000", false },
+		/* old archivers' RFC 822 envelope dates (pre-2.0 pipermail) */
+		{ "From a@b Sat, 1 Jan 2005 10:00:00 +0000", true },
+		{ "From g@d.com Sun, 15 Aug 1999 02:37:17 -0400 (EDT)", true },
+		{ "From x@y 23 Aug 1999 03:15:23 GMT", true },
+		{ "From 1 Jan 2020 onwards the list moves", false },
+		{ "From what do I see, you're not asking", false },
+		{ "From a b 1 Jan 2005 10:00:00", false },
 		{ "From a@b Mon Jan  5 10:00:00", false },
 		{ "From a@b Mon Foo  5 10:00:00 2015", false },
 		{ "From: a@b Mon Jan  5 10:00:00 2015", false },
@@ -86,14 +92,22 @@ test_mbox__unescaped_from_lines_do_not_split(void **state)
 }
 
 static void
-test_mbox__from_line_needs_blank_line_before(void **state)
+test_mbox__separator_without_blank_line_is_recorded(void **state)
 {
-	const char *data = MSG(SEP1, "1@x", "text\n" SEP2 "X-Header: y\n\n");
+	/* Mailman's cleanarch rule: a From_ line followed by a header line
+	 * separates, blank line before or not (pipermail .txt files have
+	 * none after an attachment footer).  Each such one is recorded. */
+	const char *data = MSG(SEP1, "1@x", "URL: http://x/a.bin\n" SEP2
+			       "X-Header: y\n\nbody\n\n") MSG(SEP3, "3@x", "c\n");
 	struct mbox_split s;
 
 	(void)state;
 	split_ok(data, &s);
-	assert_int_equal(s.count, 1);
+	assert_int_equal(s.count, 3);
+	assert_int_equal(s.n_unblanked, 1);
+	assert_int_equal(s.unblanked[0], s.msgs[1].start);
+	assert_int_equal(s.msgs[0].end, s.msgs[1].start);
+	assert_memory_equal(data + s.msgs[1].start, SEP2, strlen(SEP2));
 	mbox_split_release(&s);
 }
 
@@ -232,7 +246,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_mbox__from_line_shapes),
 	cmocka_unit_test(test_mbox__splits_three_messages),
 	cmocka_unit_test(test_mbox__unescaped_from_lines_do_not_split),
-	cmocka_unit_test(test_mbox__from_line_needs_blank_line_before),
+	cmocka_unit_test(test_mbox__separator_without_blank_line_is_recorded),
 	cmocka_unit_test(test_mbox__detects_variants),
 	cmocka_unit_test(test_mbox__content_length_frames_mboxcl2),
 	cmocka_unit_test(test_mbox__stale_content_length_is_ignored),
