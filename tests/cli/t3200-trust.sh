@@ -1,0 +1,131 @@
+#!/bin/sh
+test_description='trust: nothing removed that was not selected, no leak left and called gone, no work reported that was not done'
+. "$(dirname "$0")/test-lib.sh"
+
+CHECK=$TEST_SRCDIR/tests/cli/lib/trust_check.py
+
+# ---- A. nothing removed or damaged that was not asked ------------------------
+
+test_expect_success 'a To with 1,500 entries keeps the 1,499 not leaked' '
+	python3 "$CHECK" mass-cc 1500 750 >cc.mbox &&
+	cp cc.mbox orig.mbox &&
+	"$LISTSCRUB" purge --address leak-750@example.org $APPLY cc.mbox >out &&
+	python3 "$CHECK" recipients orig.mbox cc.mbox leak-750@example.org
+'
+
+test_expect_success 'a separator after a line that is not empty splits; deleting one message deletes only it' '
+	python3 "$CHECK" noblank >nb.mbox &&
+	cp nb.mbox orig.mbox &&
+	expect_status 1 "$LISTSCRUB" scan --message-id m2@example.org --thread=none nb.mbox >out 2>err &&
+	grep -q "^# 4 messages read, 1 selected" out &&
+	grep -q "separator-without-blank-line: 2 separators without an empty line" err &&
+	"$LISTSCRUB" purge --message-id m2@example.org --thread=none $APPLY nb.mbox >out &&
+	python3 "$CHECK" deleted orig.mbox nb.mbox m2@example.org
+'
+
+test_expect_success 'a body line "From what I see, ..." is not a separator' '
+	python3 "$CHECK" noblank >nb.mbox &&
+	expect_status 1 "$LISTSCRUB" scan --message-id m3@example.org --thread=none nb.mbox >out &&
+	grep -q "^# 4 messages read" out &&
+	expect_status 1 "$LISTSCRUB" scan --address from-line-body@example.org nb.mbox >out &&
+	grep -q "<m3@example.org>" out
+'
+
+test_expect_success 'old envelope lines with an RFC 822 date split (pre-2.0 pipermail)' '
+	python3 "$CHECK" rfc822-envelopes >old.txt &&
+	"$LISTSCRUB" scan --address nobody@example.invalid old.txt >out &&
+	grep -q "^# 3 messages read" out
+'
+
+P=$CORPORA/pipermail-twisted/archives/private
+if [ -d "$P" ]; then
+	test_expect_success 'pipermail .txt months: twisted-web 5374 (.txt and .txt.gz), reality 231' '
+		"$LISTSCRUB" scan --address nobody@example.invalid "$P"/twisted-web/*.txt >out 2>/dev/null &&
+		grep -q "^# 5374 messages read" out &&
+		"$LISTSCRUB" scan --address nobody@example.invalid "$P"/twisted-web/*.txt.gz >out 2>/dev/null &&
+		grep -q "^# 5374 messages read" out &&
+		"$LISTSCRUB" scan --address nobody@example.invalid "$P"/reality/*.txt.gz >out 2>/dev/null &&
+		grep -q "^# 231 messages read" out
+	'
+	test_expect_success 'pipermail .txt: purge of one Message-ID removes exactly that message' '
+		cp "$P/twisted-web/2005-August.txt" month.txt && chmod u+w month.txt &&
+		cp month.txt orig.txt &&
+		id=$(python3 "$CHECK" id-before-noblank orig.txt) &&
+		"$LISTSCRUB" purge --message-id "$id" --thread=none $APPLY month.txt >out &&
+		grep -q "deleted 1 messages" out &&
+		python3 "$CHECK" deleted orig.txt month.txt "$id"
+	'
+else
+	test_skip 'pipermail .txt months' '../shared/corpora/pipermail-twisted is not here'
+	test_skip 'pipermail .txt purge' '../shared/corpora/pipermail-twisted is not here'
+fi
+
+test_expect_success 'files that are not mail are searched, listed, and never changed' '
+	mkdir -p tree/database && cp "$FIXTURES/basic/list.mbox" tree/list.mbox &&
+	printf "<!DOCTYPE HTML>\n<p>mail <a href=\"mailto:petra%%40example.org\">petra@example.org</a></p>\n" >tree/000001.html &&
+	printf "{\000\000\000s\007petra@example.org\000" >tree/database/2005-May-article &&
+	cp -r tree before &&
+	"$LISTSCRUB" purge --address petra@example.org $APPLY tree >out 2>err &&
+	cmp before/000001.html tree/000001.html &&
+	cmp before/database/2005-May-article tree/database/2005-May-article &&
+	grep -q "000001.html: not-mail:" err &&
+	grep -q "action=keep state=not-mail" out &&
+	grep -q "passed over: 2 files that are not mail" out
+'
+
+# ---- B. no leak left that verify calls gone --------------------------------------
+
+test_expect_success 'address and Message-ID lists may come from a pipe' '
+	cp "$FIXTURES/basic/list.mbox" list.mbox &&
+	printf "move-2@example.net\n" | "$LISTSCRUB" scan --message-ids /dev/stdin list.mbox >out;
+	test $? = 1 && grep -q "<move-2@example.net>" out &&
+	"$LISTSCRUB" scan --addresses /dev/stdin list.mbox <"$FIXTURES/../cli/t3200-trust.sh" >/dev/null 2>err;
+	grep -q "not an e-mail address" err
+'
+
+test_expect_success 'an empty list is an error, not an empty selection' '
+	: >empty &&
+	expect_status 2 "$LISTSCRUB" scan --addresses empty "$FIXTURES/basic" 2>err &&
+	grep -q "the list is empty" err &&
+	printf "# nothing\n\n" >empty &&
+	expect_status 2 "$LISTSCRUB" purge --message-ids empty "$FIXTURES/basic" 2>err
+'
+
+test_expect_success 'a Message-ID found nowhere is a warning that does not print it' '
+	expect_status 0 "$LISTSCRUB" scan --message-id secret-id@example.org "$FIXTURES/basic" >out 2>err &&
+	grep -q "message-id-not-found: Message-ID number 1" err &&
+	! grep -q secret-id err
+'
+
+# ---- C. no work reported that was not done ------------------------------------------
+
+test_expect_success 'a PATH that does not exist is reported while the others are read' '
+	expect_status 2 "$LISTSCRUB" scan --message-id move-2@example.net no/such "$FIXTURES/basic" >out 2>err &&
+	grep -q "no/such: path-missing:" err &&
+	grep -q "<move-2@example.net>" out
+'
+
+test_expect_success 'purge with a missing PATH writes nothing' '
+	cp "$FIXTURES/basic/list.mbox" list.mbox &&
+	runs=$(ls "$MANIFESTS" 2>/dev/null | wc -l) &&
+	expect_status 2 "$LISTSCRUB" purge --message-id move-2@example.net $APPLY no/such list.mbox >out 2>err &&
+	cmp "$FIXTURES/basic/list.mbox" list.mbox &&
+	grep -q "no/such" err &&
+	test "$(ls "$MANIFESTS" 2>/dev/null | wc -l)" = "$runs"
+'
+
+test_expect_success 'a tree of symbolic links only says so' '
+	mkdir -p links && ln -sf "$FIXTURES/basic/list.mbox" links/one &&
+	ln -sf ../nowhere links/two &&
+	"$LISTSCRUB" scan --address a@example.org links >out 2>err;
+	grep -q "passed over: 2 symbolic links (not followed)" out &&
+	grep -q "no message was read" out &&
+	test "$(grep -c symlink-not-followed err)" = 2
+'
+
+test_expect_success 'verify --manifest of a directory that is not a run is a usage error' '
+	expect_status 2 "$LISTSCRUB" verify --manifest nowhere --pubkey "$KEYS/sign.pub" . 2>err &&
+	grep -q "usage:" err
+'
+
+test_done
