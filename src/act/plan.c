@@ -171,15 +171,16 @@ find_for_redaction(void *ctx, const char *text, size_t len, unsigned int flags,
 	select_search_text(f->s, f->rules, text, len, flags, found_span, f);
 }
 
-/* The new bytes of a message to redact: its From_ line, then the
- * redacted message.  data stays NULL when there is nothing to take out. */
+/* The new bytes of a message to redact: its From_ line (the envelope
+ * sender redacted when it is leaked), then the redacted message.  data
+ * stays NULL when there is nothing to take out. */
 static int
 redact_item(const struct plan *p, struct finder *f, const struct mailbox *mb,
 	    const struct selected *item, struct message_change *ch,
 	    size_t *binary_r, struct errbuf *err)
 {
-	struct redact_result res;
-	const char *raw;
+	struct redact_result res = { 0 }, env = { 0 };
+	const char *raw, *from;
 	size_t len, from_len;
 	uint64_t off;
 	bool owned;
@@ -188,19 +189,26 @@ redact_item(const struct plan *p, struct finder *f, const struct mailbox *mb,
 	if (mailbox_message(mb, item->index, &raw, &len, &off, &owned, err) < 0)
 		return -1;
 	from_len = msg_from_line_len(raw, len);
-	rc = redact_message(find_for_redaction, f, p->s.marker, raw + from_len,
-			    len - from_len, &res, err);
-	if (rc == 0 && res.spans > 0) {
-		char *data = xmalloc(from_len + res.len + 1);
+	rc = redact_from_line(find_for_redaction, f, raw, from_len, &env, err);
+	if (rc == 0)
+		rc = redact_message(find_for_redaction, f, p->s.marker,
+				    raw + from_len, len - from_len, &res, err);
+	if (rc == 0 && res.spans + env.spans > 0) {
+		size_t new_from = env.data ? env.len : from_len;
+		const char *rest = res.spans ? res.data : raw + from_len;
+		size_t rest_len = res.spans ? res.len : len - from_len;
+		char *data = xmalloc(new_from + rest_len + 1);
 
-		memcpy(data, raw, from_len);
-		memcpy(data + from_len, res.data, res.len);
+		from = env.data ? env.data : raw;
+		memcpy(data, from, new_from);
+		memcpy(data + new_from, rest, rest_len);
 		ch->data = data;
-		ch->len = from_len + res.len;
-		ch->spans = res.spans;
+		ch->len = new_from + rest_len;
+		ch->spans = res.spans + env.spans;
 		*binary_r += res.binary_parts;
 	}
 	free(res.data);
+	free(env.data);
 	if (owned)
 		free((char *)raw);
 	return rc;

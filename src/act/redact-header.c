@@ -10,8 +10,10 @@
 #include "act/encode.h"
 #include "act/redact-private.h"
 #include "lib/buf.h"
+#include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "mail/header.h"
+#include "mail/mbox.h"
 #include "mail/msg.h"
 #include "mail/words.h"
 
@@ -250,4 +252,51 @@ redact_header(struct redactor *r, const struct msg_part *part)
 					   part->raw_offset, eol);
 	}
 	free(block.s);
+}
+
+int
+redact_from_line(redact_find_fn find, void *ctx, const char *line, size_t len,
+		 struct redact_result *res, struct errbuf *err)
+{
+	struct redactor r = { .find = find, .ctx = ctx, .err = err };
+	size_t date = mbox_from_line_date(line, len), sender_end = date;
+	struct spans sp = { 0 }, again = { 0 };
+	struct buf b = { 0 };
+
+	memset(res, 0, sizeof *res);
+	if (date == 0)
+		return 0;
+	while (sender_end > 5 && line[sender_end - 1] == ' ')
+		sender_end--;
+	find_spans(&r, line, len, PART_HEADER | PART_ENVELOPE, &sp);
+	for (size_t i = 0; i < sp.n; i++)
+		if (sp.s[i][0] < 5 || sp.s[i][1] > sender_end) {
+			free(sp.s);
+			return errbuf_set(err, "the From_ line holds a match "
+					  "outside its envelope sender, which "
+					  "cannot be taken out without breaking "
+					  "the mbox; delete this message instead "
+					  "(--action delete)");
+		}
+	if (sp.n == 0) {
+		free(sp.s);
+		return 0;
+	}
+	buf_str(&b, "From " REDACTED_ADDRESS);
+	buf_add(&b, line + sender_end, len - sender_end);
+	find_spans(&r, b.p, b.len, PART_HEADER | PART_ENVELOPE, &again);
+	if (again.n > 0 || !mbox_is_from_line(b.p, b.len)) {
+		free(sp.s);
+		free(again.s);
+		buf_release(&b);
+		return errbuf_set(err, "the From_ line could not be redacted "
+				  "safely; delete this message instead "
+				  "(--action delete)");
+	}
+	res->data = b.p;
+	res->len = b.len;
+	res->spans = sp.n;
+	free(sp.s);
+	free(again.s);
+	return 0;
 }

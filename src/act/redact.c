@@ -199,7 +199,7 @@ static int
 check_result(redact_find_fn find, void *ctx, unsigned int parts,
 	     const char *out, size_t out_len, struct errbuf *err)
 {
-	struct msg_walker *mw = msg_walker_new(0);
+	struct msg_walker *mw = msg_walker_new();
 	struct msg_walk_report after;
 	struct recheck rc = { find, ctx, 0 };
 
@@ -227,7 +227,7 @@ redact_message(redact_find_fn find, void *ctx, const char *marker,
 		.find = find, .ctx = ctx, .marker = marker, .raw = raw,
 		.err = err,
 	};
-	struct msg_walker *mw = msg_walker_new(0);
+	struct msg_walker *mw = msg_walker_new();
 	struct msg_walk_report report;
 	int rc = 0;
 

@@ -49,4 +49,14 @@ int redact_message(redact_find_fn find, void *ctx, const char *marker,
 		   const char *raw, size_t len, struct redact_result *res,
 		   struct errbuf *err);
 
+/* The mbox From_ line line[0..len) (its line end included): when the
+ * finder finds anything in the envelope sender, the sender becomes
+ * redacted@redacted.invalid and the date and line end stay, so the
+ * separator stays one.  res->data is NULL when nothing was found.  -1
+ * when something is found outside the sender (it cannot be taken out
+ * without breaking the separator: delete the message instead). */
+int redact_from_line(redact_find_fn find, void *ctx, const char *line,
+		     size_t len, struct redact_result *res,
+		     struct errbuf *err);
+
 #endif

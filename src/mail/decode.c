@@ -1,6 +1,8 @@
 /* decode.c -- table-driven base64 and quoted-printable decoders. */
 #include "config.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -149,25 +151,56 @@ decode_qp(const char *in, size_t len, char *out)
 }
 
 bool
-decode_qp_may_hold_at(const char *in, size_t len)
+text_may_hold_address(const char *text, size_t len)
 {
-	return memchr(in, '@', len) != NULL || memmem(in, len, "=40", 3) != NULL;
+	static const char at[] = " at ";
+
+	if (memchr(text, '@', len) != NULL || memchr(text, '(', len) != NULL)
+		return true;
+	for (const char *p = text; (p = memchr(p, ' ', len - (size_t)(p - text)));
+	     p++)
+		if (len - (size_t)(p - text) >= 4 &&
+		    strncasecmp(p, at, 4) == 0)
+			return true;
+	return false;
+}
+
+size_t
+decode_word_payload(char encoding, const char *text, size_t len, char *out)
+{
+	size_t n = 0;
+
+	if (encoding == 'B' || encoding == 'b')
+		return decode_base64(text, len, out, NULL);
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '_')
+			out[n++] = ' ';
+		else if (text[i] == '=' && i + 2 < len &&
+			 isxdigit((unsigned char)text[i + 1]) &&
+			 isxdigit((unsigned char)text[i + 2])) {
+			char hex[3] = { text[i + 1], text[i + 2], 0 };
+
+			out[n++] = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else
+			out[n++] = text[i];
+	}
+	return n;
 }
 
 bool
-decode_word_may_hold_at(char encoding, const char *text, size_t len,
-			char *scratch)
+charset_hides_ascii(const char *name, size_t len)
 {
-	size_t n;
+	static const char *const prefixes[] = {
+		"utf-16", "utf-32", "ucs-2", "ucs-4", "utf-7", "unicode",
+		"utf16", "utf32", "ucs2", "ucs4", "utf7",
+	};
 
-	if (encoding == 'B' || encoding == 'b') {
-		n = decode_base64(text, len, scratch, NULL);
-		return memchr(scratch, '@', n) != NULL;
-	}
-	if (memchr(text, '@', len) != NULL)
-		return true;
-	for (size_t i = 0; i + 2 < len; i++)
-		if (text[i] == '=' && text[i + 1] == '4' && text[i + 2] == '0')
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (len >= n && strncasecmp(name, prefixes[i], n) == 0)
 			return true;
+	}
 	return false;
 }

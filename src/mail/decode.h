@@ -24,14 +24,22 @@ size_t decode_base64(const char *in, size_t len, char *out, bool *bad_r);
 
 size_t decode_qp(const char *in, size_t len, char *out);
 
-/* Can quoted-printable text decode to something with an '@'?  It must
- * show one, or its escape "=40". */
-bool decode_qp_may_hold_at(const char *in, size_t len);
+/* Could text hold an address in any form the address finder reads
+ * (detect/addrset.h: "@", " at ", "(at)", "(a)", in any case)?  A
+ * pre-check that skips text must never be narrower than the finder:
+ * this is the one every pre-check uses, and a unit test holds it to the
+ * finder's forms. */
+bool text_may_hold_address(const char *text, size_t len);
 
-/* Could RFC 2047 encoded word text (the part between "?Q?" or "?B?" and
- * "?=") decode to something holding an '@'?  Cheap: a Q word must show
- * '@' or "=40"; a B word is decoded into scratch (DECODE_MAX_OUT bytes). */
-bool decode_word_may_hold_at(char encoding, const char *text, size_t len,
-			     char *scratch);
+/* Is charset (name[0..len)) one whose bytes for ASCII characters are
+ * not ASCII (UTF-16, UTF-32, UCS, UTF-7)?  Addresses in it are invisible
+ * until converted. */
+bool charset_hides_ascii(const char *name, size_t len);
+
+/* The payload of an RFC 2047 encoded word (the part between "?Q?" or
+ * "?B?" and "?=") decoded into out (DECODE_MAX_OUT(len) bytes): base64,
+ * or Q ("_" is a space, "=XX" a byte).  Returns the length. */
+size_t decode_word_payload(char encoding, const char *text, size_t len,
+			   char *out);
 
 #endif

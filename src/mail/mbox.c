@@ -124,27 +124,37 @@ rfc822_date_at(const char *p, size_t len)
 	return i == len || p[i] == ' ' || p[i] == ':';
 }
 
-bool
-mbox_is_from_line(const char *line, size_t len)
+size_t
+mbox_from_line_date(const char *line, size_t len)
 {
 	size_t first_space;
 
+	if (len >= 1 && line[len - 1] == '\n')
+		len--;
 	if (len >= 1 && line[len - 1] == '\r')
 		len--;
 	if (len < 5 || memcmp(line, "From ", 5) != 0)
-		return false;
+		return 0;
 	/* The sender may hold spaces (pipermail's "user at example.org"), so
 	 * look for a ctime date after any space. */
 	for (size_t i = 5; i + 3 < len; i++)
 		if (line[i - 1] == ' ' && line[i] != ' ' &&
 		    ctime_date_at(line + i, len - i))
-			return true;
+			return i;
 	/* Or an RFC 822 date after a sender of one word. */
 	for (first_space = 5; first_space < len && line[first_space] != ' ';
 	     first_space++)
 		;
-	return first_space > 5 && first_space + 1 < len &&
-		rfc822_date_at(line + first_space + 1, len - first_space - 1);
+	if (first_space > 5 && first_space + 1 < len &&
+	    rfc822_date_at(line + first_space + 1, len - first_space - 1))
+		return first_space + 1;
+	return 0;
+}
+
+bool
+mbox_is_from_line(const char *line, size_t len)
+{
+	return mbox_from_line_date(line, len) > 0;
 }
 
 /* A header field line: printable ASCII name without space or colon, then

@@ -66,6 +66,10 @@ bool mbox_looks_like_mbox(const char *data, size_t len);
 /* True when line (without its line end) has the shape of a From_ line. */
 bool mbox_is_from_line(const char *line, size_t len);
 
+/* Where the envelope date of a From_ line starts (the sender is
+ * line[5..that), spaces after it included); 0 when line is not one. */
+size_t mbox_from_line_date(const char *line, size_t len);
+
 /* Told every MBOX_PROGRESS_BYTES that the splitter is done with data
  * before offset done (it looks back at most one line), so that a caller
  * with a mapped file can let those pages go. */

@@ -41,7 +41,6 @@ struct entity_type {
 /* Buffers kept from message to message, so that a walk allocates
  * nothing in the common case. */
 struct msg_walker {
-	unsigned int flags;     /* enum msg_walker_flags */
 	char *decoded;          /* transfer-decoded part */
 	size_t decoded_alloc;
 	char *converted;        /* charset-converted part */
@@ -61,11 +60,10 @@ struct walk {
 };
 
 struct msg_walker *
-msg_walker_new(unsigned int flags)
+msg_walker_new(void)
 {
 	struct msg_walker *mw = xcalloc(1, sizeof *mw);
 
-	mw->flags = flags;
 	return mw;
 }
 
@@ -191,21 +189,6 @@ read_entity_type(const char *hdr, size_t len, struct entity_type *t)
 		t->cte = CTE_UNKNOWN;
 }
 
-/* Charsets whose bytes for ASCII characters are not ASCII: addresses in
- * them are invisible until converted. */
-static bool
-needs_charset_conversion(const char *charset)
-{
-	static const char *const prefixes[] = {
-		"utf-16", "utf-32", "ucs-2", "ucs-4", "utf-7", "unicode",
-		"utf16", "utf32", "ucs2", "ucs4", "utf7",
-	};
-
-	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
-		if (strncasecmp(charset, prefixes[i], strlen(prefixes[i])) == 0)
-			return true;
-	return false;
-}
 
 static bool
 charset_known(const char *charset)
@@ -454,17 +437,13 @@ walk_leaf(struct walk *w, const struct entity_type *t, size_t body,
 		return hand_over_leaf(w, &lf, PART_BINARY, w->raw + body, 0);
 	if (t->cte == CTE_UNKNOWN)
 		note_problem(w, MSG_PROBLEM_BAD_ENCODING, number, body);
-	if ((w->mw->flags & MSG_WALK_AT_ONLY) && t->cte == CTE_QP &&
-	    !(flags & PART_HTML) && !needs_charset_conversion(t->charset) &&
-	    !decode_qp_may_hold_at(w->raw + body, end - body))
-		return 0;       /* nothing the caller looks for can be there */
 	text = transfer_decode(w->mw, t->cte, w->raw + body, end - body, &len,
 			       &bad);
 	if (bad)
 		note_problem(w, MSG_PROBLEM_BAD_ENCODING, number, body);
 	if (text != w->raw + body)
 		flags |= PART_DECODED;
-	if (t->charset[0] && needs_charset_conversion(t->charset)) {
+	if (t->charset[0] && charset_hides_ascii(t->charset, strlen(t->charset))) {
 		if (convert_charset(w->mw, t->charset, text, len,
 				    &converted_len) == 0)
 			return hand_over_leaf(w, &lf, flags | PART_DECODED |

@@ -30,6 +30,7 @@ enum part_flags {
 	PART_HTML    = 1 << 1,  /* text/html: entities and %xx apply */
 	PART_DECODED = 1 << 2,  /* text is decoded; offsets are into it */
 	PART_CONVERTED = 1 << 3,        /* ... and converted to UTF-8 */
+	PART_ENVELOPE = 1 << 5, /* the mbox From_ line (with PART_HEADER) */
 	PART_BINARY  = 1 << 4,  /* a base64 attachment that is not text:
 				   handed over with no text (len 0) */
 };
@@ -71,17 +72,9 @@ struct msg_walk_report {
 
 typedef int (*msg_part_fn)(const struct msg_part *part, void *ctx);
 
-enum msg_walker_flags {
-	/* The caller looks for '@' only (leaked addresses): a
-	 * quoted-printable text part that shows neither '@' nor "=40" is not
-	 * decoded or handed over.  (Not for HTML parts, whose entities and
-	 * %40 can stand for '@'.) */
-	MSG_WALK_AT_ONLY = 1 << 0,
-};
-
 /* Buffers for walking, reused from message to message; one per thread.
  * caller owns: msg_walker_free (NULL-safe, sets *mw to NULL). */
-struct msg_walker *msg_walker_new(unsigned int flags);
+struct msg_walker *msg_walker_new(void);
 void msg_walker_free(struct msg_walker **mw);
 
 /* Walk raw[0..len) (no From_ line): the header block (and, as a second

@@ -70,16 +70,16 @@ header_decode_value(const char *v, size_t vlen)
 	return decoded;
 }
 
-/* Could decoding this run of encoded words reveal an '@'?  Decoding
- * through Mailutils costs an iconv set-up per call; most display names
- * cannot hold an address and are skipped. */
+/* Could decoding this run of encoded words reveal an address, in any form
+ * the finder reads?  Decoding through Mailutils costs an iconv set-up per
+ * call; most display names cannot hold one and are skipped. */
 static bool
 run_may_hold_at(struct buf *scratch, const char *run, size_t len)
 {
 	size_t i = 0;
 
 	while (i < len) {
-		size_t n = encoded_word_len(run + i, len - i);
+		size_t n = encoded_word_len(run + i, len - i), len_payload;
 		const char *q1, *text;
 
 		if (n == 0) {
@@ -89,14 +89,14 @@ run_may_hold_at(struct buf *scratch, const char *run, size_t len)
 		/* =?charset?E?text?= */
 		q1 = memchr(run + i + 2, '?', n - 2);
 		text = q1 + 3;
-		if (strncasecmp(run + i + 2, "utf-7", 5) == 0 ||
-		    strncasecmp(run + i + 2, "unicode-1-1-utf-7", 17) == 0)
-			return true;
 		xgrow((void **)&scratch->p, &scratch->alloc,
 		      DECODE_MAX_OUT(n), 1);
-		if (decode_word_may_hold_at(q1[1], text,
-					    (size_t)(run + i + n - 2 - text),
-					    scratch->p))
+		len_payload = decode_word_payload(q1[1], text,
+						  (size_t)(run + i + n - 2 - text),
+						  scratch->p);
+		/* charsets that hide ASCII cannot be looked at raw */
+		if (charset_hides_ascii(run + i + 2, (size_t)(q1 - run - i - 2)) ||
+		    text_may_hold_address(scratch->p, len_payload))
 			return true;
 		i += n;
 	}

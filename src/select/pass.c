@@ -306,7 +306,7 @@ chunk_worker(void *arg)
 	struct pass_ctx *pc = arg;
 	const struct select_settings *s = pc->s;
 	/* Without rules only '@' matters: parts without one are skipped. */
-	struct msg_walker *mw = msg_walker_new(s->rules ? 0 : MSG_WALK_AT_ONLY);
+	struct msg_walker *mw = msg_walker_new();
 	struct rule_scanner *rules = s->rules ? rule_scanner_new(s->rules) : NULL;
 	size_t c;
 

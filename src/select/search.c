@@ -161,6 +161,20 @@ search_message(const struct message_search *ms)
 	struct pass_out *bp = ms->out;
 	struct selected *hit;
 
+	if (ms->from_len > 0) {
+		/* The From_ line holds the envelope sender: searched as part
+		 * of the header, at its offset in the raw message. */
+		struct msg_part envelope = {
+			.number = 0, .flags = PART_HEADER | PART_ENVELOPE,
+			.text = ms->raw, .len = ms->from_len,
+			.raw_len = ms->from_len,
+		};
+
+		mc.part = &envelope;
+		mc.base = 0;
+		select_search_text(ms->s, ms->rules, envelope.text, envelope.len,
+				   envelope.flags, add_match, &mc);
+	}
 	if (ms->whole_text) {
 		struct msg_part whole = {
 			.number = 1, .text = ms->raw, .len = ms->len,

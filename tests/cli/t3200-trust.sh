@@ -75,6 +75,36 @@ test_expect_success 'files that are not mail are searched, listed, and never cha
 
 # ---- B. no leak left that verify calls gone --------------------------------------
 
+FORMS=$TEST_SRCDIR/tests/cli/lib/forms.py
+
+test_expect_success 'the From_ line is searched, redacted (sender only, date kept) and verified' '
+	printf "From ann@example.org Tue Jun  2 10:00:00 2015\nFrom: Bob <bob@example.org>\nMessage-ID: <1@x>\n\nhello\n\nFrom ann at example.org  Tue Jun  2 11:00:00 2015\nFrom: x@example.net\nMessage-ID: <2@x>\n\nbye\n" >env.mbox &&
+	expect_status 1 "$LISTSCRUB" scan --address ann@example.org env.mbox >out &&
+	grep -q "^# 2 messages read, 2 selected" out &&
+	"$LISTSCRUB" purge --address ann@example.org $APPLY env.mbox >out &&
+	test "$(grep -c "^From redacted@redacted.invalid  *Tue Jun  2 1[01]:00:00 2015$" env.mbox)" = 2 &&
+	! grep -qi "ann" env.mbox &&
+	run=$(ls "$MANIFESTS" | tail -1) &&
+	"$LISTSCRUB" verify --manifest "$MANIFESTS/$run" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" env.mbox >out &&
+	grep -q "^OK  *gone" out
+'
+
+test_expect_success 'every form of an address in every encoding: scan finds each, redaction takes each out, verify agrees' '
+	python3 "$FORMS" make ann@example.org >forms.mbox &&
+	cp forms.mbox orig.mbox &&
+	n=$(python3 "$FORMS" count) &&
+	expect_status 1 "$LISTSCRUB" scan --address ann@example.org forms.mbox >out &&
+	grep -q "^# $n messages read, $n selected" out &&
+	"$LISTSCRUB" purge --address ann@example.org $APPLY forms.mbox >out &&
+	grep -q "redacted $n in 1 mailboxes" out &&
+	python3 "$FORMS" check orig.mbox forms.mbox ann@example.org &&
+	run=$(ls "$MANIFESTS" | tail -1) &&
+	"$LISTSCRUB" verify --manifest "$MANIFESTS/$run" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" forms.mbox >out &&
+	grep -q "^OK  *gone" out
+'
+
 test_expect_success 'address and Message-ID lists may come from a pipe' '
 	cp "$FIXTURES/basic/list.mbox" list.mbox &&
 	printf "move-2@example.net\n" | "$LISTSCRUB" scan --message-ids /dev/stdin list.mbox >out;

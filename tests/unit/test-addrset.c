@@ -5,6 +5,7 @@
 
 #include "detect/addrset.h"
 #include "lib/errbuf.h"
+#include "mail/decode.h"
 
 struct hits {
 	struct addr_hit h[16];
@@ -203,7 +204,36 @@ test_addrset__callback_stops_scan(void **state)
 	addrset_free(&set);
 }
 
+/* Whatever the finder reports in a text, the pre-check that lets a
+ * decoder skip a text says it may hold: never narrower than the finder. */
+static void
+test_addrset__pre_check_is_never_narrower(void **state)
+{
+	static const char *const forms[] = {
+		"ann@example.org", "ann at example.org", "ann(at)example.org",
+		"ann (at) example.org", "ann(a)example.org", "ann (a) example.org",
+		"x ann at example.org y", "(ann@example.org)",
+	};
+	struct addrset *set = addrset_new();
+	struct errbuf err;
+
+	(void)state;
+	assert_int_equal(addrset_add(set, "ann@example.org", &err), 0);
+	for (size_t i = 0; i < N_ELEMENTS(forms); i++) {
+		struct hits hs = { .n = 0 };
+
+		addrset_scan(set, forms[i], strlen(forms[i]), 0, record, &hs);
+		if (hs.n == 0)
+			fail_msg("form %zu '%s' is not found", i, forms[i]);
+		if (!text_may_hold_address(forms[i], strlen(forms[i])))
+			fail_msg("form %zu '%s' is found, but the pre-check "
+				 "would skip it", i, forms[i]);
+	}
+	addrset_free(&set);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_addrset__pre_check_is_never_narrower),
 	cmocka_unit_test(test_addrset__validates_input),
 	cmocka_unit_test(test_addrset__matches_whole_addresses_only),
 	cmocka_unit_test(test_addrset__reports_exact_spans),

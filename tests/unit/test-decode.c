@@ -139,17 +139,33 @@ test_decode__qp_agrees_with_mailutils(void **state)
 }
 
 static void
-test_decode__words_that_may_hold_an_at(void **state)
+test_decode__words_that_may_hold_an_address(void **state)
 {
+	static const struct { char enc; const char *text; bool may; } cases[] = {
+		{ 'Q', "ann=40example.org", true },
+		{ 'q', "a@b", true },
+		{ 'Q', "ann_at_example.org", true },     /* munged, no '@' */
+		{ 'Q', "ann_AT_example.org", true },
+		{ 'Q', "ann=28at=29example.org", true },
+		{ 'Q', "ann=20=61t=20example.org", true },
+		{ 'Q', "J=C3=BCrgen_M", false },
+		{ 'B', "eEB5", true },                   /* "x@y" */
+		{ 'B', "YW5uIGF0IHgub3Jn", true },       /* "ann at x.org" */
+		{ 'b', "SsO8cmdlbg==", false },          /* "Jürgen" */
+	};
 	char scratch[128];
 
 	(void)state;
-	assert_true(decode_word_may_hold_at('Q', "ann=40example.org", 17, scratch));
-	assert_true(decode_word_may_hold_at('q', "a@b", 3, scratch));
-	assert_false(decode_word_may_hold_at('Q', "J=C3=BCrgen_M", 13, scratch));
-	/* "x@y" and "Jürgen" in base64 */
-	assert_true(decode_word_may_hold_at('B', "eEB5", 4, scratch));
-	assert_false(decode_word_may_hold_at('b', "SsO8cmdlbg==", 12, scratch));
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		size_t n = decode_word_payload(cases[i].enc, cases[i].text,
+					       strlen(cases[i].text), scratch);
+
+		if (text_may_hold_address(scratch, n) != cases[i].may)
+			fail_msg("case %zu: %s", i, cases[i].text);
+	}
+	assert_true(charset_hides_ascii("UTF-16LE", 8));
+	assert_true(charset_hides_ascii("utf-7", 5));
+	assert_false(charset_hides_ascii("utf-8", 5));
 }
 
 static const struct CMUnitTest tests[] = {
@@ -157,7 +173,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_decode__qp_table),
 	cmocka_unit_test(test_decode__base64_agrees_with_mailutils),
 	cmocka_unit_test(test_decode__qp_agrees_with_mailutils),
-	cmocka_unit_test(test_decode__words_that_may_hold_an_at),
+	cmocka_unit_test(test_decode__words_that_may_hold_an_address),
 };
 
 RUN_TESTS(tests)
