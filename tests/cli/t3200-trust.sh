@@ -4,6 +4,17 @@ test_description='trust: nothing removed that was not selected, no leak left and
 
 CHECK=$TEST_SRCDIR/tests/cli/lib/trust_check.py
 
+# A run of its own (run 1 of an incident, in DIR), so that verify can
+# check it whole.
+own_run() {
+	echo "--apply --incident T-1 --sign-key $KEYS/sign.key --incident-key $KEYS/incident.key --manifest-dir $1"
+}
+verify_run() {  # DIR PATH...
+	_dir=$1; shift
+	"$LISTSCRUB" verify --manifest "$_dir/0001" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" "$@"
+}
+
 # ---- A. nothing removed or damaged that was not asked ------------------------
 
 test_expect_success 'a To with 1,500 entries keeps the 1,499 not leaked' '
@@ -81,12 +92,10 @@ test_expect_success 'the From_ line is searched, redacted (sender only, date kep
 	printf "From ann@example.org Tue Jun  2 10:00:00 2015\nFrom: Bob <bob@example.org>\nMessage-ID: <1@x>\n\nhello\n\nFrom ann at example.org  Tue Jun  2 11:00:00 2015\nFrom: x@example.net\nMessage-ID: <2@x>\n\nbye\n" >env.mbox &&
 	expect_status 1 "$LISTSCRUB" scan --address ann@example.org env.mbox >out &&
 	grep -q "^# 2 messages read, 2 selected" out &&
-	"$LISTSCRUB" purge --address ann@example.org $APPLY env.mbox >out &&
+	"$LISTSCRUB" purge --address ann@example.org $(own_run env-runs) env.mbox >out &&
 	test "$(grep -c "^From redacted@redacted.invalid  *Tue Jun  2 1[01]:00:00 2015$" env.mbox)" = 2 &&
 	! grep -qi "ann" env.mbox &&
-	run=$(ls "$MANIFESTS" | tail -1) &&
-	"$LISTSCRUB" verify --manifest "$MANIFESTS/$run" --pubkey "$KEYS/sign.pub" \
-		--incident-key "$KEYS/incident.key" env.mbox >out &&
+	verify_run env-runs env.mbox >out &&
 	grep -q "^OK  *gone" out
 '
 
@@ -96,12 +105,10 @@ test_expect_success 'every form of an address in every encoding: scan finds each
 	n=$(python3 "$FORMS" count) &&
 	expect_status 1 "$LISTSCRUB" scan --address ann@example.org forms.mbox >out &&
 	grep -q "^# $n messages read, $n selected" out &&
-	"$LISTSCRUB" purge --address ann@example.org $APPLY forms.mbox >out &&
+	"$LISTSCRUB" purge --address ann@example.org $(own_run forms-runs) forms.mbox >out &&
 	grep -q "redacted $n in 1 mailboxes" out &&
 	python3 "$FORMS" check orig.mbox forms.mbox ann@example.org &&
-	run=$(ls "$MANIFESTS" | tail -1) &&
-	"$LISTSCRUB" verify --manifest "$MANIFESTS/$run" --pubkey "$KEYS/sign.pub" \
-		--incident-key "$KEYS/incident.key" forms.mbox >out &&
+	verify_run forms-runs forms.mbox >out &&
 	grep -q "^OK  *gone" out
 '
 
