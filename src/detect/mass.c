@@ -60,7 +60,7 @@ each_address(const char *text, size_t from, size_t to,
 		struct mass_span s;
 
 		if (address_around(text, to, (size_t)(p - text), &s)) {
-			if (!text_on_id_line(text, s.start))
+			if (!text_in_quoted_id(text, to, s.start))
 				fn(text, &s, ctx);
 			p = text + s.end;
 		} else

@@ -264,7 +264,7 @@ is_excluded(struct rule_scanner *sc, const char *t, size_t len, size_t start)
 	for (size_t i = 0; i < sc->nexcluded; i++)
 		if (start >= sc->excluded[i].start && start < sc->excluded[i].end)
 			return true;
-	return text_on_id_line(t, start);
+	return text_in_quoted_id(t, len, start);
 }
 
 static void

@@ -110,25 +110,81 @@ msgid_of_message(const char *raw, size_t len)
 	return id;
 }
 
-bool
-text_on_id_line(const char *t, size_t pos)
+/* Does a Message-ID field name end at t[colon] (the colon), with only
+ * white space between them? */
+static bool
+id_field_name_before(const char *t, size_t line, size_t colon)
 {
 	static const char *const names[] = {
-		"message-id:", "references:", "in-reply-to:",
+		"message-id", "references", "in-reply-to",
 	};
-	size_t s = pos;
+	size_t e = colon;
 
-	while (s > 0 && t[s - 1] != '\n')
-		s--;
-	for (; s < pos; s++) {
-		int c = tolower((unsigned char)t[s]);
+	while (e > line && (t[e - 1] == ' ' || t[e - 1] == '\t'))
+		e--;
+	for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+		size_t n = strlen(names[k]);
 
-		if (c != 'm' && c != 'r' && c != 'i')
-			continue;
-		for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
-			if (pos - s >= strlen(names[k]) &&
-			    strncasecmp(t + s, names[k], strlen(names[k])) == 0)
-				return true;
+		if (e - line >= n && strncasecmp(t + e - n, names[k], n) == 0 &&
+		    (e - n == line || !isalnum((unsigned char)t[e - n - 1])))
+			return true;
 	}
 	return false;
+}
+
+/* Is t[line..j) only quote marks and white space, with white space at
+ * t[j] after them: the start of a folded header line, quoted or not? */
+static bool
+is_continuation(const char *t, size_t line, size_t j)
+{
+	for (size_t k = line; k < j; k++)
+		if (t[k] != '>' && t[k] != ' ' && t[k] != '\t')
+			return false;
+	return t[j] == ' ' || t[j] == '\t';
+}
+
+bool
+text_in_quoted_id(const char *t, size_t len, size_t pos)
+{
+	size_t line = pos, lt = pos, j;
+
+	while (line > 0 && t[line - 1] != '\n')
+		line--;
+	/* pos lies inside <...> on its line */
+	while (lt > line && t[lt - 1] != '<' && t[lt - 1] != '>')
+		lt--;
+	if (lt == line || t[lt - 1] != '<')
+		return false;
+	for (j = pos; j < len && t[j] != '>' && t[j] != '\n'; j++)
+		;
+	if (j == len || t[j] != '>')
+		return false;
+	/* back over white space and earlier <...> tokens (a References list,
+	 * folded onto lines of its own) to "Name:" */
+	j = lt - 1;
+	for (;;) {
+		while (j > line && (t[j - 1] == ' ' || t[j - 1] == '\t' ||
+				    t[j - 1] == ','))
+			j--;
+		if (j > line && t[j - 1] == '>') {
+			size_t k = j - 1;
+
+			while (k > line && t[k - 1] != '<')
+				k--;
+			if (k > line) {         /* a whole <...> token */
+				j = k - 1;
+				continue;
+			}
+			/* no '<' before it: quote marks, not a token */
+		}
+		if (line > 0 && is_continuation(t, line, j)) {
+			/* a continuation line: the field started above */
+			j = line - 1;
+			for (line = j; line > 0 && t[line - 1] != '\n'; line--)
+				;
+			continue;
+		}
+		break;
+	}
+	return j > line && t[j - 1] == ':' && id_field_name_before(t, line, j - 1);
 }

@@ -26,8 +26,11 @@ char *msgid_normalize(const char *s);
  * caller owns.  NULL when it has none. */
 char *msgid_of_message(const char *raw, size_t len);
 
-/* Does the line of text that holds pos quote a Message-ID, References or
- * In-Reply-To header ("> Message-ID: <...>")?  What follows is an ID. */
-bool text_on_id_line(const char *text, size_t pos);
+/* Is text[pos] inside a Message-ID that a Message-ID, References or
+ * In-Reply-To field names, quoted in a body ("> Message-ID: <...>", "see
+ * Message-ID: <...> below", a References list folded over lines)?  What
+ * looks like an address there is an ID.  Only the <...> tokens right
+ * after the field name count: "Bank references: IBAN DE89..." is text. */
+bool text_in_quoted_id(const char *text, size_t len, size_t pos);
 
 #endif

@@ -112,6 +112,13 @@ test_expect_success 'every form of an address in every encoding: scan finds each
 	grep -q "^OK  *gone" out
 '
 
+test_expect_success 'a line that names a Message-ID field is still searched outside the ID' '
+	printf "From: a@example.org\nMessage-ID: <r1@example.org>\nSubject: x\n\nBank references: IBAN DE89 3704 0044 0532 0130 00\n> Message-ID: <20240301.1234@mail.example.com>\n" >ref.eml &&
+	expect_status 1 "$LISTSCRUB" scan --format json ref.eml >out &&
+	grep -q "\"rule\":\"iban\"" out &&
+	test "$(grep -o "\"rule\":" out | wc -l)" = 1
+'
+
 test_expect_success 'address and Message-ID lists may come from a pipe' '
 	cp "$FIXTURES/basic/list.mbox" list.mbox &&
 	printf "move-2@example.net\n" | "$LISTSCRUB" scan --message-ids /dev/stdin list.mbox >out;

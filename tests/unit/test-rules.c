@@ -178,8 +178,35 @@ test_rules__ids_and_armour_never_match(void **state)
 
 	assert_int_equal(hs.n, 1);
 	assert_memory_equal(text + hs.h[0].start, "5150", 4);
-	assert_true(text_on_id_line(text, 15));
-	assert_false(text_on_id_line(text, strlen(text) - 3));
+	assert_true(text_in_quoted_id(text, strlen(text), 15));
+	assert_false(text_in_quoted_id(text, strlen(text), strlen(text) - 3));
+}
+
+/* Only the <...> tokens a Message-ID field names are IDs; a line that
+ * merely holds such a word is text like any other. */
+static void
+test_rules__quoted_ids_are_the_tokens_after_the_field(void **state)
+{
+	static const struct { const char *text, *at; bool id; } cases[] = {
+		{ "Bank references: IBAN DE89 3704", "DE89", false },
+		{ "our message-id: is x 1234", "1234", false },
+		{ ">> In-Reply-To: <12@x>", "12@x", true },
+		{ "  References: <12@x>", "12@x", true },
+		{ "Voir Message-ID: <451@mail.example> ci-dessous", "451@", true },
+		{ "> References: <a@b> <c.12@d>", "c.12@d", true },
+		{ "> References: <a@b>\n>  <c.12@d>", "c.12@d", true },
+		{ "references: <a@b> then 4242 <x@y>", "4242", false },
+		{ "See <ann@example.org> for Message-ID: stuff", "ann@", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		const char *t = cases[i].text;
+		size_t pos = (size_t)(strstr(t, cases[i].at) - t);
+
+		if (text_in_quoted_id(t, strlen(t), pos) != cases[i].id)
+			fail_msg("case %zu: '%s' at '%s'", i, t, cases[i].at);
+	}
 }
 
 /* An ignore rule hides what it covers and is not reported itself. */
@@ -254,6 +281,7 @@ static const struct CMUnitTest tests[] = {
 					setup, teardown),
 	cmocka_unit_test_setup_teardown(test_rules__context_window_and_scope,
 					setup, teardown),
+	cmocka_unit_test(test_rules__quoted_ids_are_the_tokens_after_the_field),
 	cmocka_unit_test_setup_teardown(test_rules__ids_and_armour_never_match,
 					setup, teardown),
 	cmocka_unit_test_setup_teardown(test_rules__ignore_hides_what_it_covers,
