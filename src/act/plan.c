@@ -144,6 +144,7 @@ struct finder {
 	struct rule_scanner *rules;
 	redact_add_fn add;
 	void *add_ctx;
+	bool failed;            /* a rule could not finish: refuse */
 };
 
 static void
@@ -168,7 +169,9 @@ find_for_redaction(void *ctx, const char *text, size_t len, unsigned int flags,
 
 	f->add = add;
 	f->add_ctx = add_ctx;
-	select_search_text(f->s, f->rules, text, len, flags, found_span, f);
+	if (select_search_text(f->s, f->rules, text, len, flags, found_span,
+			       f) < 0)
+		f->failed = true;
 }
 
 /* The new bytes of a message to redact: its From_ line (the envelope
@@ -193,6 +196,12 @@ redact_item(const struct plan *p, struct finder *f, const struct mailbox *mb,
 	if (rc == 0)
 		rc = redact_message(find_for_redaction, f, p->s.marker,
 				    raw + from_len, len - from_len, &res, err);
+	if (rc == 0 && f->failed) {
+		char why[ERRBUF_SIZE];
+
+		rule_scanner_error(f->rules, why, sizeof why);
+		rc = errbuf_set(err, "%s", why);
+	}
 	if (rc == 0 && res.spans + env.spans > 0) {
 		size_t new_from = env.data ? env.len : from_len;
 		const char *rest = res.spans ? res.data : raw + from_len;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,6 +37,9 @@ struct rule_scanner {
 	struct span *excluded;          /* armour, quoted ID lines */
 	size_t nexcluded, excluded_alloc;
 	bool excluded_done;
+	int pcre2_error;                /* of this rule_scan, or 0 */
+	uint32_t error_rule;
+	size_t error_offset;
 };
 
 struct rule_scanner *
@@ -50,6 +54,10 @@ rule_scanner_new(const struct ruleset *rs)
 	sc->mctx = pcre2_match_context_create(NULL);
 	if (sc->md == NULL || sc->mctx == NULL)
 		out_of_memory(sizeof *sc);
+	/* Bounded work per window: a pattern that backtracks without end on
+	 * some input stops with an error, which fails the search closed. */
+	pcre2_set_match_limit(sc->mctx, RULES_MATCH_LIMIT);
+	pcre2_set_depth_limit(sc->mctx, RULES_DEPTH_LIMIT);
 	sc->literals = literal_set_new();
 	for (uint32_t ri = 0; ri < rs->count; ri++) {
 		const struct rule *r = &rs->rules[ri];
@@ -308,8 +316,17 @@ match_range(struct rule_scanner *sc, uint32_t ri, const char *t, size_t len,
 				     sc->mctx);
 		size_t g = (size_t)r->value_group;
 
-		if (rc <= 0)
+		if (rc == PCRE2_ERROR_NOMATCH)
 			break;
+		if (rc <= 0) {
+			/* not "no match": the match could not be completed */
+			if (sc->pcre2_error == 0) {
+				sc->pcre2_error = rc < 0 ? rc : PCRE2_ERROR_NOMEMORY;
+				sc->error_rule = ri;
+				sc->error_offset = pos;
+			}
+			return limit + 1;
+		}
 		if (ov[2 * g] != PCRE2_UNSET)
 			consider(sc, ri, t, len, ov[2 * g], ov[2 * g + 1]);
 		pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
@@ -352,7 +369,36 @@ compare_hits(const void *a, const void *b)
 	return x->end > y->end ? -1 : x->end < y->end;
 }
 
-/* Of overlapping hits keep the higher priority, then the longer. */
+/* Does hit a win over hit b, where they overlap?  The higher priority,
+ * then the longer. */
+static bool
+wins(const struct rule_scanner *sc, const struct rule_hit *a,
+     const struct rule_hit *b)
+{
+	int pa = sc->rs->rules[a->rule].priority;
+	int pb = sc->rs->rules[b->rule].priority;
+
+	return pa > pb || (pa == pb && a->end - a->start > b->end - b->start);
+}
+
+static bool
+is_ignore(const struct rule_scanner *sc, const struct rule_hit *h)
+{
+	return sc->rs->rules[h->rule].info.action == RULE_IGNORE;
+}
+
+/* Of two overlapping hits, the loser goes when the winner covers it or
+ * is an ignore rule (public by design); when each reaches out of the
+ * other, both stay, so that redaction takes out their union and no part
+ * of either stays readable. */
+static bool
+drops(const struct rule_scanner *sc, const struct rule_hit *winner,
+      const struct rule_hit *loser)
+{
+	return is_ignore(sc, winner) ||
+		(winner->start <= loser->start && loser->end <= winner->end);
+}
+
 static void
 resolve_overlaps(struct rule_scanner *sc)
 {
@@ -361,19 +407,26 @@ resolve_overlaps(struct rule_scanner *sc)
 	if (sc->nhits > 1)
 		qsort(sc->hits, sc->nhits, sizeof *sc->hits, compare_hits);
 	for (size_t i = 0; i < sc->nhits; i++) {
-		struct rule_hit *h = &sc->hits[i], *last;
-		int ph, pl;
+		struct rule_hit h = sc->hits[i];
+		bool keep = true;
 
-		if (out == 0 || h->start >= sc->hits[out - 1].end) {
-			sc->hits[out++] = *h;
-			continue;
+		/* the kept hits that overlap h (sorted by start: the last) */
+		for (size_t k = out; k-- > 0 && keep;) {
+			struct rule_hit *o = &sc->hits[k];
+
+			if (o->end <= h.start)
+				continue;
+			if (wins(sc, &h, o)) {
+				if (drops(sc, &h, o)) {
+					memmove(o, o + 1,
+						(out - k - 1) * sizeof *o);
+					out--;
+				}
+			} else if (drops(sc, o, &h))
+				keep = false;
 		}
-		last = &sc->hits[out - 1];
-		ph = sc->rs->rules[h->rule].priority;
-		pl = sc->rs->rules[last->rule].priority;
-		if (ph > pl || (ph == pl && h->end - h->start >
-				last->end - last->start))
-			*last = *h;
+		if (keep)
+			sc->hits[out++] = h;
 	}
 	sc->nhits = out;
 	if (sc->only >= 0)
@@ -414,10 +467,13 @@ rule_scan(struct rule_scanner *sc, const char *text, size_t len,
 {
 	sc->nhits = 0;
 	sc->excluded_done = false;
+	sc->pcre2_error = 0;
 	prepare_rules(sc, text, len, scope);
 	for (uint32_t ri = 0; ri < sc->rs->count; ri++)
 		if (sc->active[ri])
 			scan_rule(sc, ri, text, len);
+	if (sc->pcre2_error)
+		return -1;
 	resolve_overlaps(sc);
 	for (size_t i = 0; i < sc->nhits; i++) {
 		int rc = fn(&sc->hits[i], ctx);
@@ -426,4 +482,15 @@ rule_scan(struct rule_scanner *sc, const char *text, size_t len,
 			return rc;
 	}
 	return 0;
+}
+
+void
+rule_scanner_error(const struct rule_scanner *sc, char *out, size_t size)
+{
+	char msg[120];
+
+	pcre2_get_error_message(sc->pcre2_error, (PCRE2_UCHAR *)msg, sizeof msg);
+	snprintf(out, size, "rule %s could not finish matching at offset %zu "
+		 "(%s): the text is not known to be clean",
+		 sc->rs->rules[sc->error_rule].info.id, sc->error_offset, msg);
 }

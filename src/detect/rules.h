@@ -86,12 +86,25 @@ void rule_scanner_free(struct rule_scanner **sc);
 void rule_scanner_only(struct rule_scanner *sc, long only);
 
 /* Find every match in text of the rules whose scope includes scope, and
- * call fn for each in text order after overlaps are resolved; hits of
- * ignore rules are not reported, except with rule_scanner_only (the
- * examples of an ignore rule).  fn's non-zero return stops and is
- * returned. */
+ * call fn for each in text order after overlaps are resolved: a hit
+ * covered by a higher-priority one, or overlapped by an ignore rule's,
+ * goes; two hits that each reach out of the other are both reported.
+ * Hits of ignore rules are not reported, except with rule_scanner_only
+ * (the examples of an ignore rule).  fn's non-zero return stops and is
+ * returned.  -1 when PCRE2 could not finish a match (match or depth
+ * limit, memory): nothing is reported, rule_scanner_error says why, and
+ * the caller must treat the text as not searched. */
 int rule_scan(struct rule_scanner *sc, const char *text, size_t len,
 	      enum rule_scope scope, rule_hit_fn fn, void *ctx);
+
+/* Why the last rule_scan returned -1, as one line into out. */
+void rule_scanner_error(const struct rule_scanner *sc, char *out,
+			size_t size);
+
+/* How much work one match may take before it fails (PCRE2's match and
+ * depth limits). */
+#define RULES_MATCH_LIMIT 1000000
+#define RULES_DEPTH_LIMIT 10000
 
 
 /* ---- examples (rules check) --------------------------------------------- */

@@ -38,6 +38,10 @@ static const struct diag_info catalog[D__COUNT] = {
 	[D_MESSAGE_UNREADABLE] = {
 		"message-unreadable", DIAG_ERROR, 2,
 		"a message could not be read; nothing is written" },
+	[D_RULE_MATCH_FAILED] = {
+		"rule-match-failed", DIAG_ERROR, 2,
+		"a rule could not finish matching (PCRE2 match or depth limit): "
+		"the message is not known to be clean; nothing is written" },
 	[D_MAILBOX_UNREADABLE] = {
 		"mailbox-unreadable", DIAG_ERROR, 2,
 		"a mailbox could not be read or split safely; nothing is "

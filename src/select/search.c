@@ -71,7 +71,7 @@ found_list(const struct mass_span *span, void *ctx)
 	return 0;
 }
 
-void
+int
 select_search_text(const struct select_settings *s, struct rule_scanner *rules,
 		   const char *text, size_t len, unsigned int flags,
 		   select_found_fn fn, void *ctx)
@@ -79,6 +79,7 @@ select_search_text(const struct select_settings *s, struct rule_scanner *rules,
 	struct text_search ts = {
 		.text = text, .header = flags & PART_HEADER, .fn = fn, .ctx = ctx,
 	};
+	int rc = 0;
 
 	/* a header as written, not the block of decoded RFC 2047 words */
 	if (ts.header && s->mass_recipients && !(flags & PART_DECODED))
@@ -88,12 +89,13 @@ select_search_text(const struct select_settings *s, struct rule_scanner *rules,
 		addrset_scan(s->addresses, text, len,
 			     flags & PART_HTML ? ADDRSCAN_HTML : 0,
 			     found_address, &ts);
-	if (rules)
-		rule_scan(rules, text, len,
-			  ts.header ? RULE_SCOPE_HEADER : RULE_SCOPE_BODY,
-			  found_rule, &ts);
+	if (rules && rule_scan(rules, text, len,
+			       ts.header ? RULE_SCOPE_HEADER : RULE_SCOPE_BODY,
+			       found_rule, &ts) < 0)
+		rc = -1;
 	if (!ts.header && s->address_lists)
 		mass_address_runs(text, len, s->address_lists, found_list, &ts);
+	return rc;
 }
 
 
@@ -106,6 +108,9 @@ struct match_ctx {
 	size_t from_len;        /* the From_ line before the message */
 	size_t base;            /* added to hit offsets */
 	unsigned int reasons;
+	bool engine_failed;     /* a rule could not finish: see error */
+	unsigned int failed_part;
+	char error[ERRBUF_SIZE];
 };
 
 static const unsigned int kind_reason[] = {
@@ -146,8 +151,13 @@ scan_part(const struct msg_part *part, void *ctx)
 	 * part was decoded; then they are into the decoded text. */
 	mc->base = part->flags & PART_DECODED ? 0
 		: mc->from_len + part->raw_offset;
-	select_search_text(mc->s, mc->rules, part->text, part->len, part->flags,
-			   add_match, mc);
+	if (select_search_text(mc->s, mc->rules, part->text, part->len,
+			       part->flags, add_match, mc) < 0 &&
+	    !mc->engine_failed) {
+		mc->engine_failed = true;
+		mc->failed_part = part->number;
+		rule_scanner_error(mc->rules, mc->error, sizeof mc->error);
+	}
 	return 0;
 }
 
@@ -172,8 +182,12 @@ search_message(const struct message_search *ms)
 
 		mc.part = &envelope;
 		mc.base = 0;
-		select_search_text(ms->s, ms->rules, envelope.text, envelope.len,
-				   envelope.flags, add_match, &mc);
+		if (select_search_text(ms->s, ms->rules, envelope.text,
+				       envelope.len, envelope.flags, add_match,
+				       &mc) < 0) {
+			mc.engine_failed = true;
+			rule_scanner_error(mc.rules, mc.error, sizeof mc.error);
+		}
 	}
 	if (ms->whole_text) {
 		struct msg_part whole = {
@@ -191,6 +205,11 @@ search_message(const struct message_search *ms)
 				 ms->offset + ms->from_len + report.offset,
 				 report.part, (enum diag_code)report.problem,
 				 diag_info((enum diag_code)report.problem)->text);
+	/* Not searched to the end: an error, so that purge writes nothing
+	 * it cannot vouch for. */
+	if (mc.engine_failed)
+		pass_add_problem(bp, ms->mailbox, ms->index, ms->offset,
+				 mc.failed_part, D_RULE_MATCH_FAILED, mc.error);
 	if (mc.n == 0)
 		return;
 	xgrow((void **)&bp->hits, &bp->hits_alloc, bp->nhits + 1,

@@ -121,11 +121,13 @@ typedef void (*select_found_fn)(void *ctx, enum match_kind kind,
  * for selection and for redaction alike: the leaked addresses, the rules
  * (rules may be NULL), and in a header block as written the recipients of
  * a mass mailing, in a body the runs of addresses.  Hits in Message-ID
- * fields of a header block are never reported. */
-void select_search_text(const struct select_settings *s,
-			struct rule_scanner *rules, const char *text,
-			size_t len, unsigned int flags, select_found_fn fn,
-			void *ctx);
+ * fields of a header block are never reported.  Returns 0, or -1 when
+ * the rules could not finish (rule_scanner_error says why): the text is
+ * then not known to be clean, and the caller fails closed. */
+int select_search_text(const struct select_settings *s,
+		       struct rule_scanner *rules, const char *text,
+		       size_t len, unsigned int flags, select_found_fn fn,
+		       void *ctx);
 
 /* The searches a settings asks for: does any message need a walk? */
 bool select_searches(const struct select_settings *s);

@@ -119,6 +119,28 @@ test_expect_success 'a line that names a Message-ID field is still searched outs
 	test "$(grep -o "\"rule\":" out | wc -l)" = 1
 '
 
+rule() {  # ID ENTITY PATTERN PREFILTER PRIORITY
+	printf "rule %s\n  entity = %s\n  description = test\n  pattern = %s\n  prefilter = %s\n  token = A-Za-z0-9\n  max-length = 16384\n  validator = none\n  action = redact\n  severity = low\n  priority = %s\n\n" "$@"
+}
+
+test_expect_success 'a rule that cannot finish matching fails closed: scan errors, purge writes nothing' '
+	rule slow SLOW "(?<value>start(?:x+x+)+y)" literal:start 10 >slow.rules &&
+	python3 -c "print(\"From: a@example.org\nMessage-ID: <s@x>\n\nstart\" + \"x\" * 40 + \"z y\")" >slow.eml &&
+	cp slow.eml orig.eml &&
+	expect_status 2 "$LISTSCRUB" scan --no-default-rules --rules slow.rules slow.eml 2>err &&
+	grep -q "rule-match-failed: rule slow could not finish matching" err &&
+	expect_status 2 "$LISTSCRUB" purge --no-default-rules --rules slow.rules $APPLY slow.eml 2>err &&
+	cmp orig.eml slow.eml
+'
+
+test_expect_success 'two rules whose matches overlap: redaction takes out the union' '
+	{ rule first FIRST "(?<value>AAA [0-9]{4})" exact:AAA 20 &&
+	  rule second SECOND "(?<![0-9])(?<value>[0-9]{4} [0-9]{4})(?![0-9])" digits:4 10; } >overlap.rules &&
+	printf "From: a@example.org\nMessage-ID: <o@x>\n\nsee AAA 1111 2222 here\n" >o.eml &&
+	"$LISTSCRUB" purge --no-default-rules --rules overlap.rules $APPLY o.eml >out &&
+	tail -1 o.eml | grep -q "^see \[redacted\] here$"
+'
+
 test_expect_success 'address and Message-ID lists may come from a pipe' '
 	cp "$FIXTURES/basic/list.mbox" list.mbox &&
 	printf "move-2@example.net\n" | "$LISTSCRUB" scan --message-ids /dev/stdin list.mbox >out;
