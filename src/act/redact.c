@@ -218,6 +218,25 @@ check_result(redact_find_fn find, void *ctx, unsigned int parts,
 	return 0;
 }
 
+/* A CR-only message: redacted as an LF copy (same offsets), written
+ * back with CRs, so that it keeps its own line ends. */
+static int
+redact_cr_only(redact_find_fn find, void *ctx, const char *marker,
+	       const char *raw, size_t len, struct redact_result *res,
+	       struct errbuf *err)
+{
+	char *lf = xmalloc(len + 1);
+	int rc;
+
+	memcpy(lf, raw, len);
+	msg_swap_line_ends(lf, len, '\r', '\n');
+	rc = redact_message(find, ctx, marker, lf, len, res, err);
+	free(lf);
+	if (rc == 0 && res->data)
+		msg_swap_line_ends(res->data, res->len, '\n', '\r');
+	return rc;
+}
+
 int
 redact_message(redact_find_fn find, void *ctx, const char *marker,
 	       const char *raw, size_t len, struct redact_result *res,
@@ -231,6 +250,10 @@ redact_message(redact_find_fn find, void *ctx, const char *marker,
 	struct msg_walk_report report;
 	int rc = 0;
 
+	if (msg_has_cr_line_ends(raw, len)) {
+		msg_walker_free(&mw);
+		return redact_cr_only(find, ctx, marker, raw, len, res, err);
+	}
 	memset(res, 0, sizeof *res);
 	msg_walk(mw, raw, len, redact_part, &r, &report);
 	msg_walker_free(&mw);

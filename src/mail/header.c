@@ -229,3 +229,17 @@ msg_looks_like_message(const char *raw, size_t len)
 				return true;
 	return false;
 }
+
+bool
+msg_has_cr_line_ends(const char *raw, size_t len)
+{
+	return memchr(raw, '\n', len) == NULL && memchr(raw, '\r', len) != NULL;
+}
+
+void
+msg_swap_line_ends(char *data, size_t len, char from, char to)
+{
+	for (char *p = data; (p = memchr(p, from, len - (size_t)(p - data)));
+	     p++)
+		*p = to;
+}

@@ -57,6 +57,16 @@ const char *header_find(const char *p, size_t len, const char *name,
 const char *msg_header_value(const char *raw, size_t len, const char *name,
 			     size_t *value_len_r);
 
+/* Are raw's line ends single CRs (old Mac mail: a CR and no LF at all)?
+ * Such a message reads as one header line; it is searched and redacted
+ * as a copy with LF line ends (the same offsets), and written back with
+ * CRs: in its own line-end convention. */
+bool msg_has_cr_line_ends(const char *raw, size_t len);
+
+/* Every byte from of data[0..len) becomes to (the line ends of a CR-only
+ * message, and back). */
+void msg_swap_line_ends(char *data, size_t len, char from, char to);
+
 /* Does raw[0..len) start as a message does: a header field line first
  * (after an optional UTF-8 BOM and a "From " line), and among the fields
  * before the first empty line one that messages have (From, Date,

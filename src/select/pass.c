@@ -146,11 +146,11 @@ with_cr_lines_as_lf(const char *raw, size_t len, bool *owned)
 {
 	char *copy;
 
-	if (memchr(raw, '\n', len) != NULL || memchr(raw, '\r', len) == NULL)
+	if (!msg_has_cr_line_ends(raw, len))
 		return raw;
 	copy = xmalloc(len + 1);
-	for (size_t i = 0; i < len; i++)
-		copy[i] = raw[i] == '\r' ? '\n' : raw[i];
+	memcpy(copy, raw, len);
+	msg_swap_line_ends(copy, len, '\r', '\n');
 	if (*owned)
 		free((void *)raw);
 	*owned = true;

@@ -17,6 +17,13 @@ verify_run() {  # DIR PATH...
 
 # ---- A. nothing removed or damaged that was not asked ------------------------
 
+test_expect_success 'a CR-only message is redacted in its own line ends, nothing else changed' '
+	printf "From: Bob <bob@example.org>\rTo: ann@example.org, carl@example.org\rSubject: hello\rMessage-ID: <cr@x>\r\rDear Ann (ann@example.org),\rsee you.\r" >cr.eml &&
+	cp cr.eml orig.eml &&
+	"$LISTSCRUB" purge --address ann@example.org $APPLY cr.eml >out &&
+	python3 "$CHECK" cr-only orig.eml cr.eml ann@example.org
+'
+
 test_expect_success 'a To with 1,500 entries keeps the 1,499 not leaked' '
 	python3 "$CHECK" mass-cc 1500 750 >cc.mbox &&
 	cp cc.mbox orig.mbox &&

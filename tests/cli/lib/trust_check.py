@@ -18,6 +18,10 @@ decides), Python's email package for everything inside a message.
                                        the Message-ID of the first message
                                        the next one follows with no empty
                                        line between
+  trust_check.py cr-only BEFORE AFTER ADDR
+                                       AFTER still has CR line ends only,
+                                       the same header fields and parts,
+                                       ADDR gone, the rest of the text kept
   trust_check.py deleted BEFORE AFTER ID...
                                        AFTER is BEFORE without the messages
                                        of these Message-IDs, byte for byte
@@ -135,6 +139,26 @@ end
 """
 
 
+def cr_only(before, after, addr):
+    b, a = open(before, "rb").read(), open(after, "rb").read()
+    cr, lf = b"\r", b"\n"
+    if lf in a or a.count(cr) != b.count(cr):
+        sys.exit(f"line ends changed: {b.count(cr)} CRs before, "
+                 f"{a.count(cr)} CRs and {a.count(lf)} LFs after")
+    mb = email.message_from_bytes(b.replace(b"\r", b"\n"))
+    ma = email.message_from_bytes(a.replace(b"\r", b"\n"))
+    if [k for k, _ in mb.items()] != [k for k, _ in ma.items()]:
+        sys.exit(f"header fields changed: {mb.keys()} -> {ma.keys()}")
+    if addr.encode() in a:
+        sys.exit("the address is still there")
+    for k in ("From", "Subject", "Message-ID"):
+        if mb[k] != ma[k]:
+            sys.exit(f"{k} changed")
+    if "carl@example.org" not in ma["To"] or b"see you." not in a:
+        sys.exit("text that was not leaked is gone")
+    print("CR line ends kept, same fields, the address gone, the rest kept")
+
+
 def deleted(before, after, ids):
     pre, msgs = split(open(before, "rb").read())
     kept = [m for m in msgs if message_id(m) not in ids]
@@ -165,6 +189,8 @@ def main():
         msgs = split(open(args[0], "rb").read())[1]
         print(next(message_id(m) for m, n in zip(msgs, msgs[1:])
                    if not m.endswith(b"\n\n")))
+    elif cmd == "cr-only":
+        cr_only(*args)
     elif cmd == "deleted":
         deleted(args[0], args[1], set(a.strip("<>") for a in args[2:]))
     else:
