@@ -358,7 +358,7 @@ report_tokens(struct vctx *v, const struct mailbox_list *boxes,
 
 static int
 scan_archive(struct vctx *v, const struct removed *rm, size_t *messages_r,
-	     struct errbuf *err)
+	     size_t *binary_r, struct errbuf *err)
 {
 	struct select_settings ss = {
 		.addresses = rm->tokens, .thread = THREAD_MODE_NONE,
@@ -390,6 +390,7 @@ scan_archive(struct vctx *v, const struct removed *rm, size_t *messages_r,
 						sel.problems[p].mailbox]),
 					sel.problems[p].text);
 		*messages_r = sel.messages;
+		*binary_r = sel.binary_parts;
 		selection_release(&sel);
 	}
 	mailbox_list_release(&boxes);
@@ -404,7 +405,7 @@ check_gone(struct vctx *v)
 {
 	char kid[INCIDENT_KID_TEXT_SIZE];
 	struct removed rm = { 0 };
-	size_t messages = 0;
+	size_t messages = 0, binary = 0;
 	struct errbuf err;
 
 	if (!needs(v, CHECK_GONE, CHECK_SIGNATURE))
@@ -429,7 +430,7 @@ check_gone(struct vctx *v)
 	}
 	collect_removed(v, &rm);
 	errbuf_clear(&err);
-	if (scan_archive(v, &rm, &messages, &err) < 0)
+	if (scan_archive(v, &rm, &messages, &binary, &err) < 0)
 		vset(v, CHECK_GONE, STATUS_FAIL, "cannot scan the archive: %s",
 		     err.msg);
 	else if (v->rep->checks[CHECK_GONE].n_findings > 0)
@@ -439,8 +440,13 @@ check_gone(struct vctx *v)
 		vset(v, CHECK_GONE, STATUS_OK, "none of the %zu originals the run "
 		     "deleted or redacted, nor of the %zu leaked tokens it "
 		     "recorded, is in any of the %zu "
-		     "messages now (headers, decoded parts, HTML forms)",
-		     rm.n_msgs, addrset_count(rm.tokens), messages);
+		     "messages now (headers, decoded parts, HTML forms)%s",
+		     rm.n_msgs, addrset_count(rm.tokens), messages,
+		     binary ? "; binary attachments have no text to search: "
+		     "see the note below" : "");
+	if (binary)
+		finding(v, CHECK_GONE, "note: %zu binary attachments (images, "
+			"archives, PDF) were not searched", binary);
 	addrset_free(&rm.tokens);
 	free(rm.mids);
 	free(rm.msgs);

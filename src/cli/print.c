@@ -151,6 +151,9 @@ print_selected(FILE *out, const struct select_opts *o,
 		if (state)
 			json_object_set_new(j, "state", json_string(state));
 		json_object_set_new(j, "matches", matches_json(o, item));
+		if (item->binary_parts)
+			json_object_set_new(j, "unsearched_parts", json_integer(
+				(json_int_t)item->binary_parts));
 		line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
 		fprintf(out, "%s\n", line);
 		free(line);
@@ -159,9 +162,13 @@ print_selected(FILE *out, const struct select_opts *o,
 		fprintf(out, "%s:%zu offset=%llu <%s> reasons=", path, item->index,
 			(unsigned long long)item->offset, id);
 		reasons_text(out, item->reasons);
-		fprintf(out, " action=%s%s%s matches=%zu\n", action,
+		fprintf(out, " action=%s%s%s matches=%zu", action,
 			state ? " state=" : "", state ? state : "",
 			item->n_matches);
+		if (item->binary_parts)
+			fprintf(out, " unsearched-attachments=%zu",
+				item->binary_parts);
+		fputc('\n', out);
 		for (size_t k = 0; o->show_matches && k < item->n_matches; k++) {
 			const struct select_match *m = &item->matches[k];
 
@@ -229,6 +236,11 @@ print_passed_over(FILE *out, const struct mailbox_list *boxes,
 		     "dot files and dotlocks");
 	count_clause(&b, failed, "PATH that could not be read",
 		     "PATHs that could not be read");
+	if (sel->binary_parts)
+		fprintf(out, "# not searched: %zu binary attachment%s in %zu "
+			"message%s (images, archives, PDF: no text to read)\n",
+			sel->binary_parts, sel->binary_parts == 1 ? "" : "s",
+			sel->binary_messages, sel->binary_messages == 1 ? "" : "s");
 	if (b.len)
 		fprintf(out, "# passed over: %s\n", b.p);
 	if (sel->messages == not_mail)

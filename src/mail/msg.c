@@ -29,10 +29,16 @@ enum cte {
 	CTE_UNKNOWN,
 };
 
+/* How much of a base64 attachment is decoded to tell text from binary:
+ * 4 KB of base64, 3 KB of content. */
+#define SNIFF_BASE64 4096
+
 struct entity_type {
 	char type[64];          /* "text/plain", lower case */
 	char boundary[200];     /* RFC 2046: at most 70 */
 	char charset[64];
+	char filename[256];     /* Content-Disposition filename or Content-Type
+				   name; empty when absent or too long */
 	enum cte cte;
 	bool too_long;          /* a boundary or charset longer than the
 				   above: the entity is searched raw */
@@ -175,6 +181,14 @@ read_entity_type(const char *hdr, size_t len, struct entity_type *t)
 			t->too_long |= ct_param(f.value, f.value_len,
 						"charset", t->charset,
 						sizeof t->charset) < 0;
+			if (t->filename[0] == '\0' &&
+			    ct_param(f.value, f.value_len, "name", t->filename,
+				     sizeof t->filename) < 0)
+				t->filename[0] = '\0';  /* a hint only */
+		} else if (header_name_is(&f, "Content-Disposition")) {
+			if (ct_param(f.value, f.value_len, "filename",
+				     t->filename, sizeof t->filename) < 0)
+				t->filename[0] = '\0';
 		} else if (header_name_is(&f, "Content-Transfer-Encoding"))
 			lower_token(f.value, f.value_len, cte, sizeof cte);
 	}
@@ -421,6 +435,80 @@ walk_multipart(struct walk *w, const struct entity_type *t, size_t body,
 	return 0;
 }
 
+/* Types and file name endings that are text whatever the sender said. */
+static bool
+text_by_name(const struct entity_type *t)
+{
+	static const char *const types[] = {
+		"application/json", "application/xml", "application/csv",
+		"application/x-csv", "application/ics", "application/mbox",
+		"application/x-sh", "application/sql", "application/yaml",
+		"application/pgp-keys", "application/x-vcard",
+	};
+	static const char *const endings[] = {
+		".txt", ".csv", ".tsv", ".vcf", ".ics", ".json", ".xml", ".log",
+		".md", ".htm", ".html", ".eml", ".mbox", ".ldif", ".sql",
+		".yaml", ".yml", ".ini", ".conf", ".cfg", ".diff", ".patch",
+	};
+	size_t n = strlen(t->filename), tl = strlen(t->type);
+
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (strcmp(t->type, types[i]) == 0)
+			return true;
+	if ((tl > 4 && strcmp(t->type + tl - 4, "+xml") == 0) ||
+	    (tl > 5 && strcmp(t->type + tl - 5, "+json") == 0))
+		return true;
+	for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
+		size_t e = strlen(endings[i]);
+
+		if (n > e && strcasecmp(t->filename + n - e, endings[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is the decoded prefix text: valid UTF-8 (a sequence cut at the end
+ * allowed), no NUL and no control byte but tab, line ends and form
+ * feed? */
+static bool
+prefix_is_text(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0)
+		return false;
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t follow = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1
+			: (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 4;
+
+		if (follow == 4 || (c < 0x20 && c != '\t' && c != '\n' &&
+				    c != '\r' && c != '\f') || c == 0x7f)
+			return false;
+		for (size_t k = 1; k <= follow; k++)
+			if (i + k < n && (p[i + k] & 0xc0) != 0x80)
+				return false;
+		i += 1 + follow;
+	}
+	return true;
+}
+
+/* A base64 part of a type that is not text: is it text all the same?
+ * Its type or file name says so, or the first SNIFF_BYTES decoded are
+ * text (only a prefix is decoded to decide). */
+static bool
+sniffs_as_text(struct msg_walker *mw, const struct entity_type *t,
+	       const char *body, size_t len)
+{
+	size_t n = len < SNIFF_BASE64 ? len : SNIFF_BASE64, got;
+
+	if (text_by_name(t))
+		return true;
+	xgrow((void **)&mw->decoded, &mw->decoded_alloc, DECODE_MAX_OUT(n), 1);
+	got = decode_base64(body, n, mw->decoded, NULL);
+	return prefix_is_text((const unsigned char *)mw->decoded, got);
+}
+
 static int
 walk_leaf(struct walk *w, const struct entity_type *t, size_t body,
 	  size_t end, unsigned int number)
@@ -433,8 +521,13 @@ walk_leaf(struct walk *w, const struct entity_type *t, size_t body,
 	size_t len, converted_len;
 	bool bad;
 
-	if (t->cte == CTE_BASE64 && !texty)     /* binary: no text to hand over */
-		return hand_over_leaf(w, &lf, PART_BINARY, w->raw + body, 0);
+	if (t->cte == CTE_BASE64 && !texty) {
+		if (!sniffs_as_text(w->mw, t, w->raw + body, end - body))
+			/* binary: no text to hand over */
+			return hand_over_leaf(w, &lf, PART_BINARY, w->raw + body,
+					      0);
+		flags |= PART_SNIFFED;
+	}
 	if (t->cte == CTE_UNKNOWN)
 		note_problem(w, MSG_PROBLEM_BAD_ENCODING, number, body);
 	text = transfer_decode(w->mw, t->cte, w->raw + body, end - body, &len,

@@ -31,6 +31,9 @@ enum part_flags {
 	PART_DECODED = 1 << 2,  /* text is decoded; offsets are into it */
 	PART_CONVERTED = 1 << 3,        /* ... and converted to UTF-8 */
 	PART_ENVELOPE = 1 << 5, /* the mbox From_ line (with PART_HEADER) */
+	PART_SNIFFED = 1 << 6,  /* a base64 attachment of a non-text type
+				   that is text all the same (a CSV sent as
+				   application/octet-stream): decoded */
 	PART_BINARY  = 1 << 4,  /* a base64 attachment that is not text:
 				   handed over with no text (len 0) */
 };

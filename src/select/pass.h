@@ -25,6 +25,8 @@ struct pass_out {
 	size_t nhits, hits_alloc;
 	struct select_problem *problems;
 	size_t nproblems, problems_alloc;
+	size_t binary_parts;            /* attachments not searched */
+	size_t binary_messages;         /* messages that have any */
 };
 
 /* What the pass learns about one mailbox, message by message. */

@@ -108,6 +108,7 @@ struct match_ctx {
 	size_t from_len;        /* the From_ line before the message */
 	size_t base;            /* added to hit offsets */
 	unsigned int reasons;
+	size_t binary;          /* attachments handed over without text */
 	bool engine_failed;     /* a rule could not finish: see error */
 	unsigned int failed_part;
 	char error[ERRBUF_SIZE];
@@ -146,6 +147,10 @@ scan_part(const struct msg_part *part, void *ctx)
 {
 	struct match_ctx *mc = ctx;
 
+	if (part->flags & PART_BINARY) {
+		mc->binary++;
+		return 0;
+	}
 	mc->part = part;
 	/* Offsets are into the raw message (From_ line included) unless the
 	 * part was decoded; then they are into the decoded text. */
@@ -210,6 +215,8 @@ search_message(const struct message_search *ms)
 	if (mc.engine_failed)
 		pass_add_problem(bp, ms->mailbox, ms->index, ms->offset,
 				 mc.failed_part, D_RULE_MATCH_FAILED, mc.error);
+	bp->binary_parts += mc.binary;
+	bp->binary_messages += mc.binary > 0;
 	if (mc.n == 0)
 		return;
 	xgrow((void **)&bp->hits, &bp->hits_alloc, bp->nhits + 1,
@@ -223,6 +230,7 @@ search_message(const struct message_search *ms)
 	hit->reasons = mc.reasons;
 	hit->matches = mc.matches;
 	hit->n_matches = mc.n;
+	hit->binary_parts = mc.binary;
 }
 
 bool

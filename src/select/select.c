@@ -168,6 +168,8 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 				push_selected(sel, &alloc, &item);
 			}
 			take_problems(sel, &palloc, &ck->out);
+			sel->binary_parts += ck->out.binary_parts;
+			sel->binary_messages += ck->out.binary_messages;
 			free(ck->out.hits);
 		}
 		sel->messages += bp->nmsgs;

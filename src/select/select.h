@@ -76,6 +76,7 @@ struct selected {
 	unsigned int reasons;   /* enum select_reason */
 	bool not_mail;          /* in a file that is not mail (searched as
 				   text): never changed */
+	size_t binary_parts;    /* attachments that were not searched */
 	char *message_id;       /* without <>; NULL when it has none */
 	struct select_match *matches;
 	size_t n_matches;
@@ -100,6 +101,9 @@ struct selection {
 	size_t n_problems;
 	size_t messages;                /* messages read in all */
 	size_t out_of_scope;            /* outside --since/--until/--list */
+	size_t binary_parts;            /* attachments that were not searched
+					   (images, archives, PDF) */
+	size_t binary_messages;         /* messages that have any */
 	size_t *ids_not_found;          /* seed Message-IDs (indexes into the
 					   settings') no message has */
 	size_t n_ids_not_found;

@@ -119,6 +119,16 @@ test_expect_success 'every form of an address in every encoding: scan finds each
 	grep -q "^OK  *gone" out
 '
 
+test_expect_success 'a text attachment sent as application/octet-stream is searched and redacted; binary ones are counted' '
+	python3 "$CHECK" csv-attachment ann@example.org >csv.eml &&
+	cp csv.eml orig.eml &&
+	expect_status 1 "$LISTSCRUB" scan --address ann@example.org csv.eml >out &&
+	grep -q "unsearched-attachments=1" out &&
+	grep -q "^# not searched: 1 binary attachment in 1 message" out &&
+	"$LISTSCRUB" purge --address ann@example.org $APPLY csv.eml >out &&
+	python3 "$CHECK" csv-redacted orig.eml csv.eml ann@example.org
+'
+
 test_expect_success 'a line that names a Message-ID field is still searched outside the ID' '
 	printf "From: a@example.org\nMessage-ID: <r1@example.org>\nSubject: x\n\nBank references: IBAN DE89 3704 0044 0532 0130 00\n> Message-ID: <20240301.1234@mail.example.com>\n" >ref.eml &&
 	expect_status 1 "$LISTSCRUB" scan --format json ref.eml >out &&

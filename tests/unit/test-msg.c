@@ -162,6 +162,11 @@ static const char mime_message[] =
 	"\n"
 	"YmluYXJ5QGV4YW1wbGUub3Jn\n"
 	"--==b1\n"
+	"Content-Type: image/png\n"
+	"Content-Transfer-Encoding: base64\n"
+	"\n"
+	"iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk\n"
+	"--==b1\n"
 	"Content-Type: message/rfc822\n"
 	"\n"
 	"From: inner@example.org\n"
@@ -199,9 +204,15 @@ test_msg__walks_and_decodes_parts(void **state)
 	assert_non_null(find_text(&log, "inner@example.org"));
 	assert_non_null(find_text(&log, "preamble text"));
 	assert_non_null(find_text(&log, "epilogue"));
-	/* a base64 binary attachment is not text */
-	assert_null(find_text(&log, "binary@example.org"));
-	assert_null(find_text(&log, "YmluYXJ5"));
+	/* a base64 attachment whose type says binary but which is text
+	 * (a list of members sent as application/octet-stream) is searched */
+	p = find_text(&log, "binary@example.org");
+	assert_non_null(p);
+	assert_true(p->flags & PART_SNIFFED);
+	assert_true(p->flags & PART_DECODED);
+	/* a binary one (a PNG) is not handed over as text */
+	assert_null(find_text(&log, "iVBORw0K"));
+	assert_null(find_text(&log, "PNG"));
 }
 
 static void

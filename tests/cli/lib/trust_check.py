@@ -22,10 +22,17 @@ decides), Python's email package for everything inside a message.
                                        AFTER still has CR line ends only,
                                        the same header fields and parts,
                                        ADDR gone, the rest of the text kept
+  trust_check.py csv-attachment ADDR    a message whose member list (a CSV
+                                       holding ADDR) is an octet-stream,
+                                       and a PNG beside it
+  trust_check.py csv-redacted BEFORE AFTER ADDR
+                                       ADDR out of the decoded CSV, every
+                                       other line of it and the PNG kept
   trust_check.py deleted BEFORE AFTER ID...
                                        AFTER is BEFORE without the messages
                                        of these Message-IDs, byte for byte
 """
+import base64
 import email
 import email.policy
 import email.utils
@@ -159,6 +166,51 @@ def cr_only(before, after, addr):
     print("CR line ends kept, same fields, the address gone, the rest kept")
 
 
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAC"
+    "hwGA60e6kgAAAABJRU5ErkJggg==")
+
+
+def csv_attachment(addr):
+    from email.mime.application import MIMEApplication
+    from email.mime.image import MIMEImage
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+    msg = MIMEMultipart()
+    msg["From"] = "Treasurer <treasurer@example.net>"
+    msg["To"] = "list@example.net"
+    msg["Subject"] = "members"
+    msg["Message-ID"] = "<csv@example.net>"
+    msg.attach(MIMEText("The member list is attached.\n"))
+    rows = "name,email\nCarl,carl@example.net\nAnn," + addr + "\nDora,dora@example.net\n"
+    part = MIMEApplication(rows.encode(), "octet-stream")
+    part.add_header("Content-Disposition", "attachment", filename="members.dat")
+    msg.attach(part)
+    msg.attach(MIMEImage(PNG, "png"))
+    sys.stdout.write(msg.as_string())
+
+
+def attachment_bytes(raw):
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    return [p.get_payload(decode=True) for p in msg.walk()
+            if not p.is_multipart()]
+
+
+def csv_redacted(before, after, addr):
+    b = attachment_bytes(open(before, "rb").read())
+    a = attachment_bytes(open(after, "rb").read())
+    if len(a) != len(b):
+        sys.exit(f"{len(b)} parts before, {len(a)} after")
+    if addr.encode() in a[1] or addr.encode() not in b[1]:
+        sys.exit("the address is still in the decoded attachment")
+    if [l for l in b[1].splitlines() if addr.encode() not in l] != \
+            [l for l in a[1].splitlines() if b"[redacted]" not in l]:
+        sys.exit("other lines of the attachment changed")
+    if a[2] != PNG or b[2] != PNG:
+        sys.exit("the binary attachment changed")
+    print("the CSV is redacted, its other lines and the PNG kept")
+
+
 def deleted(before, after, ids):
     pre, msgs = split(open(before, "rb").read())
     kept = [m for m in msgs if message_id(m) not in ids]
@@ -191,6 +243,10 @@ def main():
                    if not m.endswith(b"\n\n")))
     elif cmd == "cr-only":
         cr_only(*args)
+    elif cmd == "csv-attachment":
+        csv_attachment(args[0])
+    elif cmd == "csv-redacted":
+        csv_redacted(*args)
     elif cmd == "deleted":
         deleted(args[0], args[1], set(a.strip("<>") for a in args[2:]))
     else:
