@@ -1,4 +1,4 @@
-/* apply.c -- a plan carried out mailbox by mailbox, under the locks. */
+/* apply.c -- a plan carried out: everything prepared, then committed. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -13,63 +13,159 @@
 #include "mail/mailbox.h"
 #include "select/select.h"
 
-static int
-apply_mailbox(const struct plan *p, struct mailbox *mb,
-	      const struct plan_box *box, const struct apply_settings *as,
-	      size_t *binary_r, struct errbuf *err)
+/* One plan box on its way: its changes, and what the writer prepared. */
+struct box_work {
+	struct box_changes bc;
+	struct prepared *prepared;
+	bool recorded;
+};
+
+static size_t *
+indices_of(const struct box_changes *bc)
 {
-	struct writer_settings ws = { .backup_dir = as->backup_dir };
-	struct box_changes bc = { 0 };
-	struct mbox_lock *lock = NULL;
-	size_t *indices, n;
+	size_t *indices = xcalloc(bc->count + 1, sizeof *indices);
+
+	for (size_t k = 0; k < bc->count; k++)
+		indices[k] = bc->picked[k].index;
+	return indices;
+}
+
+/* Phase 1 for one box: its changes, prepared (with apply) and recorded. */
+static int
+prepare_box(struct plan *p, size_t i, struct mailbox *mb,
+	    const struct apply_settings *as, struct box_work *w,
+	    struct apply_report *rep, struct errbuf *err)
+{
+	struct writer_settings ws = {
+		.backup_dir = as->backup_dir,
+		.lock = lock_set_find(as->locks, mailbox_path(mb)),
+	};
+	size_t *indices;
 	int rc;
 
-	rc = as->apply && mailbox_kind(mb) == MAILBOX_MBOX
-		? mbox_lock_acquire(mailbox_path(mb), as->lock_timeout, &lock,
-				    err) : 0;
-	if (rc == 0)
-		rc = plan_changes(p, mb, box, &bc, err);
-	*binary_r = bc.binary_parts;
-	n = bc.count;
-	indices = xcalloc(n + 1, sizeof *indices);
-	for (size_t k = 0; k < n; k++)
-		indices[k] = bc.picked[k].index;
-	if (rc == 0 && as->record && n > 0)
-		rc = record_mailbox(as->record, mb, bc.picked, bc.changes, n,
-				    err);
-	if (rc == 0 && as->apply && n > 0) {
-		rc = writer_apply(mb, indices, bc.changes, n, &ws, err);
-		if (rc < 0 && as->record)
-			record_forget(as->record, mb);
-	}
-	if (rc == 0 && as->apply && as->record && n > 0)
-		rc = record_mailbox_done(as->record, mb, err);
-	mbox_lock_release(&lock);
+	if (plan_changes(p, mb, i, &w->bc, err) < 0)
+		return -1;
+	rep->binary_parts[i] = w->bc.binary_parts;
+	if (w->bc.count == 0)
+		return 0;
+	indices = indices_of(&w->bc);
+	rc = as->apply ? writer_prepare(mb, indices, w->bc.changes, w->bc.count,
+					&ws, &w->prepared, err) : 0;
 	free(indices);
-	plan_changes_release(&bc);
+	if (rc == 0 && as->record) {
+		rc = record_mailbox(as->record, mb, w->bc.picked, w->bc.changes,
+				    w->bc.count, w->prepared
+				    ? writer_digests(w->prepared) : NULL, err);
+		w->recorded = rc == 0;
+	}
 	return rc;
 }
 
+/* Every item of a box gets what became of it. */
+static void
+set_outcomes(struct plan *p, size_t i, const struct box_work *w, bool made)
+{
+	for (size_t k = 0; k < w->bc.count; k++) {
+		bool done = w->prepared ? writer_done(w->prepared, k) : made;
+
+		plan_set_outcome(p, i, w->bc.item[k], done ? OUTCOME_CHANGED
+				 : OUTCOME_NOT_MADE);
+	}
+}
+
+/* Phase 2 for one box: the commit, recorded as it was made. */
+static int
+commit_box(struct plan *p, size_t i, struct mailbox *mb,
+	   const struct apply_settings *as, struct box_work *w,
+	   struct errbuf *err)
+{
+	int rc = w->prepared ? writer_commit(w->prepared, err) : 0;
+
+	set_outcomes(p, i, w, rc == 0);
+	if (w->recorded) {
+		bool *done = xcalloc(w->bc.count + 1, sizeof *done);
+
+		for (size_t k = 0; k < w->bc.count; k++)
+			done[k] = w->prepared && writer_done(w->prepared, k);
+		record_mailbox_done(as->record, mb, w->bc.picked, done,
+				    w->bc.count);
+		free(done);
+	}
+	return rc;
+}
+
+static bool
+any_done(const struct box_work *w)
+{
+	for (size_t k = 0; w->prepared && k < w->bc.count; k++)
+		if (writer_done(w->prepared, k))
+			return true;
+	return false;
+}
+
+static void
+release_work(struct box_work *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (w[i].prepared) {
+			writer_abandon(w[i].prepared);
+			writer_prepared_free(&w[i].prepared);
+		}
+		plan_changes_release(&w[i].bc);
+	}
+	free(w);
+}
+
 int
-apply_plan(const struct plan *p, struct mailbox_list *boxes,
+apply_plan(struct plan *p, struct mailbox_list *boxes,
 	   const struct apply_settings *as, struct apply_report *rep,
 	   struct errbuf *err)
 {
-	size_t n = plan_box_count(p);
+	size_t n = plan_box_count(p), prepared = 0;
+	struct box_work *w = xcalloc(n + 1, sizeof *w);
+	int rc = 0;
 
 	rep->binary_parts = xcalloc(n + 1, sizeof *rep->binary_parts);
-	rep->boxes_done = 0;
-	for (size_t i = 0; i < n; i++) {
+	rep->boxes_committed = 0;
+	rep->stopped_in_commit = false;
+	/* 1. every decision, every new copy: nothing changes yet */
+	for (size_t i = 0; i < n && rc == 0; i++, prepared++) {
 		const struct plan_box *box = plan_box(p, i);
 
 		if (box->count == 0 || box->items[0].state != PLAN_PLANNED)
 			break;          /* the rest is a later run's */
-		if (apply_mailbox(p, boxes->items[box->mailbox], box, as,
-				  &rep->binary_parts[i], err) < 0)
-			return -1;
-		rep->boxes_done++;
+		rc = prepare_box(p, i, boxes->items[box->mailbox], as, &w[i],
+				 rep, err);
 	}
-	return 0;
+	if (rc < 0) {
+		for (size_t i = 0; i < prepared; i++)
+			if (w[i].recorded)
+				record_forget(as->record,
+					      boxes->items[plan_box(p, i)->mailbox]);
+		release_work(w, n);
+		return -1;
+	}
+	/* 2. the changes, mailbox by mailbox */
+	for (size_t i = 0; i < prepared; i++) {
+		struct mailbox *mb = boxes->items[plan_box(p, i)->mailbox];
+
+		if (rc == 0 && as->apply) {
+			rc = commit_box(p, i, mb, as, &w[i], err);
+			rep->boxes_committed += rc == 0 && w[i].bc.count > 0;
+			rep->stopped_in_commit |= rc < 0 &&
+				(rep->boxes_committed > 0 ||
+				 any_done(&w[i]));
+		} else if (!as->apply)
+			set_outcomes(p, i, &w[i], true);
+		else {
+			set_outcomes(p, i, &w[i], false);
+			if (w[i].recorded)
+				record_forget(as->record, mb);
+		}
+	}
+	/* an mbox whose in-place commit was cut keeps its journal */
+	release_work(w, n);
+	return rc;
 }
 
 void

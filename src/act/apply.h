@@ -1,10 +1,19 @@
-/* apply.h -- carry out a plan, mailbox by mailbox: take the mbox locks,
- * build the changes, record them in the run's manifest, write them
- * (writer.h), and record what the writer left.
+/* apply.h -- carry out a plan in two phases, so that every decision is
+ * made and every new copy built and checked before the archive changes.
  *
- * Each mailbox is replaced atomically on its own and recorded as it is;
- * a run without apply (a plan recorded with --manifest-dir) only
- * records.
+ *   1. every mailbox's changes: redacted messages built and checked
+ *      (act/plan), then, with apply, prepared (act/writer): new copies
+ *      written beside the originals, fsynced and read back, files to
+ *      remove checked, backups made; the run's record is told of each.
+ *      A failure here changes nothing: the temps go, the run stops.
+ *   2. with apply, commit mailbox by mailbox; each commit is recorded as
+ *      made.  A failure here stops the run; what was made is recorded as
+ *      made, the rest as not made.
+ *
+ * The mbox locks (a lock set taken before the mailboxes were read) are
+ * held throughout by the caller.  What became of each item is set in
+ * the plan (plan_set_outcome): what purge prints, its exit status and
+ * its manifest come from there.
  */
 #ifndef LISTSCRUB_APPLY_H
 #define LISTSCRUB_APPLY_H
@@ -13,28 +22,30 @@
 #include <stddef.h>
 
 struct errbuf;
+struct lock_set;
 struct mailbox_list;
 struct plan;
 struct record;
 
 struct apply_settings {
-	bool apply;                     /* false: record the plan only */
+	bool apply;                     /* false: plan (and record) only */
 	const char *backup_dir;         /* keep originals here; NULL: none */
-	unsigned int lock_timeout;      /* seconds */
+	struct lock_set *locks;         /* the mbox locks, held */
 	struct record *record;          /* the run's manifest; NULL: none */
 };
 
-/* What applying found out, per plan box (plan_box(p, i)). */
+/* What applying found out. */
 struct apply_report {
-	size_t *binary_parts;           /* attachments of redacted messages
-					   that were not checked */
-	size_t boxes_done;              /* boxes completed before a failure */
+	size_t *binary_parts;           /* per plan box: attachments of
+					   redacted messages not checked */
+	size_t boxes_committed;         /* mailboxes changed */
+	bool stopped_in_commit;         /* the run changed some mailboxes and
+					   then failed: a partial run */
 };
 
-/* Returns 0, or -1 with err naming the mailbox: the boxes before it are
- * done and recorded, it and the others unchanged.  rep is caller-owned
+/* Returns 0, or -1 with err naming the mailbox.  rep is caller-owned
  * (apply_report_release) and filled either way. */
-int apply_plan(const struct plan *p, struct mailbox_list *boxes,
+int apply_plan(struct plan *p, struct mailbox_list *boxes,
 	       const struct apply_settings *as, struct apply_report *rep,
 	       struct errbuf *err);
 

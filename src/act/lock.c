@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@
 struct mbox_lock {
 	mu_locker_t dotlock;
 	int fd;
+	char *path;
 };
 
 static int
@@ -93,6 +96,7 @@ mbox_lock_acquire(const char *path, unsigned int timeout,
 	struct mbox_lock *lk = xcalloc(1, sizeof *lk);
 
 	lk->fd = -1;
+	lk->path = xstrdup(path);
 	if (take_dotlock(lk, path, timeout, err) < 0 ||
 	    take_kernel_lock(lk, path, timeout, err) < 0) {
 		mbox_lock_release(&lk);
@@ -115,6 +119,114 @@ mbox_lock_release(struct mbox_lock **lockp)
 		mu_locker_unlock(lk->dotlock);
 		mu_locker_destroy(&lk->dotlock);
 	}
+	free(lk->path);
 	free(lk);
 	*lockp = NULL;
+}
+
+int
+mbox_lock_fd(const struct mbox_lock *lock)
+{
+	return lock->fd;
+}
+
+void
+mbox_lock_touch(struct mbox_lock *lock)
+{
+	if (lock->dotlock)
+		mu_locker_touchlock(lock->dotlock);
+}
+
+/* ---- a run's locks ---------------------------------------------------- */
+
+struct lock_set {
+	unsigned int timeout;
+	struct mbox_lock **locks;
+	size_t count, alloc;
+	pthread_mutex_t mutex;
+	pthread_cond_t stop_cond;
+	bool stop, thread_running;
+	pthread_t thread;
+};
+
+static void *
+toucher(void *arg)
+{
+	struct lock_set *ls = arg;
+
+	pthread_mutex_lock(&ls->mutex);
+	while (!ls->stop) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += LOCK_TOUCH_SECONDS;
+		if (pthread_cond_timedwait(&ls->stop_cond, &ls->mutex,
+					   &until) != 0 && !ls->stop)
+			for (size_t i = 0; i < ls->count; i++)
+				mbox_lock_touch(ls->locks[i]);
+	}
+	pthread_mutex_unlock(&ls->mutex);
+	return NULL;
+}
+
+struct lock_set *
+lock_set_new(unsigned int timeout)
+{
+	struct lock_set *ls = xcalloc(1, sizeof *ls);
+
+	ls->timeout = timeout;
+	pthread_mutex_init(&ls->mutex, NULL);
+	pthread_cond_init(&ls->stop_cond, NULL);
+	return ls;
+}
+
+struct mbox_lock *
+lock_set_find(const struct lock_set *ls, const char *path)
+{
+	for (size_t i = 0; ls && i < ls->count; i++)
+		if (strcmp(ls->locks[i]->path, path) == 0)
+			return ls->locks[i];
+	return NULL;
+}
+
+int
+lock_set_add(struct lock_set *ls, const char *path, struct errbuf *err)
+{
+	struct mbox_lock *lk;
+
+	if (lock_set_find(ls, path))
+		return 0;
+	if (mbox_lock_acquire(path, ls->timeout, &lk, err) < 0)
+		return -1;
+	pthread_mutex_lock(&ls->mutex);
+	xgrow((void **)&ls->locks, &ls->alloc, ls->count + 1,
+	      sizeof *ls->locks);
+	ls->locks[ls->count++] = lk;
+	if (!ls->thread_running)
+		ls->thread_running =
+			pthread_create(&ls->thread, NULL, toucher, ls) == 0;
+	pthread_mutex_unlock(&ls->mutex);
+	return 0;
+}
+
+void
+lock_set_free(struct lock_set **lsp)
+{
+	struct lock_set *ls = *lsp;
+
+	if (ls == NULL)
+		return;
+	pthread_mutex_lock(&ls->mutex);
+	ls->stop = true;
+	pthread_cond_signal(&ls->stop_cond);
+	pthread_mutex_unlock(&ls->mutex);
+	if (ls->thread_running)
+		pthread_join(ls->thread, NULL);
+	for (size_t i = 0; i < ls->count; i++)
+		mbox_lock_release(&ls->locks[i]);
+	free(ls->locks);
+	pthread_cond_destroy(&ls->stop_cond);
+	pthread_mutex_destroy(&ls->mutex);
+	free(ls);
+	*lsp = NULL;
 }

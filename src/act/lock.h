@@ -2,7 +2,12 @@
  * through Mailutils' locker, with stale-lock expiry and PID check) and a
  * kernel write lock on the file (open file description lock, so closing
  * another descriptor of the same file does not drop it).  Both are tried
- * for a bounded time. */
+ * for a bounded time.
+ *
+ * A run takes the locks of every mbox it may change before it reads them
+ * (a lock set), holds them until its last write, and touches the
+ * dotlocks while it holds them, so that no delivery agent takes a long
+ * run's lock for a stale one. */
 #ifndef LISTSCRUB_LOCK_H
 #define LISTSCRUB_LOCK_H
 
@@ -17,5 +22,30 @@ int mbox_lock_acquire(const char *path, unsigned int timeout_seconds,
 
 /* NULL-safe; sets *lock to NULL. */
 void mbox_lock_release(struct mbox_lock **lock);
+
+/* The descriptor that holds the kernel lock: the mbox opened read-write
+ * (an in-place rewrite writes through it). */
+int mbox_lock_fd(const struct mbox_lock *lock);
+
+/* Touch the dotlock (its mtime is its age). */
+void mbox_lock_touch(struct mbox_lock *lock);
+
+/* The locks of a run, touched every LOCK_TOUCH_SECONDS by a thread while
+ * any is held. */
+struct lock_set;
+
+#define LOCK_TOUCH_SECONDS 60
+
+/* caller owns: lock_set_free (releases every lock) */
+struct lock_set *lock_set_new(unsigned int timeout_seconds);
+
+/* Take the locks of path (once: a path taken already is not taken
+ * again).  -1 with err filled when they cannot be had in time. */
+int lock_set_add(struct lock_set *ls, const char *path, struct errbuf *err);
+
+/* The lock of path, or NULL when the set does not hold it. */
+struct mbox_lock *lock_set_find(const struct lock_set *ls, const char *path);
+
+void lock_set_free(struct lock_set **ls);
 
 #endif

@@ -224,20 +224,21 @@ redact_item(const struct plan *p, struct finder *f, const struct mailbox *mb,
 }
 
 int
-plan_changes(const struct plan *p, const struct mailbox *mb,
-	     const struct plan_box *box, struct box_changes *bc,
-	     struct errbuf *err)
+plan_changes(struct plan *p, const struct mailbox *mb, size_t bi,
+	     struct box_changes *bc, struct errbuf *err)
 {
 	const struct select_settings *s = p->s.select;
+	struct plan_box *box = &p->boxes[bi];
 	struct finder f = { .s = s };
 	int rc = 0;
 
 	bc->picked = xcalloc(box->count + 1, sizeof *bc->picked);
+	bc->item = xcalloc(box->count + 1, sizeof *bc->item);
 	bc->changes = xcalloc(box->count + 1, sizeof *bc->changes);
 	bc->count = bc->binary_parts = 0;
 	f.rules = s->rules ? rule_scanner_new(s->rules) : NULL;
 	for (size_t k = 0; k < box->count && rc == 0; k++) {
-		const struct plan_item *pi = &box->items[k];
+		struct plan_item *pi = &box->items[k];
 		struct message_change ch = { 0 };
 
 		if (pi->state != PLAN_PLANNED)
@@ -257,10 +258,13 @@ plan_changes(const struct plan *p, const struct mailbox *mb,
 				free(path);
 				break;
 			}
-			if (ch.data == NULL)
-				continue;       /* nothing it could take out */
+			if (ch.data == NULL) {   /* nothing it could take out */
+				box->items[k].outcome = OUTCOME_NOTHING_FOUND;
+				continue;
+			}
 		}
 		bc->picked[bc->count] = *pi->sel;
+		bc->item[bc->count] = k;
 		bc->changes[bc->count++] = ch;
 	}
 	rule_scanner_free(&f.rules);
@@ -274,5 +278,27 @@ plan_changes_release(struct box_changes *bc)
 		free((char *)bc->changes[k].data);
 	free(bc->changes);
 	free(bc->picked);
+	free(bc->item);
 	memset(bc, 0, sizeof *bc);
+}
+
+void
+plan_set_outcome(struct plan *p, size_t box, size_t k,
+		 enum plan_outcome outcome)
+{
+	p->boxes[box].items[k].outcome = outcome;
+}
+
+size_t
+plan_count(const struct plan *p, enum item_action action,
+	   enum plan_outcome outcome)
+{
+	size_t n = 0;
+
+	for (size_t b = 0; b < p->nboxes; b++)
+		for (size_t k = 0; k < p->boxes[b].count; k++)
+			n += p->boxes[b].items[k].state == PLAN_PLANNED &&
+				p->boxes[b].items[k].action == action &&
+				p->boxes[b].items[k].outcome == outcome;
+	return n;
 }

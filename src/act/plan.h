@@ -54,10 +54,22 @@ enum plan_state {
 	PLAN_FLAGGED,           /* for review, never changed (flag, keep) */
 };
 
+/* What became of a planned item (set by the plan's changes and by
+ * apply): the one truth that printing, the exit status and the manifest
+ * take from. */
+enum plan_outcome {
+	OUTCOME_PENDING,        /* not carried out (a plan, or not reached) */
+	OUTCOME_CHANGED,        /* deleted or redacted (with --apply), or a
+				   change made and checked (a plan) */
+	OUTCOME_NOTHING_FOUND,  /* to redact, but the search found no span */
+	OUTCOME_NOT_MADE,       /* the run stopped before it was made */
+};
+
 struct plan_item {
 	const struct selected *sel;     /* borrowed from the selection */
 	enum item_action action;
 	enum plan_state state;
+	enum plan_outcome outcome;
 };
 
 /* The items of one mailbox, in message order. */
@@ -85,6 +97,7 @@ const struct plan_item *plan_flagged(const struct plan *p, size_t *n_r);
 /* The changes that carry out a mailbox's planned items. */
 struct box_changes {
 	struct selected *picked;        /* the selection item of each */
+	size_t *item;                   /* its index in the plan box */
 	struct message_change *changes; /* redacted: new bytes; deleted: none */
 	size_t count;
 	size_t binary_parts;            /* attachments of redacted messages
@@ -93,12 +106,19 @@ struct box_changes {
 
 /* For each planned item to redact its new bytes (From_ line included),
  * for each to delete none; a planned redaction that finds nothing to
- * take out is left out.  bc is caller-owned (plan_changes_release) and
+ * take out is left out (its outcome: nothing found).  bc is caller-owned (plan_changes_release) and
  * filled either way.  -1 with err naming the message when one cannot be
  * redacted safely. */
-int plan_changes(const struct plan *p, const struct mailbox *mb,
-		 const struct plan_box *box, struct box_changes *bc,
-		 struct errbuf *err);
+int plan_changes(struct plan *p, const struct mailbox *mb, size_t box,
+		 struct box_changes *bc, struct errbuf *err);
+
+/* Set what became of item k of box i. */
+void plan_set_outcome(struct plan *p, size_t box, size_t k,
+		      enum plan_outcome outcome);
+
+/* How many planned items have this outcome. */
+size_t plan_count(const struct plan *p, enum item_action action,
+		  enum plan_outcome outcome);
 
 void plan_changes_release(struct box_changes *bc);
 

@@ -1,296 +1,61 @@
-/* writer.c -- atomic rewrite of an mbox; unlink of Maildir files. */
+/* writer.c -- a mailbox's changes: prepared beside it, then committed. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "act/journal.h"
+#include "act/lock.h"
+#include "act/output.h"
+#include "act/writer.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
-#include "mail/mailbox.h"
-#include "act/writer.h"
 #include "lib/xalloc.h"
+#include "mail/mailbox.h"
+#include "mail/mbox.h"
 
-#define WRITE_CHUNK (8u << 20)
-
-/* ---- output: plain or gzip --------------------------------------------- */
-
-struct out {
-	int fd;
-	int src_fd;             /* the original, for copy_file_range; or -1 */
-	const char *path;       /* for messages */
-	z_stream zs;
-	bool gzip;
-	unsigned char *zbuf;
+/* A message file to remove or replace (Maildir, single file). */
+struct file_change {
+	char *path;
+	struct stat st;                 /* as prepared: must not change */
+	struct temp temp;               /* replaced: its new copy */
+	bool remove;
+	char *backup;                   /* made by prepare */
 };
 
-static int
-write_all(int fd, const char *p, size_t len, const char *path,
-	  struct errbuf *err)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, p, len > WRITE_CHUNK ? WRITE_CHUNK : len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return errbuf_errno(err, errno, "cannot write the new "
-					    "copy of '%s'", path);
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-deflate_some(struct out *o, int flush, struct errbuf *err)
-{
-	int zrc;
-
-	do {
-		o->zs.next_out = o->zbuf;
-		o->zs.avail_out = WRITE_CHUNK;
-		zrc = deflate(&o->zs, flush);
-		if (zrc == Z_STREAM_ERROR)
-			return errbuf_set(err, "zlib failed compressing '%s'",
-					  o->path);
-		if (write_all(o->fd, (char *)o->zbuf,
-			      WRITE_CHUNK - o->zs.avail_out, o->path, err) < 0)
-			return -1;
-	} while (o->zs.avail_out == 0 || (flush == Z_FINISH && zrc != Z_STREAM_END));
-	return 0;
-}
-
-static int
-out_write(struct out *o, const char *p, size_t len, struct errbuf *err)
-{
-	if (!o->gzip)
-		return write_all(o->fd, p, len, o->path, err);
-	while (len > 0) {
-		size_t n = len > WRITE_CHUNK ? WRITE_CHUNK : len;
-
-		o->zs.next_in = (unsigned char *)p;
-		o->zs.avail_in = (uInt)n;
-		if (deflate_some(o, Z_NO_FLUSH, err) < 0)
-			return -1;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static int
-out_open(struct out *o, int fd, const char *path, bool gzip,
-	 struct errbuf *err)
-{
-	memset(o, 0, sizeof *o);
-	o->fd = fd;
-	o->src_fd = -1;
-	o->path = path;
-	o->gzip = gzip;
-	if (!gzip)
-		return 0;
-	if (deflateInit2(&o->zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return errbuf_set(err, "cannot start zlib for '%s'", path);
-	o->zbuf = xmalloc(WRITE_CHUNK);
-	return 0;
-}
-
-static int
-out_finish(struct out *o, struct errbuf *err)
-{
-	int rc = 0;
-
-	if (o->gzip) {
-		rc = deflate_some(o, Z_FINISH, err);
-		deflateEnd(&o->zs);
-		free(o->zbuf);
-		o->zbuf = NULL;
-	}
-	return rc;
-}
-
-/* ---- temp file beside the original ------------------------------------- */
-
-struct temp {
-	int fd;
-	int dirfd;
-	char name[NAME_MAX + 1];        /* set once it has a name */
-	bool anonymous;                 /* O_TMPFILE: no name yet */
+struct prepared {
+	struct mailbox *mb;
+	struct writer_settings ws;
+	size_t n;                       /* changes */
+	bool *done;
+	struct change_digests view;
+	bool in_place;                  /* a plain mbox, journalled */
+	unsigned char (*before)[DIGEST_LEN], (*after)[DIGEST_LEN];
+	/* an mbox */
+	struct temp temp;
+	struct journal journal;
+	char *backup;
+	/* message files */
+	struct file_change *files;
 };
 
-static const char *
-base_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
+/* ---- an mbox ------------------------------------------------------------------ */
 
-	return slash ? slash + 1 : path;
-}
-
+/* Copy [from, to) of the original: in the kernel where it can (no page of
+ * it enters this process), else from its content. */
 static int
-temp_open(struct temp *t, const char *path, struct errbuf *err)
+copy_range(struct out *o, int src_fd, int dst_fd, const char *content,
+	   uint64_t from, uint64_t to, const char *path, struct errbuf *err)
 {
-	char *dir = path_dir(path);
-
-	memset(t, 0, sizeof *t);
-	t->fd = -1;
-	t->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (t->dirfd < 0) {
-		errbuf_errno(err, errno, "cannot open directory '%s'", dir);
-		free(dir);
-		return -1;
-	}
-#ifdef O_TMPFILE
-	/* An unnamed file: a crash before the rename leaves nothing behind.
-	 * It is named later through /proc, so only where /proc is there. */
-	if (access("/proc/self/fd", F_OK) == 0) {
-		t->fd = openat(t->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
-			       0600);
-		t->anonymous = t->fd >= 0;
-	}
-#endif
-	for (int attempt = 0; t->fd < 0 && attempt < 100; attempt++) {
-		snprintf(t->name, sizeof t->name, ".%.200s.listscrub-%ld-%d",
-			 base_of(path), (long)getpid(), attempt);
-		t->fd = openat(t->dirfd, t->name,
-			       O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (t->fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (t->fd < 0) {
-		errbuf_errno(err, errno, "cannot create a temp file in '%s'",
-			     dir);
-		close(t->dirfd);
-		free(dir);
-		return -1;
-	}
-	free(dir);
-	return 0;
-}
-
-static void
-temp_abandon(struct temp *t)
-{
-	if (t->fd >= 0)
-		close(t->fd);
-	if (!t->anonymous && t->name[0])
-		unlinkat(t->dirfd, t->name, 0);
-	if (t->dirfd >= 0)
-		close(t->dirfd);
-	t->fd = t->dirfd = -1;
-}
-
-/* Give an O_TMPFILE file a name so that it can be renamed into place. */
-static int
-temp_name(struct temp *t, const char *path, struct errbuf *err)
-{
-	char proc[64];
-
-	if (!t->anonymous)
-		return 0;
-	snprintf(proc, sizeof proc, "/proc/self/fd/%d", t->fd);
-	for (int attempt = 0; attempt < 100; attempt++) {
-		snprintf(t->name, sizeof t->name, ".%.200s.listscrub-%ld-%d",
-			 base_of(path), (long)getpid(), attempt);
-		if (linkat(AT_FDCWD, proc, t->dirfd, t->name,
-			   AT_SYMLINK_FOLLOW) == 0) {
-			t->anonymous = false;
-			return 0;
-		}
-		if (errno != EEXIST)
-			break;
-	}
-	t->name[0] = '\0';
-	return errbuf_errno(err, errno, "cannot name the new copy of '%s'",
-			    path);
-}
-
-/* ---- identity and backups ---------------------------------------------- */
-
-static int
-copy_file(const char *from, const char *to, struct errbuf *err)
-{
-	char *data;
-	size_t len;
-	int fd, rc;
-
-	if (read_whole_file(from, &data, &len, err) < 0)
-		return -1;
-	fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		free(data);
-		return errbuf_errno(err, errno, "cannot create backup '%s'", to);
-	}
-	rc = write_all(fd, data, len, to, err);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = errbuf_errno(err, errno, "cannot fsync backup '%s'", to);
-	close(fd);
-	free(data);
-	return rc;
-}
-
-/* Keep the original at backup_dir/<path as given, without a leading />:
- * a hard link when on the same file system, else a copy. */
-static int
-backup(const char *backup_dir, const char *path, struct errbuf *err)
-{
-	const char *rel = path;
-	char *target;
-	int rc = 0;
-
-	while (*rel == '/')
-		rel++;
-	target = xasprintf("%s/%s", backup_dir, rel);
-	if (make_parent_dirs(target, err) < 0) {
-		free(target);
-		return -1;
-	}
-	if (access(target, F_OK) == 0)
-		rc = errbuf_set(err, "backup '%s' already exists; choose "
-				"another --backup-dir", target);
-	else if (link(path, target) < 0)
-		rc = errno == EXDEV || errno == EPERM
-			? copy_file(path, target, err)
-			: errbuf_errno(err, errno, "cannot keep a backup of "
-				       "'%s' in '%s'", path, target);
-	if (rc == 0) {
-		char *dir = path_dir(target);
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-		free(dir);
-	}
-	free(target);
-	return rc;
-}
-
-/* ---- mbox -------------------------------------------------------------- */
-
-/* Copy [from, to) of the original: in the kernel where it can
- * (copy_file_range: no page of it enters this process), else from the
- * mapping, letting each piece's pages go once written. */
-static int
-copy_range(struct out *o, struct mailbox *mb, uint64_t from, uint64_t to,
-	   struct errbuf *err)
-{
-	size_t len;
-	const char *data = mailbox_content(mb, &len);
-
-	while (o->src_fd >= 0 && from < to) {
+	while (src_fd >= 0 && dst_fd >= 0 && from < to) {
 		loff_t off = (loff_t)from;
-		ssize_t n = copy_file_range(o->src_fd, &off, o->fd, NULL,
-					    to - from, 0);
+		ssize_t n = copy_file_range(src_fd, &off, dst_fd, NULL, to - from,
+					    0);
 
 		if (n > 0) {
 			from += (uint64_t)n;
@@ -299,170 +64,450 @@ copy_range(struct out *o, struct mailbox *mb, uint64_t from, uint64_t to,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n == 0 || errno == EXDEV || errno == ENOSYS ||
-		    errno == EOPNOTSUPP || errno == EINVAL) {
-			o->src_fd = -1;         /* fall back to write() */
-			break;
-		}
+		    errno == EOPNOTSUPP || errno == EINVAL)
+			break;          /* by hand, below */
 		return errbuf_errno(err, errno, "cannot copy '%s' into its new "
-				    "copy", o->path);
+				    "copy", path);
 	}
-	while (from < to) {
-		size_t n = to - from > WRITE_CHUNK ? WRITE_CHUNK : to - from;
-
-		if (out_write(o, data + from, n, err) < 0)
-			return -1;
-		mailbox_release_pages(mb, from, from + n);
-		from += n;
-	}
-	return 0;
+	return from < to ? out_write(o, content + from, to - from, err) : 0;
 }
 
+/* The kept byte ranges, and a changed message's new bytes in its place. */
 static int
-write_kept(struct out *o, struct mailbox *mb, const size_t *del,
-	   const struct message_change *changes, size_t n, struct errbuf *err)
+write_new_copy(struct prepared *p, struct out *o, int src_fd, int dst_fd,
+	       const size_t *del, const struct message_change *changes,
+	       struct errbuf *err)
 {
-	const struct mbox_split *s = mailbox_split(mb);
+	const struct mbox_split *s = mailbox_split(p->mb);
+	const char *path = mailbox_path(p->mb);
 	size_t len;
+	const char *content = mailbox_content(p->mb, &len);
 	uint64_t from = 0;
 
-	/* Copy everything between changed messages in as few copies as
-	 * there are gaps; a redacted message is written in its place. */
-	for (size_t k = 0; k < n; k++) {
+	for (size_t k = 0; k < p->n; k++) {
 		const struct mbox_msg *m = &s->msgs[del[k]];
 
-		if (m->start > from && copy_range(o, mb, from, m->start, err) < 0)
-			return -1;
-		if (changes && changes[k].data &&
-		    out_write(o, changes[k].data, changes[k].len, err) < 0)
+		if (copy_range(o, src_fd, dst_fd, content, from, m->start, path,
+			       err) < 0 ||
+		    (changes && changes[k].data &&
+		     out_write(o, changes[k].data, changes[k].len, err) < 0))
 			return -1;
 		from = m->end;
 	}
-	mailbox_content(mb, &len);
-	return copy_range(o, mb, from, len, err);
+	return copy_range(o, src_fd, dst_fd, content, from, len, path, err);
+}
+
+/* The SHA-256 of every message as it is, and of every message the new
+ * copy must hold. */
+static void
+expect_digests(struct prepared *p, const size_t *del,
+	       const struct message_change *changes)
+{
+	size_t n = mailbox_message_count(p->mb), k = 0;
+
+	p->before = xcalloc(n + 1, DIGEST_LEN);
+	p->after = xcalloc(n + 1, DIGEST_LEN);
+	p->view.n_after = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *raw;
+		size_t len;
+		uint64_t off;
+		bool owned;
+
+		if (mailbox_message(p->mb, i, &raw, &len, &off, &owned,
+				    NULL) == 0) {
+			sha256_of(raw, len, p->before[i]);
+			if (owned)
+				free((char *)raw);
+		}
+		if (k < p->n && del[k] == i) {
+			if (changes && changes[k].data)
+				sha256_of(changes[k].data, changes[k].len,
+					  p->after[p->view.n_after++]);
+			k++;
+		} else
+			memcpy(p->after[p->view.n_after++], p->before[i],
+			       DIGEST_LEN);
+	}
+	p->view.before = (const void *)p->before;
+	p->view.n_before = n;
+	p->view.after = (const void *)p->after;
+}
+
+/* Read the new copy back as the next run will: it must split into the
+ * messages expected, each byte for byte (by SHA-256). */
+static int
+check_new_copy(struct prepared *p, const char *temp, struct errbuf *err)
+{
+	struct mailbox *now = mailbox_new(temp);
+	uint64_t preamble = mailbox_split(p->mb)->preamble_len;
+	const char *was, *is;
+	size_t n = 0, was_len, is_len;
+	int rc = mailbox_load(now, err);
+
+	/* the bytes before the first message (a BOM, empty lines) stay */
+	was = mailbox_content(p->mb, &was_len);
+	is = rc == 0 ? mailbox_content(now, &is_len) : NULL;
+	if (rc == 0 && (is_len < preamble || memcmp(is, was, preamble) != 0 ||
+			(p->view.n_after == 0 && is_len != preamble)))
+		rc = errbuf_set(err, "the new copy of '%s' does not keep the "
+				"bytes before the first message: this is a bug "
+				"in listscrub; nothing was changed",
+				mailbox_path(p->mb));
+	if (rc == 0 && p->view.n_after > 0) {
+		n = mailbox_message_count(now);
+		if (mailbox_split(now) == NULL)
+			rc = errbuf_set(err, "the new copy of '%s' is not an mbox",
+					mailbox_path(p->mb));
+	}
+	if (rc == 0 && n != p->view.n_after)
+		rc = errbuf_set(err, "the new copy of '%s' holds %zu messages, "
+				"not the %zu kept: this is a bug in listscrub; "
+				"nothing was changed", mailbox_path(p->mb), n,
+				p->view.n_after);
+	for (size_t i = 0; rc == 0 && i < p->view.n_after; i++) {
+		unsigned char d[DIGEST_LEN];
+		const char *raw;
+		size_t len;
+		uint64_t off;
+		bool owned;
+
+		if (mailbox_message(now, i, &raw, &len, &off, &owned, err) < 0) {
+			rc = -1;
+			break;
+		}
+		sha256_of(raw, len, d);
+		if (owned)
+			free((char *)raw);
+		if (memcmp(d, p->after[i], DIGEST_LEN) != 0)
+			rc = errbuf_set(err, "message %zu of the new copy of '%s' "
+					"is not the one expected: this is a bug in "
+					"listscrub; nothing was changed", i,
+					mailbox_path(p->mb));
+	}
+	mailbox_free(&now);
+	if (rc == 0)
+		rc = sha256_of_file(temp, p->view.file_after,
+				    &p->view.size_after, err);
+	p->view.has_file_after = rc == 0;
+	return rc;
 }
 
 static int
-rewrite_mbox(struct mailbox *mb, const size_t *del,
-	     const struct message_change *changes, size_t n,
-	     const struct writer_settings *ws, struct errbuf *err)
+prepare_mbox(struct prepared *p, const size_t *del,
+	     const struct message_change *changes, struct errbuf *err)
 {
-	struct temp t;
-	struct out o;
+	struct mailbox *mb = p->mb;
+	const char *path = mailbox_path(mb);
+	bool gzip = mailbox_compression(mb) == MAILBOX_GZIP;
+	struct out *o = NULL;
 	struct stat st;
-	int src_fd, rc;
+	char *temp = NULL;
+	int src_fd = -1, rc = -1;
 
-	if (stat(mailbox_path(mb), &st) < 0)
-		return errbuf_errno(err, errno, "cannot stat '%s'", mailbox_path(mb));
-	if (temp_open(&t, mailbox_path(mb), err) < 0)
+	if (mailbox_check_unchanged(mb, err) < 0)
 		return -1;
-	if (out_open(&o, t.fd, mailbox_path(mb), mailbox_compression(mb) == MAILBOX_GZIP,
-		     err) < 0)
-		goto fail;
-	if (!o.gzip)
-		o.src_fd = open(mailbox_path(mb), O_RDONLY | O_CLOEXEC);
-	src_fd = o.src_fd;
-	rc = write_kept(&o, mb, del, changes, n, err);
-	if (src_fd >= 0)
-		close(src_fd);
-	if (rc < 0 || out_finish(&o, err) < 0)
-		goto fail;
-	if (fchmod(t.fd, st.st_mode & 07777) < 0) {
-		errbuf_errno(err, errno, "cannot set the mode of the new '%s'",
-			     mailbox_path(mb));
-		goto fail;
-	}
-	if (fchown(t.fd, st.st_uid, st.st_gid) < 0 && errno != EPERM) {
-		errbuf_errno(err, errno, "cannot set the owner of the new '%s'",
-			     mailbox_path(mb));
-		goto fail;
-	}
-	if (fsync(t.fd) < 0) {
-		errbuf_errno(err, errno, "cannot fsync the new copy of '%s'",
-			     mailbox_path(mb));
-		goto fail;
-	}
-	/* Last look before the switch: nobody wrote to the original. */
-	if (mailbox_check_unchanged(mb, err) < 0 ||
-	    (ws && ws->backup_dir && backup(ws->backup_dir, mailbox_path(mb), err) < 0) ||
-	    temp_name(&t, mailbox_path(mb), err) < 0)
-		goto fail;
-	if (renameat(t.dirfd, t.name, t.dirfd, base_of(mailbox_path(mb))) < 0) {
-		errbuf_errno(err, errno, "cannot rename the new copy over '%s'",
-			     mailbox_path(mb));
-		goto fail;
-	}
-	t.name[0] = '\0';
-	if (fsync(t.dirfd) < 0) {
-		errbuf_errno(err, errno, "'%s' was replaced, but its directory "
-			     "could not be fsynced", mailbox_path(mb));
-		temp_abandon(&t);
-		return -1;
-	}
-	temp_abandon(&t);
-	return 0;
-fail:
-	if (o.gzip && o.zbuf) {
-		deflateEnd(&o.zs);
-		free(o.zbuf);
-	}
-	temp_abandon(&t);
-	return -1;
-}
-
-/* ---- files: Maildir and single messages -------------------------------- */
-
-static int
-unlink_message(const char *path, const struct writer_settings *ws,
-	       struct errbuf *err)
-{
-	if (ws && ws->backup_dir && backup(ws->backup_dir, path, err) < 0)
-		return -1;
-	if (unlink(path) < 0)
-		return errbuf_errno(err, errno, "cannot remove '%s'", path);
-	return fsync_dir_of(path, err);
-}
-
-/* A redacted message file replaced atomically, mode kept. */
-static int
-replace_message(const char *path, const struct message_change *ch,
-		const struct writer_settings *ws, struct errbuf *err)
-{
-	struct stat st;
-
 	if (stat(path, &st) < 0)
 		return errbuf_errno(err, errno, "cannot stat '%s'", path);
-	if (ws && ws->backup_dir && backup(ws->backup_dir, path, err) < 0)
+	if (temp_create(&p->temp, path, err) < 0)
 		return -1;
-	return file_replace(path, st.st_mode & 07777, ch->data, ch->len, err);
+	if ((o = out_open(p->temp.fd, path, gzip, err)) == NULL)
+		goto out;
+	if (!gzip)
+		src_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (write_new_copy(p, o, src_fd, gzip ? -1 : p->temp.fd, del, changes,
+			   err) < 0 || out_close(&o, err) < 0 ||
+	    temp_finish(&p->temp, path, st.st_mode, st.st_uid, st.st_gid,
+			err) < 0)
+		goto out;
+	expect_digests(p, del, changes);
+	temp = temp_path(&p->temp, path);
+	if (check_new_copy(p, temp, err) < 0)
+		goto out;
+	/* An in-place rewrite changes the original's inode: a backup must be
+	 * a copy, not a link. */
+	if (p->ws.backup_dir &&
+	    backup_file(p->ws.backup_dir, path, gzip, &p->backup, err) < 0)
+		goto out;
+	p->in_place = !gzip;
+	p->journal.old_size = (uint64_t)st.st_size;
+	p->journal.new_size = p->view.size_after;
+	p->journal.first = p->n > 0 ? mailbox_split(mb)->msgs[del[0]].start
+		: (uint64_t)st.st_size;
+	if (p->journal.first > p->journal.new_size)
+		p->journal.first = p->journal.new_size;
+	memcpy(p->journal.new_file, p->view.file_after, DIGEST_LEN);
+	snprintf(p->journal.temp, sizeof p->journal.temp, "%s", p->temp.name);
+	rc = 0;
+out:
+	out_close(&o, NULL);
+	if (src_fd >= 0)
+		close(src_fd);
+	free(temp);
+	return rc;
 }
 
 static int
-change_file(const char *path, const struct message_change *ch,
-	    const struct writer_settings *ws, struct errbuf *err)
+commit_mbox(struct prepared *p, struct errbuf *err)
 {
-	return ch && ch->data ? replace_message(path, ch, ws, err)
-		: unlink_message(path, ws, err);
-}
+	const char *path = mailbox_path(p->mb);
+	int fd, rc;
+	bool recovered;
 
-static int
-change_files(struct mailbox *mb, const size_t *del,
-	     const struct message_change *changes, size_t n,
-	     const struct writer_settings *ws, struct errbuf *err)
-{
-	if (mailbox_kind(mb) == MAILBOX_SINGLE) {
-		if (mailbox_check_unchanged(mb, err) < 0)
-			return -1;
-		return change_file(mailbox_path(mb), changes, ws, err);
+	if (mailbox_check_unchanged(p->mb, err) < 0)
+		return -1;
+	if (!p->in_place)
+		return temp_commit(&p->temp, path, err);
+	fd = p->ws.lock ? mbox_lock_fd(p->ws.lock)
+		: open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errbuf_errno(err, errno, "cannot open '%s' for writing",
+				    path);
+	rc = journal_commit(fd, path, &p->journal, err);
+	/* A passing fault (a full disk freed, an interrupted write): finish
+	 * from the journal at once; else it stays for the next run. */
+	if (rc < 0 && journal_pending(path)) {
+		struct errbuf again;
+
+		if (journal_recover(fd, path, &recovered, &again) == 0 &&
+		    recovered)
+			rc = 0;
 	}
-	for (size_t k = 0; k < n; k++) {
-		char *path = mailbox_file_of(mb, del[k]);
-		int rc = change_file(path, changes ? &changes[k] : NULL, ws, err);
+	if (rc == 0)
+		p->temp.name[0] = '\0';         /* the journal dropped it */
+	if (!p->ws.lock)
+		close(fd);
+	return rc;
+}
 
-		free(path);
-		if (rc < 0)
+/* ---- message files: Maildir, single ------------------------------------------ */
+
+static int
+prepare_file(struct prepared *p, struct file_change *f,
+	     const struct message_change *ch, size_t index, struct errbuf *err)
+{
+	bool gzip = mailbox_compression(p->mb) == MAILBOX_GZIP;
+	const char *raw;
+	size_t len;
+	uint64_t off;
+	bool owned;
+	struct out *o;
+	char *dir;
+	int rc;
+
+	f->path = mailbox_file_of(p->mb, index);
+	f->temp.fd = f->temp.dirfd = -1;
+	if (lstat(f->path, &f->st) < 0)
+		return errbuf_errno(err, errno, "cannot change '%s'", f->path);
+	if (!S_ISREG(f->st.st_mode))
+		return errbuf_set(err, "'%s' is not a regular file (a symbolic "
+				  "link?): listscrub does not change it",
+				  f->path);
+	dir = path_dir(f->path);
+	rc = access(dir, W_OK) < 0
+		? errbuf_errno(err, errno, "cannot change files in '%s'", dir)
+		: 0;
+	free(dir);
+	if (rc < 0)
+		return -1;
+	if (mailbox_message(p->mb, index, &raw, &len, &off, &owned, err) < 0)
+		return -1;
+	sha256_of(raw, len, p->before[p->view.n_before++]);
+	if (owned)
+		free((char *)raw);
+	f->remove = !(ch && ch->data);
+	p->view.n_after++;
+	if (!f->remove) {
+		sha256_of(ch->data, ch->len, p->after[p->view.n_after - 1]);
+		if (temp_create(&f->temp, f->path, err) < 0 ||
+		    (o = out_open(f->temp.fd, f->path, gzip, err)) == NULL)
+			return -1;
+		rc = out_write(o, ch->data, ch->len, err);
+		if (out_close(&o, err) < 0 || rc < 0 ||
+		    temp_finish(&f->temp, f->path, f->st.st_mode, f->st.st_uid,
+				f->st.st_gid, err) < 0)
+			return -1;
+	}
+	if (p->ws.backup_dir &&
+	    backup_file(p->ws.backup_dir, f->path, true, &f->backup, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+prepare_files(struct prepared *p, const size_t *indices,
+	      const struct message_change *changes, struct errbuf *err)
+{
+	if (mailbox_kind(p->mb) == MAILBOX_SINGLE &&
+	    mailbox_check_unchanged(p->mb, err) < 0)
+		return -1;
+	p->files = xcalloc(p->n + 1, sizeof *p->files);
+	p->before = xcalloc(p->n + 1, DIGEST_LEN);
+	p->after = xcalloc(p->n + 1, DIGEST_LEN);
+	p->view.before = (const void *)p->before;
+	p->view.after = (const void *)p->after;
+	for (size_t k = 0; k < p->n; k++) {
+		p->files[k].temp.fd = p->files[k].temp.dirfd = -1;
+		if (prepare_file(p, &p->files[k], changes ? &changes[k] : NULL,
+				 indices[k], err) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* Still the file that was prepared: nobody replaced or changed it. */
+static bool
+unchanged(const struct file_change *f)
+{
+	struct stat st;
+
+	return lstat(f->path, &st) == 0 && st.st_dev == f->st.st_dev &&
+		st.st_ino == f->st.st_ino && st.st_size == f->st.st_size &&
+		st.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
+		st.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec;
+}
+
+static int
+commit_files(struct prepared *p, struct errbuf *err)
+{
+	for (size_t k = 0; k < p->n; k++) {
+		struct file_change *f = &p->files[k];
+
+		if (!unchanged(f))
+			return errbuf_set(err, "'%s' changed or went away since "
+					  "it was read; it and the files after "
+					  "it were not changed: run purge again",
+					  f->path);
+		if (f->remove) {
+			if (unlink(f->path) < 0)
+				return errbuf_errno(err, errno, "cannot remove "
+						    "'%s'", f->path);
+			if (fsync_dir_of(f->path, err) < 0)
+				return -1;
+		} else if (temp_commit(&f->temp, f->path, err) < 0)
+			return -1;
+		p->done[k] = true;
+	}
+	return 0;
+}
+
+/* ---- the interface -------------------------------------------------------------- */
+
+int
+writer_prepare(struct mailbox *mb, const size_t *indices,
+	       const struct message_change *changes, size_t n,
+	       const struct writer_settings *ws, struct prepared **p_r,
+	       struct errbuf *err)
+{
+	struct prepared *p = xcalloc(1, sizeof *p);
+	int rc;
+
+	p->mb = mb;
+	p->n = n;
+	p->done = xcalloc(n + 1, sizeof *p->done);
+	p->temp.fd = p->temp.dirfd = -1;
+	if (ws)
+		p->ws = *ws;
+	switch (mailbox_kind(mb)) {
+	case MAILBOX_MBOX:
+		rc = prepare_mbox(p, indices, changes, err);
+		break;
+	case MAILBOX_MAILDIR:
+	case MAILBOX_SINGLE:
+		rc = prepare_files(p, indices, changes, err);
+		break;
+	case MAILBOX_NOT_MAIL:
+		rc = errbuf_set(err, "'%s' is not mail: listscrub never "
+				"changes it", mailbox_path(mb));
+		break;
+	default:
+		rc = errbuf_set(err, "'%s' was not loaded", mailbox_path(mb));
+		break;
+	}
+	if (rc < 0) {
+		writer_abandon(p);
+		writer_prepared_free(&p);
+	}
+	*p_r = p;
+	return rc;
+}
+
+const struct change_digests *
+writer_digests(const struct prepared *p)
+{
+	return &p->view;
+}
+
+int
+writer_commit(struct prepared *p, struct errbuf *err)
+{
+	int rc;
+
+	if (p->n == 0)
+		return 0;
+	if (mailbox_kind(p->mb) != MAILBOX_MBOX)
+		return commit_files(p, err);
+	rc = commit_mbox(p, err);
+	for (size_t k = 0; rc == 0 && k < p->n; k++)
+		p->done[k] = true;
+	return rc;
+}
+
+bool
+writer_done(const struct prepared *p, size_t k)
+{
+	return p->done[k];
+}
+
+static void
+drop_backup(char **backup)
+{
+	if (*backup)
+		unlink(*backup);
+	free(*backup);
+	*backup = NULL;
+}
+
+void
+writer_abandon(struct prepared *p)
+{
+	bool any_done = false;
+
+	for (size_t k = 0; k < p->n; k++)
+		any_done |= p->done[k];
+	if (!journal_pending(mailbox_path(p->mb)))
+		temp_discard(&p->temp);
+	if (!any_done)
+		drop_backup(&p->backup);
+	for (size_t k = 0; p->files && k < p->n; k++) {
+		temp_discard(&p->files[k].temp);
+		if (!p->done[k])
+			drop_backup(&p->files[k].backup);
+	}
+}
+
+void
+writer_prepared_free(struct prepared **pp)
+{
+	struct prepared *p = *pp;
+
+	if (p == NULL)
+		return;
+	if (p->temp.dirfd >= 0)
+		close(p->temp.dirfd);
+	for (size_t k = 0; p->files && k < p->n; k++) {
+		if (p->files[k].temp.dirfd >= 0)
+			close(p->files[k].temp.dirfd);
+		free(p->files[k].path);
+		free(p->files[k].backup);
+	}
+	free(p->files);
+	free(p->backup);
+	free(p->before);
+	free(p->after);
+	free(p->done);
+	free(p);
+	*pp = NULL;
 }
 
 int
@@ -470,21 +515,15 @@ writer_apply(struct mailbox *mb, const size_t *indices,
 	     const struct message_change *changes, size_t n,
 	     const struct writer_settings *ws, struct errbuf *err)
 {
+	struct prepared *p;
+	int rc;
+
 	if (n == 0)
 		return 0;
-	switch (mailbox_kind(mb)) {
-	case MAILBOX_MBOX:
-		if (mailbox_check_unchanged(mb, err) < 0)
-			return -1;
-		return rewrite_mbox(mb, indices, changes, n, ws, err);
-	case MAILBOX_MAILDIR:
-	case MAILBOX_SINGLE:
-		return change_files(mb, indices, changes, n, ws, err);
-	case MAILBOX_NOT_MAIL:
-		return errbuf_set(err, "'%s' is not mail: listscrub never "
-				  "changes it", mailbox_path(mb));
-	case MAILBOX_UNKNOWN:
-		break;
-	}
-	return errbuf_set(err, "'%s' was not loaded", mailbox_path(mb));
+	if (writer_prepare(mb, indices, changes, n, ws, &p, err) < 0)
+		return -1;
+	rc = writer_commit(p, err);
+	writer_abandon(p);
+	writer_prepared_free(&p);
+	return rc;
 }

@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "audit/digest.h"
 #include "lib/errbuf.h"
+#include "lib/xalloc.h"
 
 #define READ_CHUNK (1u << 20)
 
@@ -16,6 +18,39 @@ void
 sha256_of(const void *data, size_t len, unsigned char out[DIGEST_LEN])
 {
 	crypto_hash_sha256(out, data, len);
+}
+
+struct sha256_stream {
+	crypto_hash_sha256_state st;
+};
+
+struct sha256_stream *
+sha256_stream_new(void)
+{
+	struct sha256_stream *s = xmalloc(sizeof *s);
+
+	crypto_hash_sha256_init(&s->st);
+	return s;
+}
+
+void
+sha256_stream_update(struct sha256_stream *s, const void *data, size_t len)
+{
+	crypto_hash_sha256_update(&s->st, data, (unsigned long long)len);
+}
+
+void
+sha256_stream_final(struct sha256_stream *s, unsigned char out[DIGEST_LEN])
+{
+	crypto_hash_sha256_final(&s->st, out);
+	crypto_hash_sha256_init(&s->st);
+}
+
+void
+sha256_stream_free(struct sha256_stream **sp)
+{
+	free(*sp);
+	*sp = NULL;
 }
 
 int

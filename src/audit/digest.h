@@ -15,6 +15,34 @@ struct errbuf;
 
 void sha256_of(const void *data, size_t len, unsigned char out[DIGEST_LEN]);
 
+/* The SHA-256 values of one mailbox's change, as the writer knows them.
+ * An mbox: every message before (file order), every message after, and
+ * the whole file after.  Message files (Maildir, single): before[k] and
+ * after[k] are change k's file as it is and as it will be (after[k] all
+ * zero: removed), file_after unset. */
+struct change_digests {
+	const unsigned char (*before)[DIGEST_LEN];
+	size_t n_before;
+	const unsigned char (*after)[DIGEST_LEN];
+	size_t n_after;
+	bool has_file_after;
+	unsigned char file_after[DIGEST_LEN];
+	uint64_t size_after;
+};
+
+/* SHA-256 over bytes given piece by piece. */
+struct sha256_stream;
+
+/* caller owns: sha256_stream_free (NULL-safe) */
+struct sha256_stream *sha256_stream_new(void);
+void sha256_stream_update(struct sha256_stream *s, const void *data,
+			  size_t len);
+/* The digest of everything given since new or the last final; the
+ * stream starts again empty. */
+void sha256_stream_final(struct sha256_stream *s,
+			 unsigned char out[DIGEST_LEN]);
+void sha256_stream_free(struct sha256_stream **s);
+
 /* SHA-256 of a file's bytes, read in chunks; *size_r gets its length. */
 int sha256_of_file(const char *path, unsigned char out[DIGEST_LEN],
 		   uint64_t *size_r, struct errbuf *err);

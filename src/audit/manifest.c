@@ -204,9 +204,10 @@ split_manifest(struct manifest *m, struct errbuf *err)
 	return 0;
 }
 
-/* Header first, footer last, then files, then acts, each numbered 1... */
+/* Header first, footer last, then files, then acts, each numbered 1...;
+ * the version is noted. */
 static int
-check_order(const struct manifest *m, struct errbuf *err)
+check_order(struct manifest *m, struct errbuf *err)
 {
 	long long files = 0, acts = 0;
 
@@ -215,10 +216,12 @@ check_order(const struct manifest *m, struct errbuf *err)
 	if (strcmp(json_str(m->lines[m->count - 1], "t") ?: "", "footer"))
 		return errbuf_set(err, "the last line is not the footer "
 				  "(truncated, or lines appended?)");
-	if (json_int(m->lines[0], "v") != MANIFEST_VERSION ||
-	    json_int(m->lines[m->count - 1], "v") != MANIFEST_VERSION)
+	m->version = json_int(m->lines[0], "v");
+	if (m->version < MANIFEST_VERSION_MIN || m->version > MANIFEST_VERSION ||
+	    json_int(m->lines[m->count - 1], "v") != m->version)
 		return errbuf_set(err, "unknown manifest version (this listscrub "
-				  "reads version %d)", MANIFEST_VERSION);
+				  "reads versions %d to %d)",
+				  MANIFEST_VERSION_MIN, MANIFEST_VERSION);
 	for (size_t i = 1; i + 1 < m->count; i++) {
 		const char *t = json_str(m->lines[i], "t") ?: "";
 		long long n = json_int(m->lines[i], "n");

@@ -21,7 +21,10 @@
 struct errbuf;
 struct manifest_writer;
 
-#define MANIFEST_VERSION 1
+/* 2: the listings are signed, acts may be defer-message, mode may be
+ * partial.  Runs of version 1 are still read and verified. */
+#define MANIFEST_VERSION 2
+#define MANIFEST_VERSION_MIN 1
 #define MANIFEST_NAME "manifest.jsonl"
 
 /* caller owns: manifest_writer_free */
@@ -56,6 +59,7 @@ struct manifest {
 	size_t count;
 	char *text;                     /* the whole file */
 	size_t len;
+	long long version;              /* MANIFEST_VERSION_MIN.. */
 };
 
 /* Read path and check the byte rules and the line order: header first,

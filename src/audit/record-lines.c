@@ -224,6 +224,14 @@ string_array(char *const *items, size_t n)
 	return a;
 }
 
+/* "apply", "plan", or "partial" for a run that stopped after changing
+ * some files (its manifest records exactly those). */
+static const char *
+run_mode(const struct record *r)
+{
+	return !r->s.apply ? "plan" : r->partial ? "partial" : "apply";
+}
+
 json_t *
 header_json(const struct record *r, const struct tree_digest *before)
 {
@@ -240,7 +248,7 @@ header_json(const struct record *r, const struct tree_digest *before)
 		"exclude", string_array(exclude, 1),
 		"include", string_array(r->sc->includes, r->sc->count),
 		"hash", "sha256", "incident", r->s.incident, "kid", kid,
-		"mac", "hmac-sha256", "mode", r->s.apply ? "apply" : "plan",
+		"mac", "hmac-sha256", "mode", run_mode(r),
 		"norm", "email", "email-v1", "mbox", "listscrub-split-v1",
 		"message_id", "mid-v1",
 		"operator", r->s.operator_name, "plan",
@@ -326,15 +334,20 @@ add_act_lines(struct record *r, struct manifest_writer *w, struct errbuf *err)
 static json_t *
 acts_json(const struct record *r)
 {
-	size_t deletes = r->nacts - r->nredacts;
+	static const char *const actions[] = {
+		"delete-message", "redact-message", "defer-message",
+	};
+	size_t counts[3] = { 0 };
 	json_t *o = json_object();
 
-	if (deletes > 0 || r->nredacts == 0)
-		json_object_set_new(o, "delete-message",
-				    json_integer((json_int_t)deletes));
-	if (r->nredacts > 0)
-		json_object_set_new(o, "redact-message",
-				    json_integer((json_int_t)r->nredacts));
+	for (size_t i = 0; i < r->nacts; i++)
+		for (size_t k = 0; k < 3; k++)
+			counts[k] += strcmp(json_str(r->acts[i].obj, "action"),
+					    actions[k]) == 0;
+	for (size_t k = 0; k < 3; k++)
+		if (counts[k] > 0 || (k == 0 && r->nacts == 0))
+			json_object_set_new(o, actions[k], json_integer(
+				(json_int_t)counts[k]));
 	return o;
 }
 
@@ -369,7 +382,7 @@ summary_json(const struct record *r, const char *manifest, size_t len,
 		"incident", r->s.incident,
 		"manifest", digest_json("sha256", digest),
 		"merkle_root", digest_json("sha256", root),
-		"mode", r->s.apply ? "apply" : "plan",
+		"mode", run_mode(r),
 		"prev", r->s.prev ? digest_json("sha256", r->s.prev) : json_null(),
 		"seq", (json_int_t)r->s.seq, "started", r->started,
 		"tool", "listscrub " PACKAGE_VERSION,

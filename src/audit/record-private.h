@@ -16,15 +16,17 @@ struct manifest_writer;
 
 #define TIME_TEXT_SIZE 32
 
-/* A file the run changes: an mbox rewritten, or a message file removed. */
+/* A file the run changes: an mbox rewritten, or a message file removed
+ * or replaced. */
 struct changed_file {
 	char *rel;
 	const struct mailbox *mb;
 	bool removed;                   /* Maildir or single message file */
 	json_t *before_msgs;            /* mbox: {"msgs","msgs_root"} */
-	json_t *after_msgs;             /* mbox once rewritten */
-	unsigned char (*kept)[DIGEST_LEN];      /* digests it must hold after */
-	size_t nkept;
+	json_t *after_msgs;             /* mbox: what it holds after */
+	bool has_file_after;            /* the writer's digest of the file */
+	unsigned char file_after[DIGEST_LEN];
+	uint64_t size_after;
 };
 
 struct act {
@@ -42,7 +44,7 @@ struct record {
 	size_t nfiles, files_alloc;
 	struct act *acts;
 	size_t nacts, acts_alloc;
-	size_t nredacts;                /* of nacts */
+	bool partial;                   /* stopped after changing something */
 	unsigned int kinds;             /* 1 << enum mailbox_kind seen */
 	bool compressed;
 };

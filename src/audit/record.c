@@ -54,6 +54,7 @@ struct act_input {
 	const struct message_change *ch;        /* NULL: deleted */
 	const char *file;                       /* relative to the root */
 	size_t index_in_file;
+	bool deferred;                          /* left for a later run */
 };
 
 /* The act line of a deleted or redacted message; its keyed digest goes
@@ -83,7 +84,8 @@ record_act(struct record *r, const struct act_input *in,
 		sha256_of(ch->data, ch->len, after);
 	obj = json_pack(
 		"{s:s, s:o, s:o, s:s, s:o, s:o, s:n, s:{s:I, s:I, s:I}, s:o, s:s}",
-		"action", ch && ch->data ? "redact-message" : "delete-message",
+		"action", in->deferred ? "defer-message"
+		: ch && ch->data ? "redact-message" : "delete-message",
 		"after", ch && ch->data ? digest_json("sha256", after) : json_null(),
 		"before",
 		digest_json("hmac-sha256", mac), "file", file,
@@ -95,13 +97,12 @@ record_act(struct record *r, const struct act_input *in,
 		"len", (json_int_t)len,
 		"off", (json_int_t)(mailbox_kind(mb) == MAILBOX_MAILDIR ? 0 : off),
 		"reasons", reasons_json(item->reasons), "t", "act");
-	if (ch && ch->data) {
+	if (ch && ch->data)
 		json_object_set_new(obj, "spans", json_integer((json_int_t)ch->spans));
-		r->nredacts++;
-	}
 	add_act(r, file, index_in_file, obj);
 	return 0;
 }
+
 
 static struct changed_file *
 add_changed(struct record *r, const struct mailbox *mb, char *rel)
@@ -127,38 +128,78 @@ msgs_json(const unsigned char (*values)[DIGEST_LEN], size_t n)
 			 digest_json("sha256", root));
 }
 
+/* The digests of an mbox's messages before, and after its changes, when
+ * the writer has not prepared them (a plan): read here. */
+static int
+plan_digests(const struct mailbox *mb, const struct selected *items,
+	     const struct message_change *changes, size_t n,
+	     unsigned char (**before_r)[DIGEST_LEN], size_t *count_r,
+	     unsigned char (**after_r)[DIGEST_LEN], size_t *n_after_r,
+	     struct errbuf *err)
+{
+	unsigned char (*before)[DIGEST_LEN], (*after)[DIGEST_LEN];
+	size_t count, k = 0, m = 0;
+
+	if (manifest_message_digests(mb, &before, &count, err) < 0)
+		return -1;
+	after = xcalloc(count + 1, DIGEST_LEN);
+	for (size_t i = 0; i < count; i++) {
+		if (k < n && items[k].index == i) {
+			if (changes && changes[k].data)
+				sha256_of(changes[k].data, changes[k].len,
+					  after[m++]);
+			k++;
+		} else
+			memcpy(after[m++], before[i], DIGEST_LEN);
+	}
+	*before_r = before;
+	*count_r = count;
+	*after_r = after;
+	*n_after_r = m;
+	return 0;
+}
+
 /* An mbox: per-message values before (plain digest, or the keyed one for
- * the deleted), and the digests of the kept messages, to check after. */
+ * the changed), the messages it holds after, and an act per change. */
 static int
 record_mbox(struct record *r, const struct mailbox *mb,
 	    const struct selected *items, const struct message_change *changes,
-	    size_t n, char *rel, struct errbuf *err)
+	    size_t n, const struct change_digests *d, char *rel,
+	    struct errbuf *err)
 {
 	struct changed_file *f = add_changed(r, mb, rel);
-	unsigned char (*values)[DIGEST_LEN];
-	size_t count, k = 0;
+	unsigned char (*values)[DIGEST_LEN], (*own_after)[DIGEST_LEN] = NULL;
+	size_t count, n_after, k = 0;
 
-	if (manifest_message_digests(mb, &values, &count, err) < 0)
+	if (d) {
+		count = d->n_before;
+		values = xcalloc(count + 1, DIGEST_LEN);
+		memcpy(values, d->before, count * DIGEST_LEN);
+		n_after = d->n_after;
+		f->has_file_after = d->has_file_after;
+		memcpy(f->file_after, d->file_after, DIGEST_LEN);
+		f->size_after = d->size_after;
+	} else if (plan_digests(mb, items, changes, n, &values, &count,
+				&own_after, &n_after, err) < 0)
 		return -1;
-	f->kept = xcalloc(count + 1, DIGEST_LEN);
-	for (size_t i = 0; i < count; i++) {
-		if (k < n && items[k].index == i) {
-			const struct message_change *ch = changes ? &changes[k]
-				: NULL;
+	f->after_msgs = msgs_json(d ? d->after : (const void *)own_after,
+				  n_after);
+	for (size_t i = 0; i < count && k < n; i++) {
+		if (items[k].index != i)
+			continue;
+		struct act_input in = {
+			mb, &items[k], changes ? &changes[k] : NULL, rel, i,
+			false,
+		};
 
-			struct act_input in = { mb, &items[k], ch, rel, i };
-
-			if (record_act(r, &in, values[i], err) < 0)
-				break;
-			if (ch && ch->data)     /* it stays, redacted */
-				sha256_of(ch->data, ch->len, f->kept[f->nkept++]);
-			k++;
-		} else
-			memcpy(f->kept[f->nkept++], values[i], DIGEST_LEN);
+		if (record_act(r, &in, values[i], err) < 0)
+			break;
+		k++;
 	}
 	if (k == n)
 		f->before_msgs = msgs_json((const void *)values, count);
 	free(values);
+	free(own_after);
 	return k == n ? 0 : -1;
 }
 
@@ -173,6 +214,17 @@ listed(const struct record *r, const char *rel, struct errbuf *err)
 	return false;
 }
 
+/* The path of message k's file, relative to the scope's root. */
+static char *
+message_file_rel(const struct mailbox *mb, size_t index, const char *box_rel)
+{
+	if (mailbox_kind(mb) != MAILBOX_MAILDIR)
+		return xstrdup(box_rel);
+	return xasprintf("%s%s%s", strcmp(box_rel, ".") ? box_rel : "",
+			 strcmp(box_rel, ".") ? "/" : "",
+			 mailbox_file_name(mb, index));
+}
+
 static int
 record_files(struct record *r, const struct mailbox *mb,
 	     const struct selected *items, const struct message_change *changes,
@@ -180,13 +232,10 @@ record_files(struct record *r, const struct mailbox *mb,
 {
 	for (size_t k = 0; k < n; k++) {
 		unsigned char mac[DIGEST_LEN];
-		char *rel = mailbox_kind(mb) == MAILBOX_MAILDIR
-			? xasprintf("%s%s%s", strcmp(box_rel, ".") ? box_rel : "",
-				    strcmp(box_rel, ".") ? "/" : "",
-				    mailbox_file_name(mb, items[k].index))
-			: xstrdup(box_rel);
+		char *rel = message_file_rel(mb, items[k].index, box_rel);
 		struct act_input in = {
 			mb, &items[k], changes ? &changes[k] : NULL, rel, 0,
+			false,
 		};
 
 		if (!listed(r, rel, err)) {
@@ -205,7 +254,7 @@ int
 record_mailbox(struct record *r, const struct mailbox *mb,
 	       const struct selected *items,
 	       const struct message_change *changes, size_t n,
-	       struct errbuf *err)
+	       const struct change_digests *d, struct errbuf *err)
 {
 	char *rel = scope_relative(r->sc, mailbox_path(mb), err);
 	int rc;
@@ -219,25 +268,29 @@ record_mailbox(struct record *r, const struct mailbox *mb,
 	r->kinds |= 1u << mailbox_kind(mb);
 	r->compressed |= mailbox_compression(mb) == MAILBOX_GZIP;
 	if (mailbox_kind(mb) == MAILBOX_MBOX)
-		return record_mbox(r, mb, items, changes, n, rel, err);
+		return record_mbox(r, mb, items, changes, n, d, rel, err);
 	rc = record_files(r, mb, items, changes, n, rel, err);
 	free(rel);
 	return rc;
 }
 
-void
-record_forget(struct record *r, const struct mailbox *mb)
+
+
+/* Drop the file lines and act lines of files of mb that keep (rel ==
+ * NULL: every file of mb). */
+static void
+forget_files(struct record *r, const struct mailbox *mb, const char *only)
 {
 	size_t out = 0;
 
 	for (size_t i = 0; i < r->nfiles; i++) {
 		struct changed_file *f = &r->files[i];
 
-		if (f->mb != mb) {
+		if (f->mb != mb || (only && strcmp(f->rel, only) != 0)) {
 			r->files[out++] = *f;
 			continue;
 		}
-		/* its acts name the same files */
+		/* its acts name the same file */
 		for (size_t k = 0; k < r->nacts; k++)
 			if (r->acts[k].file && strcmp(r->acts[k].file, f->rel) == 0) {
 				free(r->acts[k].file);
@@ -245,7 +298,6 @@ record_forget(struct record *r, const struct mailbox *mb)
 				json_decref(r->acts[k].obj);
 			}
 		free(f->rel);
-		free(f->kept);
 		json_decref(f->before_msgs);
 		json_decref(f->after_msgs);
 	}
@@ -257,45 +309,34 @@ record_forget(struct record *r, const struct mailbox *mb)
 	r->nacts = out;
 }
 
-
-static int
-check_rewritten(struct changed_file *f, struct errbuf *err)
+void
+record_forget(struct record *r, const struct mailbox *mb)
 {
-	struct mailbox *now = mailbox_new(mailbox_path(f->mb));
-	unsigned char (*values)[DIGEST_LEN] = NULL;
-	size_t count = 0;
-	int rc = 0;
-
-	if (f->nkept > 0 && (rc = mailbox_load(now, err)) == 0)
-		rc = mailbox_kind(now) == MAILBOX_MBOX
-			? manifest_message_digests(now, &values, &count, err)
-			: errbuf_set(err, "'%s' is no longer an mbox",
-				     mailbox_path(now));
-	mailbox_free(&now);
-	if (rc < 0)
-		return -1;
-	if (rc == 0 && (count != f->nkept ||
-			(count && memcmp(values, f->kept, count * DIGEST_LEN))))
-		rc = errbuf_set(err, "'%s' after rewriting does not hold exactly "
-				"the %zu kept messages (it holds %zu); this is a "
-				"bug in listscrub: restore the file from "
-				"--backup-dir and report it", mailbox_path(f->mb),
-				f->nkept, count);
-	if (rc == 0)
-		f->after_msgs = msgs_json((const void *)values, count);
-	free(values);
-	return rc;
+	forget_files(r, mb, NULL);
 }
 
-int
+void
 record_mailbox_done(struct record *r, const struct mailbox *mb,
-		    struct errbuf *err)
+		    const struct selected *items, const bool *done, size_t n)
 {
-	for (size_t i = 0; i < r->nfiles; i++)
-		if (r->files[i].mb == mb && !r->files[i].removed &&
-		    check_rewritten(&r->files[i], err) < 0)
-			return -1;
-	return 0;
+	char *box_rel = scope_relative(r->sc, mailbox_path(mb), NULL);
+
+	if (box_rel == NULL)
+		return;
+	for (size_t k = 0; k < n; k++) {
+		char *rel;
+
+		if (done[k])
+			continue;
+		if (mailbox_kind(mb) == MAILBOX_MBOX) {
+			forget_files(r, mb, NULL);      /* all or nothing */
+			break;
+		}
+		rel = message_file_rel(mb, items[k].index, box_rel);
+		forget_files(r, mb, rel);
+		free(rel);
+	}
+	free(box_rel);
 }
 
 
@@ -327,7 +368,10 @@ derive_after(const struct record *r, struct tree *after, struct errbuf *err)
 		e = &after->entries[after->count++];
 		*e = *b;
 		e->path = xstrdup(b->path);
-		if (f && r->s.apply) {
+		if (f && r->s.apply && f->has_file_after) {
+			memcpy(e->sha256, f->file_after, DIGEST_LEN);
+			e->size = f->size_after;
+		} else if (f && r->s.apply) {
 			char *abs = scope_absolute(r->sc, b->path);
 			int rc = sha256_of_file(abs, e->sha256, &e->size, err);
 
@@ -376,6 +420,7 @@ struct run_files {
 	const char *manifest;
 	size_t manifest_len;
 	char *manifest_comment, *summary_comment;
+	char *before_comment, *after_comment;
 	struct tree after_tree;
 	struct tree_digest before_d, after_d;
 	unsigned char root[DIGEST_LEN];
@@ -391,12 +436,14 @@ write_run_dir(const struct record *r, const char *run_dir,
 
 	if (mkdtemp(tmp) == NULL)
 		rc = errbuf_errno(err, errno, "cannot create '%s'", tmp);
+	/* the listings are signed too: an auditor with minisign and
+	 * sha256sum alone checks what they say */
 	if (rc == 0)
-		rc = write_in(tmp, "tree-before.sha256", rf->before,
-			      rf->before_len, err);
+		rc = write_signed(r, tmp, "tree-before.sha256", rf->before,
+				  rf->before_len, rf->before_comment, err);
 	if (rc == 0)
-		rc = write_in(tmp, "tree-after.sha256", rf->after,
-			      rf->after_len, err);
+		rc = write_signed(r, tmp, "tree-after.sha256", rf->after,
+				  rf->after_len, rf->after_comment, err);
 	if (rc == 0)
 		rc = write_signed(r, tmp, "summary.json", rf->summary,
 				  rf->summary_len, rf->summary_comment, err);
@@ -436,6 +483,10 @@ finish_lines(struct record *r, struct manifest_writer *w,
 								header, footer);
 		rf->summary_comment = manifest_trusted_comment("summary.json",
 							       header, footer);
+		rf->before_comment = manifest_trusted_comment(
+			"tree-before.sha256", header, footer);
+		rf->after_comment = manifest_trusted_comment(
+			"tree-after.sha256", header, footer);
 	}
 	json_decref(header);
 	json_decref(footer);
@@ -474,6 +525,8 @@ out:
 	free(rf.summary);
 	free(rf.manifest_comment);
 	free(rf.summary_comment);
+	free(rf.before_comment);
+	free(rf.after_comment);
 	tree_release(&rf.after_tree);
 	manifest_writer_free(&w);
 	return rc;
@@ -488,7 +541,6 @@ record_free(struct record **rp)
 		return;
 	for (size_t i = 0; i < r->nfiles; i++) {
 		free(r->files[i].rel);
-		free(r->files[i].kept);
 		json_decref(r->files[i].before_msgs);
 		json_decref(r->files[i].after_msgs);
 	}
@@ -501,4 +553,34 @@ record_free(struct record **rp)
 	tree_release(&r->before);
 	free(r);
 	*rp = NULL;
+}
+
+int
+record_deferred(struct record *r, const struct mailbox *mb,
+		const struct selected *item, struct errbuf *err)
+{
+	char *box_rel = scope_relative(r->sc, mailbox_path(mb), err), *rel;
+	unsigned char mac[DIGEST_LEN];
+	int rc;
+
+	if (box_rel == NULL)
+		return -1;
+	rel = message_file_rel(mb, item->index, box_rel);
+	{
+		struct act_input in = {
+			mb, item, NULL, rel,
+			mailbox_kind(mb) == MAILBOX_MBOX ? item->index : 0, true,
+		};
+
+		rc = record_act(r, &in, mac, err);
+	}
+	free(rel);
+	free(box_rel);
+	return rc;
+}
+
+void
+record_mark_partial(struct record *r)
+{
+	r->partial = true;
 }

@@ -49,22 +49,36 @@ int record_begin(struct record **r, const struct record_settings *s,
 		 struct errbuf *err);
 
 /* items[0..n) are the messages of mb the run changes (ascending index);
- * changes[k] says how item k changes (changes NULL: all are deleted). */
+ * changes[k] says how item k changes (changes NULL: all are deleted); d
+ * is what the writer prepared (NULL for a plan: read here).  Told before
+ * the change is made: the original bytes are read for the keyed digests. */
 int record_mailbox(struct record *r, const struct mailbox *mb,
 		   const struct selected *items,
 		   const struct message_change *changes, size_t n,
-		   struct errbuf *err);
+		   const struct change_digests *d, struct errbuf *err);
 
-/* The writer failed on mb and changed nothing: drop what record_mailbox
- * noted for it. */
+/* Nothing of mb was changed: drop what record_mailbox noted for it. */
 void record_forget(struct record *r, const struct mailbox *mb);
 
-/* After the writer replaced mb's file: check and record its new state. */
-int record_mailbox_done(struct record *r, const struct mailbox *mb,
-			struct errbuf *err);
+/* After the writer's commit: done[k] says whether change k was made;
+ * what was not made leaves the record (an mbox is changed whole or not
+ * at all). */
+void record_mailbox_done(struct record *r, const struct mailbox *mb,
+			 const struct selected *items, const bool *done,
+			 size_t n);
+
+/* A message --limit leaves for a later run: recorded as deferred, so
+ * that verify does not look for it as gone. */
+int record_deferred(struct record *r, const struct mailbox *mb,
+		    const struct selected *item, struct errbuf *err);
+
+/* The run stopped after changing some files: its manifest says "partial"
+ * and records exactly what was changed. */
+void record_mark_partial(struct record *r);
 
 /* List the archive again, write and sign everything into run_dir (which
- * must not exist; it appears complete or not at all). */
+ * must not exist; it appears complete or not at all): the manifest, its
+ * summary and both listings, each signed. */
 int record_finish(struct record *r, const char *run_dir, struct errbuf *err);
 
 void record_free(struct record **r);

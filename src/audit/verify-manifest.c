@@ -28,8 +28,17 @@ is_listing(const json_t *l)
 	       json_int(l, "files") >= 0;
 }
 
+/* The modes a run of this version may have: "partial" (a run that
+ * stopped after changing some files) is of version 2. */
+static bool
+mode_known(const char *mode, long long version)
+{
+	return mode && (strcmp(mode, "apply") == 0 || strcmp(mode, "plan") == 0 ||
+			(version >= 2 && strcmp(mode, "partial") == 0));
+}
+
 static const char *
-header_problem(const json_t *h)
+header_problem(const json_t *h, long long version)
 {
 	const json_t *norm = json_object_get(h, "norm");
 	const json_t *prev = json_object_get(h, "prev");
@@ -41,7 +50,7 @@ header_problem(const json_t *h)
 
 	if (!json_str(h, "incident") || json_int(h, "seq") < 1)
 		return "incident or seq";
-	if (!mode || (strcmp(mode, "apply") && strcmp(mode, "plan")))
+	if (!mode_known(mode, version))
 		return "mode";
 	if (!kid || strlen(kid) != 16 || !str_is(h, "hash", "sha256") ||
 	    !str_is(h, "mac", "hmac-sha256"))
@@ -91,8 +100,18 @@ file_problem(const json_t *f, bool apply)
 	return NULL;
 }
 
+/* The actions of an act line: "defer-message" (a selected message
+ * --limit left for a later run) is of version 2. */
+static bool
+action_known(const json_t *a, long long version)
+{
+	return str_is(a, "action", "delete-message") ||
+		str_is(a, "action", "redact-message") ||
+		(version >= 2 && str_is(a, "action", "defer-message"));
+}
+
 static const char *
-act_problem(const json_t *a)
+act_problem(const json_t *a, long long version)
 {
 	const json_t *pos = json_object_get(a, "pos_before");
 	const json_t *hits = json_object_get(a, "hits"), *hit;
@@ -100,10 +119,9 @@ act_problem(const json_t *a)
 	const char *file = json_str(a, "file");
 	size_t i;
 
-	if (!str_is(a, "action", "delete-message") &&
-	    !str_is(a, "action", "redact-message"))
-		return "action (this listscrub knows delete-message and "
-			"redact-message)";
+	if (!action_known(a, version))
+		return "action (this listscrub knows delete-message, "
+			"redact-message and, from version 2, defer-message)";
 	if (str_is(a, "action", "redact-message") &&
 	    !is_digest(a, "after", "sha256"))
 		return "after (a redacted message's digest)";
@@ -155,13 +173,14 @@ check_syntax(struct vctx *v)
 	free(path);
 	v->header = manifest_header(&v->m);
 	v->footer = manifest_footer(&v->m);
-	v->apply = str_is(v->header, "mode", "apply");
-	if ((bad = header_problem(v->header)) == NULL &&
+	v->partial = str_is(v->header, "mode", "partial");
+	v->apply = str_is(v->header, "mode", "apply") || v->partial;
+	if ((bad = header_problem(v->header, v->m.version)) == NULL &&
 	    (bad = footer_problem(v->footer)) == NULL)
 		for (line = 1; line + 1 < v->m.count && bad == NULL; line++)
 			bad = str_is(v->m.lines[line], "t", "file")
 				? file_problem(v->m.lines[line], v->apply)
-				: act_problem(v->m.lines[line]);
+				: act_problem(v->m.lines[line], v->m.version);
 	if (bad) {
 		vset(v, CHECK_SYNTAX, STATUS_FAIL, "line %zu: a missing or bad "
 		     "field: %s", line ? line : 1, bad);
@@ -284,13 +303,33 @@ check_signature(struct vctx *v)
 }
 
 
+/* The footer's "acts": each action that occurs with its count (a run
+ * without acts counts zero deletions). */
+static json_t *
+counted_acts(const struct vctx *v)
+{
+	json_t *acts = json_object();
+
+	for (size_t i = 1; i + 1 < v->m.count; i++) {
+		const char *action = json_str(v->m.lines[i], "action");
+
+		if (str_is(v->m.lines[i], "t", "act") && action)
+			json_object_set_new(acts, action, json_integer(
+				json_integer_value(json_object_get(acts,
+								   action)) + 1));
+	}
+	if (json_object_size(acts) == 0)
+		json_object_set_new(acts, "delete-message", json_integer(0));
+	return acts;
+}
+
 void
 check_completeness(struct vctx *v)
 {
 	const json_t *entries = json_object_get(v->footer, "entries");
-	const json_t *acts = json_object_get(v->footer, "acts");
 	unsigned char root[DIGEST_LEN], want[DIGEST_LEN];
-	long long files = 0, nacts = 0, deletes = 0, redacts = 0;
+	long long files = 0, nacts = 0;
+	json_t *acts;
 
 	if (!needs(v, CHECK_COMPLETENESS, CHECK_SYNTAX))
 		return;
@@ -299,11 +338,8 @@ check_completeness(struct vctx *v)
 
 		files += is_file;
 		nacts += !is_file;
-		deletes += !is_file && str_is(v->m.lines[i], "action",
-					      "delete-message");
-		redacts += !is_file && str_is(v->m.lines[i], "action",
-					      "redact-message");
 	}
+	acts = counted_acts(v);
 	manifest_root(&v->m, root);
 	json_digest(v->footer, "merkle_root", "sha256", want);
 	if (memcmp(root, want, DIGEST_LEN) != 0)
@@ -312,18 +348,39 @@ check_completeness(struct vctx *v)
 		     "removed");
 	else if (files != json_int(entries, "file") ||
 		 nacts != json_int(entries, "act") ||
-		 json_object_size(acts) != (size_t)(1 + (deletes > 0 &&
-							 redacts > 0)) ||
-		 (deletes > 0 || redacts == 0
-		  ? json_int(acts, "delete-message") != deletes
-		  : json_object_get(acts, "delete-message") != NULL) ||
-		 (redacts > 0 ? json_int(acts, "redact-message") != redacts
-		  : json_object_get(acts, "redact-message") != NULL))
+		 !json_equal(acts, json_object_get(v->footer, "acts")))
 		vset(v, CHECK_COMPLETENESS, STATUS_FAIL, "the footer's counts do "
 		     "not match the lines (%lld files, %lld acts)", files, nacts);
 	else
 		vset(v, CHECK_COMPLETENESS, STATUS_OK, "Merkle root over %zu "
 		     "lines and the counts match the footer", v->m.count - 1);
+	json_decref(acts);
+}
+
+/* Did the run finish?  A partial run records exactly what it changed
+ * before it stopped, and its incident is not done. */
+void
+check_run(struct vctx *v)
+{
+	const json_t *acts = json_object_get(v->footer, "acts");
+
+	if (!needs(v, CHECK_RUN, CHECK_SIGNATURE))
+		return;
+	if (v->partial)
+		vset(v, CHECK_RUN, STATUS_FAIL, "the run stopped part-way (mode "
+		     "partial): it records the %lld changes it made before the "
+		     "error, and the incident is not done; run the purge again "
+		     "and verify that run",
+		     json_integer_value(json_object_get(acts, "delete-message")) +
+		     json_integer_value(json_object_get(acts, "redact-message")));
+	else if (json_object_get(acts, "defer-message"))
+		vset(v, CHECK_RUN, STATUS_OK, "the run finished (mode %s); it "
+		     "left %lld selected messages to a later run (--limit)",
+		     json_str(v->header, "mode"),
+		     json_int(acts, "defer-message"));
+	else
+		vset(v, CHECK_RUN, STATUS_OK, "the run finished (mode %s)",
+		     json_str(v->header, "mode"));
 }
 
 
@@ -354,8 +411,10 @@ read_listing(struct vctx *v, const char *name, const json_t *commit,
 			"commits to (its digest, root or count differ)", name);
 	else if (tree_parse(t, text, len, &err) < 0)
 		finding(v, CHECK_LISTINGS, "%s: %s", name, err.msg);
-	else
-		ok = true;
+	else	/* from version 2 the listings are signed for stock tools */
+		ok = v->m.version < 2 ||
+			check_signed_file(v, CHECK_LISTINGS, v->s->manifest_dir,
+					  name, &v->m, text, len);
 	free(text);
 	free(path);
 	return ok;
@@ -440,8 +499,9 @@ check_listings(struct vctx *v)
 	if (v->rep->checks[CHECK_LISTINGS].n_findings == 0)
 		vset(v, CHECK_LISTINGS, STATUS_OK, "tree-before.sha256 (%zu "
 		     "files) and tree-after.sha256 (%zu files) are the listings "
-		     "signed for, and differ exactly in the %lld files listed",
+		     "signed for%s, and differ exactly in the %lld files listed",
 		     v->before.count, v->after.count,
+		     v->m.version >= 2 ? " (each with its own signature)" : "",
 		     json_int(json_object_get(v->footer, "entries"), "file"));
 	else
 		vset(v, CHECK_LISTINGS, STATUS_FAIL, "the listings do not agree "

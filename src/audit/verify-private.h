@@ -20,7 +20,8 @@ struct vctx {
 	struct verify_report *rep;
 	struct manifest m;
 	const json_t *header, *footer;
-	bool apply;
+	bool apply;                     /* files changed: apply or partial */
+	bool partial;                   /* the run stopped part-way */
 	struct tree before, after;      /* the listings, as recorded */
 	struct scope scope;
 	struct tree now;                /* the archive as it is */
@@ -55,6 +56,7 @@ bool check_signed_file(struct vctx *v, enum verify_check check,
 void check_syntax(struct vctx *v);
 void check_signature(struct vctx *v);
 void check_completeness(struct vctx *v);
+void check_run(struct vctx *v);
 void check_listings(struct vctx *v);
 int resolve_scope(struct vctx *v, struct errbuf *err);
 void check_archive(struct vctx *v);

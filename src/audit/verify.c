@@ -12,7 +12,8 @@
 
 static const char *const check_names[CHECK_COUNT] = {
 	[CHECK_SYNTAX] = "syntax", [CHECK_SIGNATURE] = "signature",
-	[CHECK_COMPLETENESS] = "completeness", [CHECK_LISTINGS] = "listings",
+	[CHECK_COMPLETENESS] = "completeness", [CHECK_RUN] = "run",
+	[CHECK_LISTINGS] = "listings",
 	[CHECK_ARCHIVE] = "archive", [CHECK_MESSAGES] = "messages",
 	[CHECK_CHAIN] = "chain", [CHECK_GONE] = "gone",
 };
@@ -107,6 +108,7 @@ verify_run(const struct verify_settings *s, struct verify_report *rep,
 	if (rc == 0) {
 		check_signature(&v);
 		check_completeness(&v);
+		check_run(&v);
 		check_listings(&v);
 		check_archive(&v);
 		check_messages(&v);

@@ -21,6 +21,7 @@ enum verify_check {
 	CHECK_SYNTAX,           /* byte rules, line order, known versions */
 	CHECK_SIGNATURE,        /* minisign signatures, trusted comments */
 	CHECK_COMPLETENESS,     /* Merkle root and counts */
+	CHECK_RUN,              /* the run finished (not mode partial) */
 	CHECK_LISTINGS,         /* tree-before/after against the manifest */
 	CHECK_ARCHIVE,          /* the archive now equals tree-after */
 	CHECK_MESSAGES,         /* per-message roots of the changed files */

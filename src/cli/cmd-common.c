@@ -61,11 +61,18 @@ int
 run_selection(struct select_opts *o, char *const *paths, size_t npaths,
 	      struct mailbox_list *boxes, struct selection *sel)
 {
+	mailbox_walk(boxes, paths, npaths);
+	report_walk(boxes);
+	return select_walked(o, boxes, sel);
+}
+
+int
+select_walked(struct select_opts *o, struct mailbox_list *boxes,
+	      struct selection *sel)
+{
 	struct errbuf err;
 
 	errbuf_clear(&err);
-	mailbox_walk(boxes, paths, npaths);
-	report_walk(boxes);
 	if (select_run(boxes, &o->settings, sel, &err) < 0) {
 		report(D_INTERNAL, NULL, "%s", err.msg);
 		return -1;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "act/apply.h"
+#include "act/hold.h"
 #include "act/lock.h"
 #include "act/plan.h"
 #include "audit/incident.h"
@@ -47,46 +48,88 @@ struct purge_run {
 	struct record *record;          /* NULL: no manifest */
 };
 
-static void
-print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
-	   const struct plan *plan, const struct selection *sel)
+/* What became of a planned item, as purge prints it. */
+static const char *
+item_state(const struct purge_opts *po, const struct plan_item *pi)
 {
-	size_t files = 0, deletes = 0, redactions = 0, deferred = 0;
-
-	for (size_t i = 0; i < plan_box_count(plan); i++) {
-		const struct plan_box *box = plan_box(plan, i);
-
-		files++;
-		if (po->sel.format == FORMAT_TEXT)
-			print_mailbox_line(stdout, boxes->items[box->mailbox]);
-		for (size_t k = 0; k < box->count; k++) {
-			const struct plan_item *pi = &box->items[k];
-			bool in = pi->state == PLAN_PLANNED;
-			bool redact = pi->action == ITEM_REDACT;
-
-			deletes += in && !redact;
-			redactions += in && redact;
-			deferred += !in;
-			print_selected(stdout, &po->sel, boxes, pi->sel,
-				       item_action_name(pi->action),
-				       !in ? "deferred-by-limit"
-				       : !po->apply ? "planned"
-				       : redact ? "redacted" : "deleted");
-		}
+	if (pi->state == PLAN_DEFERRED)
+		return "deferred-by-limit";
+	switch (pi->outcome) {
+	case OUTCOME_CHANGED:
+		return !po->apply ? "planned"
+			: pi->action == ITEM_REDACT ? "redacted" : "deleted";
+	case OUTCOME_NOTHING_FOUND:
+		return "nothing-to-redact";
+	case OUTCOME_PENDING:
+		return po->apply ? "not-made" : "planned";
+	case OUTCOME_NOT_MADE:
+	default:
+		return "not-made";
 	}
-	if (po->sel.format != FORMAT_TEXT)
-		return;
+}
+
+static void
+print_summary(const struct purge_opts *po, const struct plan *plan,
+	      const struct selection *sel, size_t files)
+{
+	size_t deleted = plan_count(plan, ITEM_DELETE, OUTCOME_CHANGED);
+	size_t redacted = plan_count(plan, ITEM_REDACT, OUTCOME_CHANGED);
+	size_t empty = plan_count(plan, ITEM_REDACT, OUTCOME_NOTHING_FOUND);
+	size_t not_made = plan_count(plan, ITEM_DELETE, OUTCOME_NOT_MADE) +
+		plan_count(plan, ITEM_REDACT, OUTCOME_NOT_MADE);
+	size_t deferred = 0;
+
+	for (size_t i = 0; i < plan_box_count(plan); i++)
+		for (size_t k = 0; k < plan_box(plan, i)->count; k++)
+			deferred += plan_box(plan, i)->items[k].state ==
+				PLAN_DEFERRED;
 	printf("# %zu messages read; %s %zu messages", sel->messages,
-	       po->apply ? "deleted" : "would delete", deletes);
-	if (redactions)
+	       po->apply ? "deleted" : "would delete", deleted);
+	if (redacted)
 		printf(" and %s %zu", po->apply ? "redacted" : "redact",
-		       redactions);
+		       redacted);
 	printf(" in %zu mailboxes", files);
 	if (deferred)
 		printf(" (%zu more left for a later run by --limit)", deferred);
 	if (!po->apply)
 		printf("; nothing was changed: add --apply to do it");
 	printf("\n");
+	if (empty)
+		printf("# %zu messages selected for redaction hold nothing the "
+		       "selection can take out: left as they are\n", empty);
+	if (not_made)
+		printf("# %zu planned changes were not made: the run stopped "
+		       "(see the errors)\n", not_made);
+}
+
+/* The plan's items with what became of each: the one list of changes
+ * made that the summary, the exit status and the manifest share. */
+static void
+print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
+	   const struct plan *plan, const struct selection *sel)
+{
+	size_t files = 0;
+
+	for (size_t i = 0; i < plan_box_count(plan); i++) {
+		const struct plan_box *box = plan_box(plan, i);
+		bool changed = false;
+
+		if (po->sel.format == FORMAT_TEXT)
+			print_mailbox_line(stdout, boxes->items[box->mailbox]);
+		for (size_t k = 0; k < box->count; k++) {
+			const struct plan_item *pi = &box->items[k];
+
+			changed |= pi->state == PLAN_PLANNED &&
+				pi->outcome == OUTCOME_CHANGED;
+			print_selected(stdout, &po->sel, boxes, pi->sel,
+				       item_action_name(pi->action),
+				       item_state(po, pi));
+		}
+		files += changed;
+	}
+	if (po->sel.format != FORMAT_TEXT)
+		return;
+	print_summary(po, plan, sel, files);
 	print_passed_over(stdout, boxes, sel);
 }
 
@@ -227,10 +270,9 @@ close_run(struct purge_run *run)
 
 static void
 print_binary_warnings(const struct mailbox_list *boxes,
-		      const struct plan *plan, const struct apply_report *rep,
-		      size_t upto)
+		      const struct plan *plan, const struct apply_report *rep)
 {
-	for (size_t i = 0; i < upto && i < plan_box_count(plan); i++)
+	for (size_t i = 0; i < plan_box_count(plan); i++)
 		if (rep->binary_parts[i] > 0)
 			report(D_BINARY_NOT_CHECKED,
 			       mailbox_path(boxes->items[plan_box(plan, i)->mailbox]),
@@ -240,14 +282,68 @@ print_binary_warnings(const struct mailbox_list *boxes,
 			       rep->binary_parts[i]);
 }
 
+/* The messages --limit leaves for a later run, recorded as deferred so
+ * that verify does not look for them as gone yet. */
 static int
-act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
-    const struct plan *plan, const struct selection *sel)
+record_deferred_items(struct purge_run *run, const struct mailbox_list *boxes,
+		      const struct plan *plan)
+{
+	struct errbuf err;
+
+	errbuf_clear(&err);
+	for (size_t i = 0; i < plan_box_count(plan); i++) {
+		const struct plan_box *box = plan_box(plan, i);
+
+		for (size_t k = 0; k < box->count; k++)
+			if (box->items[k].state == PLAN_DEFERRED &&
+			    record_deferred(run->record,
+					    boxes->items[box->mailbox],
+					    box->items[k].sel, &err) < 0) {
+				report(D_MANIFEST_NOT_WRITTEN, NULL, "purge: %s",
+				       err.msg);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* A failed run: before its first change nothing was changed and no
+ * manifest is written; after it, exactly what was made is printed and
+ * recorded, in a manifest whose mode says "partial". */
+static int
+act_failed(const struct purge_opts *po, struct purge_run *run,
+	   const struct mailbox_list *boxes, const struct plan *plan,
+	   const struct selection *sel, const struct apply_report *rep,
+	   const struct errbuf *err)
+{
+	report(D_PURGE_FAILED, NULL, "purge: %s", err->msg);
+	if (!rep->stopped_in_commit) {
+		report(D_PURGE_STOPPED, NULL, "purge: stopped before changing "
+		       "anything: no file was changed and no manifest written");
+		return EXIT_ERROR;
+	}
+	print_plan(po, boxes, plan, sel);
+	report(D_PURGE_PARTIAL, NULL, "purge: stopped after changing %zu "
+	       "mailboxes: the changes listed as made were made, those listed "
+	       "as not-made were not; fix the error and run the same purge "
+	       "again", rep->boxes_committed);
+	if (run->record) {
+		record_mark_partial(run->record);
+		if (record_deferred_items(run, boxes, plan) == 0)
+			finish_record(po, run);
+	}
+	return EXIT_ERROR;
+}
+
+static int
+act(struct purge_opts *po, struct purge_run *run, struct lock_set *locks,
+    struct mailbox_list *boxes, struct plan *plan,
+    const struct selection *sel)
 {
 	bool manifest = po->apply || po->manifest_dir;
 	struct apply_settings as = {
 		.apply = po->apply, .backup_dir = po->backup_dir,
-		.lock_timeout = (unsigned int)po->lock_timeout,
+		.locks = locks,
 	};
 	struct apply_report rep = { 0 };
 	struct errbuf err;
@@ -256,27 +352,20 @@ act(struct purge_opts *po, struct purge_run *run, struct mailbox_list *boxes,
 	errbuf_clear(&err);
 	if (manifest && begin_record(po, run) < 0)
 		return EXIT_ERROR;
-	if (!manifest) {
-		print_plan(po, boxes, plan, sel);
-		return EXIT_CLEAN;
-	}
 	as.record = run->record;
 	rc = apply_plan(plan, boxes, &as, &rep, &err);
-	print_binary_warnings(boxes, plan, &rep, rep.boxes_done + (rc < 0));
-	apply_report_release(&rep);
-	if (rc < 0) {
-		report(D_PURGE_FAILED, NULL, "purge: %s", err.msg);
-		report(D_PURGE_STOPPED, NULL, "purge: stopped; mailboxes listed "
-		       "before the error were completed, the others were not "
-		       "changed");
-		if (po->apply)
-			finish_record(po, run);
-		return EXIT_ERROR;
+	print_binary_warnings(boxes, plan, &rep);
+	if (rc < 0)
+		rc = act_failed(po, run, boxes, plan, sel, &rep, &err);
+	else {
+		print_plan(po, boxes, plan, sel);
+		rc = EXIT_CLEAN;
+		if (manifest && (record_deferred_items(run, boxes, plan) < 0 ||
+				 finish_record(po, run) < 0))
+			rc = EXIT_ERROR;
 	}
-	print_plan(po, boxes, plan, sel);
-	if (finish_record(po, run) < 0)
-		return EXIT_ERROR;
-	return EXIT_CLEAN;
+	apply_report_release(&rep);
+	return rc;
 }
 
 static void
@@ -304,24 +393,57 @@ print_flagged(const struct purge_opts *po, const struct mailbox_list *boxes,
 		       "never changed (see the not-mail notes)\n", n - flagged);
 }
 
+/* With --apply, every mbox is locked before it is read, and stays
+ * locked to the end (act/hold.h). */
+static int
+take_hold(const struct purge_opts *po, struct mailbox_list *boxes,
+	  struct lock_set **locks)
+{
+	struct hold_report hr = { 0 };
+	struct errbuf err;
+	int rc;
+
+	if (!po->apply)
+		return 0;
+	errbuf_clear(&err);
+	*locks = lock_set_new((unsigned int)po->lock_timeout);
+	rc = hold_mailboxes(boxes, *locks, &hr, &err);
+	for (size_t i = 0; i < hr.n_recovered; i++)
+		report(D_REWRITE_FINISHED, hr.recovered[i], "the rewrite an "
+		       "earlier run left unfinished was completed from its "
+		       "journal");
+	for (size_t i = 0; i < hr.n_reread; i++)
+		report(D_MAILBOX_REREAD, hr.reread[i], "changed while the run "
+		       "started (mail delivered?): read again under its lock");
+	if (rc < 0)
+		report(hr.lock_failed ? D_LOCK_UNAVAILABLE : D_PURGE_FAILED,
+		       NULL, "purge: %s; nothing was changed%s", err.msg,
+		       hr.lock_failed ? " (raise --lock-timeout, or try again "
+		       "when the delivery is done)" : "");
+	hold_report_release(&hr);
+	return rc;
+}
+
 static int
 purge(struct purge_opts *po, char *const *paths, size_t npaths)
 {
 	struct purge_run run = { .next.lock_fd = -1 };
 	struct mailbox_list boxes = { 0 };
-	struct selection sel;
+	struct lock_set *locks = NULL;
+	struct selection sel = { 0 };
+	bool selected = false;
 	int rc = EXIT_ERROR;
 
 	if ((po->apply || po->manifest_dir) &&
-	    open_run(po, paths, npaths, &run) < 0) {
-		close_run(&run);
-		return EXIT_ERROR;
-	}
-	if (run_selection(&po->sel, paths, npaths, &boxes, &sel) < 0) {
-		mailbox_list_release(&boxes);
-		close_run(&run);
-		return EXIT_ERROR;
-	}
+	    open_run(po, paths, npaths, &run) < 0)
+		goto out;
+	mailbox_walk(&boxes, paths, npaths);
+	report_walk(&boxes);
+	if (take_hold(po, &boxes, &locks) < 0)
+		goto out;
+	if (select_walked(&po->sel, &boxes, &sel) < 0)
+		goto out;
+	selected = true;
 	if (selection_has_fatal(&sel) || mailbox_walk_failed(&boxes))
 		report(D_PURGE_STOPPED, NULL, "purge: stopped before writing "
 		       "anything: the PATHs or mailboxes above could not be "
@@ -333,12 +455,15 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 		};
 		struct plan *plan = plan_new(&ps, &sel);
 
-		rc = act(po, &run, &boxes, plan, &sel);
+		rc = act(po, &run, locks, &boxes, plan, &sel);
 		if (rc == EXIT_CLEAN)
 			print_flagged(po, &boxes, plan);
 		plan_free(&plan);
 	}
-	selection_release(&sel);
+out:
+	if (selected)
+		selection_release(&sel);
+	lock_set_free(&locks);
 	mailbox_list_release(&boxes);
 	close_run(&run);
 	return rc;
@@ -399,6 +524,13 @@ cmd_purge(int argc, char **argv)
 	    (rc = need_selector("purge", &po.sel)) >= 0 ||
 	    (rc = marker_usage(po.marker)) >= 0)
 		;
+	else if (po.action == PLAN_ACTION_REDACT &&
+		 !select_opts_finds_spans(&po.sel))
+		rc = usage_error("purge", "--action redact takes out what an "
+				 "address, a rule or a detection matched; "
+				 "Message-IDs alone select whole messages: "
+				 "add --address, --rules or --detect, or use "
+				 "--action delete");
 	else if ((po.apply || po.manifest_dir) &&
 		 (rc = manifest_usage(&po)) >= 0)
 		;

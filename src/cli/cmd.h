@@ -89,7 +89,15 @@ int select_opts_resolve(struct select_opts *o, struct errbuf *err);
 
 bool select_opts_has_selector(const struct select_opts *o);
 
+/* Does the selection find spans to redact (addresses, rules, the default
+ * rules, detections), and not only whole messages (Message-IDs)? */
+bool select_opts_finds_spans(const struct select_opts *o);
+
 void select_opts_release(struct select_opts *o);
+
+/* The second half of run_selection, on mailboxes walked already. */
+int select_walked(struct select_opts *o, struct mailbox_list *boxes,
+		  struct selection *sel);
 
 /* Walk PATHs, run the selection, print every problem on stderr.  Returns
  * 0, or -1 after printing the error. */

@@ -48,6 +48,13 @@ select_opts_has_selector(const struct select_opts *o)
 	return has_target(o) || o->ruleset != NULL || o->detects.count;
 }
 
+bool
+select_opts_finds_spans(const struct select_opts *o)
+{
+	return o->addresses.count || o->address_files.count ||
+		o->rule_paths.count || o->detects.count || !has_target(o);
+}
+
 /* "mass-recipients[=N]" or "address-lists[=N]". */
 static int
 resolve_detect(struct select_settings *s, const char *arg, struct errbuf *err)

@@ -81,6 +81,23 @@ static const struct diag_info catalog[D__COUNT] = {
 	[D_MANIFEST_NOT_WRITTEN] = {
 		"manifest-not-written", DIAG_ERROR, 2,
 		"the run's manifest could not be written" },
+	[D_LOCK_UNAVAILABLE] = {
+		"lock-unavailable", DIAG_ERROR, 2,
+		"an mbox lock could not be had in time (a delivery or another "
+		"run holds it); nothing is written" },
+	[D_REWRITE_FINISHED] = {
+		"rewrite-finished", DIAG_NOTE, 0,
+		"an in-place rewrite an earlier run left unfinished (its journal "
+		"beside the mbox) was finished before reading" },
+	[D_MAILBOX_REREAD] = {
+		"mailbox-reread", DIAG_NOTE, 0,
+		"an mbox changed between the walk and its lock (mail delivered): "
+		"it was read again under the lock" },
+	[D_PURGE_PARTIAL] = {
+		"purge-partial", DIAG_ERROR, 2,
+		"the run changed some mailboxes and then failed: exactly those "
+		"changes are listed and recorded (manifest mode partial); run "
+		"the same purge again to finish" },
 	[D_USAGE] = { "usage", DIAG_ERROR, 2, "the command line is wrong" },
 	[D_NOT_A_COMMAND] = {
 		"not-a-command", DIAG_ERROR, 2, "no such command" },

@@ -64,12 +64,13 @@ test_expect_code 2 'purge --apply without keys is refused before reading' '
 	"$LISTSCRUB" purge --message-id move-4@example.net --apply arch
 '
 
-test_expect_success 'purge --apply writes the six files of a run' '
+test_expect_success 'purge --apply writes the eight files of a run' '
 	fresh_run &&
 	grep -q "^# manifest: .*/m/0001 (incident T-1, run 1)" out &&
 	(cd m/0001 && ls) >files &&
 	printf "%s\n" manifest.jsonl manifest.jsonl.minisig summary.json \
-		summary.json.minisig tree-after.sha256 tree-before.sha256 >expect &&
+		summary.json.minisig tree-after.sha256 tree-after.sha256.minisig \
+		tree-before.sha256 tree-before.sha256.minisig >expect &&
 	test_cmp expect files &&
 	test "$(grep -c "\"t\":\"act\"" m/0001/manifest.jsonl)" = 4 &&
 	test "$(grep -c "\"t\":\"file\"" m/0001/manifest.jsonl)" = 1

@@ -127,7 +127,7 @@ test_writer__maildir_and_backup(void **state)
 	char *dir = test_tempdir(), *md, *bk, *kept;
 	struct mailbox_list list;
 	struct errbuf err;
-	struct writer_settings ws;
+	struct writer_settings ws = { 0 };
 	size_t del[] = { 0, 2 }, len;
 	char *got;
 
@@ -162,7 +162,7 @@ test_writer__backup_is_never_overwritten(void **state)
 	char *dir = test_tempdir(), *bk, *path, *got;
 	struct mailbox_list list;
 	struct errbuf err;
-	struct writer_settings ws;
+	struct writer_settings ws = { 0 };
 	size_t del = 0, len;
 
 	(void)state;

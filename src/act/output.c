@@ -1,0 +1,327 @@
+/* output.c -- temps beside originals, plain or gzip output, backups. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "act/output.h"
+#include "lib/errbuf.h"
+#include "lib/fileio.h"
+#include "lib/xalloc.h"
+
+#define WRITE_CHUNK (8u << 20)
+#define GZIP_LEVEL 6
+
+static const char *
+base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* ---- temps --------------------------------------------------------------- */
+
+int
+temp_create(struct temp *t, const char *path, struct errbuf *err)
+{
+	char *dir = path_dir(path);
+
+	memset(t, 0, sizeof *t);
+	t->fd = -1;
+	t->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dirfd < 0) {
+		errbuf_errno(err, errno, "cannot open directory '%s'", dir);
+		free(dir);
+		return -1;
+	}
+	for (int attempt = 0; t->fd < 0 && attempt < 100; attempt++) {
+		snprintf(t->name, sizeof t->name, ".%.200s.listscrub-%ld-%d",
+			 base_of(path), (long)getpid(), attempt);
+		t->fd = openat(t->dirfd, t->name,
+			       O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (t->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (t->fd < 0) {
+		errbuf_errno(err, errno, "cannot create a temp file in '%s'",
+			     dir);
+		close(t->dirfd);
+		t->dirfd = -1;
+		t->name[0] = '\0';
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	return 0;
+}
+
+int
+temp_finish(struct temp *t, const char *path, unsigned int mode,
+	    unsigned int uid, unsigned int gid, struct errbuf *err)
+{
+	int rc = 0;
+
+	if (fchmod(t->fd, (mode_t)mode & 07777) < 0)
+		rc = errbuf_errno(err, errno, "cannot set the mode of the new "
+				  "'%s'", path);
+	else if (fchown(t->fd, (uid_t)uid, (gid_t)gid) < 0 && errno != EPERM)
+		rc = errbuf_errno(err, errno, "cannot set the owner of the new "
+				  "'%s'", path);
+	else if (fsync(t->fd) < 0)
+		rc = errbuf_errno(err, errno, "cannot fsync the new copy of "
+				  "'%s'", path);
+	if (close(t->fd) < 0 && rc == 0)
+		rc = errbuf_errno(err, errno, "cannot write the new copy of "
+				  "'%s'", path);
+	t->fd = -1;
+	return rc;
+}
+
+int
+temp_commit(struct temp *t, const char *path, struct errbuf *err)
+{
+	if (renameat(t->dirfd, t->name, t->dirfd, base_of(path)) < 0)
+		return errbuf_errno(err, errno, "cannot rename the new copy "
+				    "over '%s'", path);
+	t->name[0] = '\0';
+	if (fsync(t->dirfd) < 0)
+		return errbuf_errno(err, errno, "'%s' was replaced, but its "
+				    "directory could not be fsynced", path);
+	return 0;
+}
+
+void
+temp_discard(struct temp *t)
+{
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->dirfd >= 0 && t->name[0])
+		unlinkat(t->dirfd, t->name, 0);
+	if (t->dirfd >= 0)
+		close(t->dirfd);
+	t->fd = t->dirfd = -1;
+	t->name[0] = '\0';
+}
+
+char *
+temp_path(const struct temp *t, const char *path)
+{
+	char *dir = path_dir(path), *out = xasprintf("%s/%s", dir, t->name);
+
+	free(dir);
+	return out;
+}
+
+/* ---- plain or gzip ------------------------------------------------------------ */
+
+struct out {
+	int fd;
+	const char *what;
+	bool gzip;
+	z_stream zs;
+	unsigned char *zbuf;
+};
+
+static int
+write_all(int fd, const char *p, size_t len, const char *what,
+	  struct errbuf *err)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, p, len > WRITE_CHUNK ? WRITE_CHUNK : len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return errbuf_errno(err, w < 0 ? errno : EIO, "cannot "
+					    "write the new copy of '%s'", what);
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+deflate_some(struct out *o, int flush, struct errbuf *err)
+{
+	int zrc;
+
+	do {
+		o->zs.next_out = o->zbuf;
+		o->zs.avail_out = WRITE_CHUNK;
+		zrc = deflate(&o->zs, flush);
+		if (zrc == Z_STREAM_ERROR)
+			return errbuf_set(err, "zlib failed compressing '%s'",
+					  o->what);
+		if (write_all(o->fd, (char *)o->zbuf,
+			      WRITE_CHUNK - o->zs.avail_out, o->what, err) < 0)
+			return -1;
+	} while (o->zs.avail_out == 0 ||
+		 (flush == Z_FINISH && zrc != Z_STREAM_END));
+	return 0;
+}
+
+struct out *
+out_open(int fd, const char *what, bool gzip, struct errbuf *err)
+{
+	struct out *o = xcalloc(1, sizeof *o);
+
+	o->fd = fd;
+	o->what = what;
+	o->gzip = gzip;
+	if (!gzip)
+		return o;
+	if (deflateInit2(&o->zs, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
+			 Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(o);
+		errbuf_set(err, "cannot start zlib for '%s'", what);
+		return NULL;
+	}
+	o->zbuf = xmalloc(WRITE_CHUNK);
+	return o;
+}
+
+int
+out_write(struct out *o, const void *data, size_t len, struct errbuf *err)
+{
+	const char *p = data;
+
+	if (!o->gzip)
+		return write_all(o->fd, p, len, o->what, err);
+	while (len > 0) {
+		size_t n = len > WRITE_CHUNK ? WRITE_CHUNK : len;
+
+		o->zs.next_in = (unsigned char *)p;
+		o->zs.avail_in = (uInt)n;
+		if (deflate_some(o, Z_NO_FLUSH, err) < 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int
+out_close(struct out **op, struct errbuf *err)
+{
+	struct out *o = *op;
+	int rc = 0;
+
+	if (o == NULL)
+		return 0;
+	if (o->gzip) {
+		rc = err ? deflate_some(o, Z_FINISH, err) : 0;
+		deflateEnd(&o->zs);
+		free(o->zbuf);
+	}
+	free(o);
+	*op = NULL;
+	return rc;
+}
+
+/* ---- backups ------------------------------------------------------------------ */
+
+static int
+copy_file(const char *from, const char *to, struct errbuf *err)
+{
+	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	struct stat st;
+	int rc = 0;
+
+	if (in < 0)
+		return errbuf_errno(err, errno, "cannot read '%s'", from);
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		close(in);
+		return errbuf_errno(err, errno, "cannot create backup '%s'", to);
+	}
+	if (fstat(in, &st) < 0)
+		rc = errbuf_errno(err, errno, "cannot stat '%s'", from);
+	for (off_t done = 0; rc == 0 && done < st.st_size;) {
+		char buf[65536];
+		ssize_t got = copy_file_range(in, NULL, out, NULL,
+					      (size_t)(st.st_size - done), 0);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {         /* another file system: by hand */
+			got = read(in, buf, sizeof buf);
+			if (got > 0 && write_all(out, buf, (size_t)got, to,
+						 err) < 0)
+				rc = -1;
+		}
+		if (rc == 0 && got <= 0)
+			rc = errbuf_errno(err, got < 0 ? errno : EIO,
+					  "cannot copy '%s' to '%s'", from, to);
+		done += got > 0 ? got : 0;
+	}
+	if (rc == 0 && fsync(out) < 0)
+		rc = errbuf_errno(err, errno, "cannot fsync backup '%s'", to);
+	close(in);
+	close(out);
+	if (rc < 0)
+		unlink(to);
+	return rc;
+}
+
+static bool
+same_bytes(const char *a, const char *b)
+{
+	char *x, *y;
+	size_t lx, ly;
+	bool same;
+
+	if (read_whole_file(a, &x, &lx, NULL) < 0)
+		return false;
+	if (read_whole_file(b, &y, &ly, NULL) < 0) {
+		free(x);
+		return false;
+	}
+	same = lx == ly && memcmp(x, y, lx) == 0;
+	free(x);
+	free(y);
+	return same;
+}
+
+int
+backup_file(const char *backup_dir, const char *path, bool link_ok,
+	    char **made_r, struct errbuf *err)
+{
+	const char *rel = path;
+	char *target;
+	int rc = 0;
+
+	*made_r = NULL;
+	while (*rel == '/')
+		rel++;
+	target = xasprintf("%s/%s", backup_dir, rel);
+	if (make_parent_dirs(target, err) < 0) {
+		free(target);
+		return -1;
+	}
+	if (access(target, F_OK) == 0) {
+		if (!same_bytes(path, target))
+			rc = errbuf_set(err, "backup '%s' already exists; choose "
+					"another --backup-dir", target);
+		free(target);
+		return rc;
+	}
+	if (!link_ok || link(path, target) < 0)
+		rc = !link_ok || errno == EXDEV || errno == EPERM
+			? copy_file(path, target, err)
+			: errbuf_errno(err, errno, "cannot keep a backup of "
+				       "'%s' in '%s'", path, target);
+	if (rc == 0 && fsync_dir_of(target, err) < 0)
+		rc = -1;
+	if (rc == 0)
+		*made_r = target;
+	else
+		free(target);
+	return rc;
+}

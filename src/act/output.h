@@ -1,0 +1,56 @@
+/* output.h -- the files the writer makes: a temp beside the original
+ * (".NAME.listscrub-PID-N", so that a later run knows it for its own),
+ * written plain or gzip, and backups of originals. */
+#ifndef LISTSCRUB_OUTPUT_H
+#define LISTSCRUB_OUTPUT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct errbuf;
+
+/* A temp file beside path, open read-write. */
+struct temp {
+	int fd;
+	int dirfd;                      /* its folder */
+	char name[NAME_MAX + 1];        /* in that folder; "" once gone */
+};
+
+/* Create a new temp beside path (mode 0600).  -1 with err filled. */
+int temp_create(struct temp *t, const char *path, struct errbuf *err);
+
+/* fsync it, give it mode (and owner, where allowed) and close it. */
+int temp_finish(struct temp *t, const char *path, unsigned int mode,
+		unsigned int uid, unsigned int gid, struct errbuf *err);
+
+/* Rename it over path, fsync the folder. */
+int temp_commit(struct temp *t, const char *path, struct errbuf *err);
+
+/* Remove it (when it is still there) and close what is open. */
+void temp_discard(struct temp *t);
+
+/* "dir/name" of the temp; caller frees. */
+char *temp_path(const struct temp *t, const char *path);
+
+/* A sink over a file descriptor: plain, or gzip (level 6, as gzip and
+ * Mailman's nightly_gzip write). */
+struct out;
+
+/* caller owns: out_close */
+struct out *out_open(int fd, const char *what, bool gzip, struct errbuf *err);
+int out_write(struct out *o, const void *p, size_t len, struct errbuf *err);
+
+/* Flush (the gzip trailer) and free; -1 when the flush failed. */
+int out_close(struct out **o, struct errbuf *err);
+
+/* Keep the original at backup_dir/<path as given, without a leading />:
+ * a hard link where link_ok and on the same file system, else a copy.
+ * An existing backup with the same bytes is kept (a rerun); another one
+ * is an error: backups are never overwritten.  *made_r (caller frees)
+ * is the backup's path when this call made it, else NULL. */
+int backup_file(const char *backup_dir, const char *path, bool link_ok,
+		char **made_r, struct errbuf *err);
+
+#endif
