@@ -6,6 +6,7 @@
 #include "act/hold.h"
 #include "act/journal.h"
 #include "act/lock.h"
+#include "act/output.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
@@ -63,6 +64,7 @@ hold_mailboxes(struct mailbox_list *boxes, struct lock_set *ls,
 	for (size_t i = 0; i < boxes->count; i++) {
 		struct mailbox *mb = boxes->items[i];
 		struct errbuf changed;
+		size_t swept;
 
 		/* A journal beside it means an unfinished rewrite: the file
 		 * is an mbox whatever its bytes say now. */
@@ -72,8 +74,10 @@ hold_mailboxes(struct mailbox_list *boxes, struct lock_set *ls,
 			rep->lock_failed = true;
 			return -1;
 		}
-		if (finish_rewrite(mb, ls, rep, err) < 0)
+		if (finish_rewrite(mb, ls, rep, err) < 0 ||
+		    temp_sweep(mailbox_path(mb), &swept, err) < 0)
 			return -1;
+		rep->temps_removed += swept;
 		rep->locked++;
 		if (!mailbox_is_loaded(mb)) {   /* rewritten just now */
 			(void)mailbox_load(mb, &changed);

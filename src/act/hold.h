@@ -1,7 +1,8 @@
 /* hold.h -- a run that will write takes hold of its mailboxes before it
  * reads them: every mbox under the PATHs is locked (dotlock and kernel
  * lock, act/lock.h), an in-place rewrite an earlier run left unfinished
- * is finished (act/journal.h), and a file that changed between the walk
+ * is finished (act/journal.h), the temps killed runs left beside it are
+ * removed, and a file that changed between the walk
  * and its lock (mail delivered meanwhile) is read again.  From then on
  * no delivery can change what the run decides about, and no delivery
  * waits on a file that goes away.
@@ -25,6 +26,7 @@ struct hold_report {
 	char **recovered;               /* mboxes whose interrupted rewrite
 					   was finished */
 	size_t n_recovered;
+	size_t temps_removed;           /* left by killed runs */
 	bool lock_failed;               /* the failure was a lock not had */
 };
 

@@ -227,6 +227,19 @@ digest_of_fd(int fd, uint64_t size, unsigned char out[DIGEST_LEN],
 	return rc;
 }
 
+/* Is the file the new copy already, whole? */
+static bool
+is_new_copy(int fd, const char *path, const struct journal *j)
+{
+	unsigned char d[DIGEST_LEN];
+	struct errbuf ignored;
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (uint64_t)st.st_size == j->new_size &&
+		digest_of_fd(fd, j->new_size, d, path, &ignored) == 0 &&
+		memcmp(d, j->new_file, DIGEST_LEN) == 0;
+}
+
 int
 journal_recover(int fd, const char *path, bool *recovered_r,
 		struct errbuf *err)
@@ -242,6 +255,12 @@ journal_recover(int fd, const char *path, bool *recovered_r,
 		return 0;
 	if (read_journal(path, &j, err) < 0)
 		return -1;
+	if (is_new_copy(fd, path, &j)) {
+		/* killed after the copy, while cleaning up */
+		rc = drop_journal(path, &j, err);
+		*recovered_r = rc == 0;
+		return rc;
+	}
 	temp = in_folder_of(path, j.temp);
 	tfd = open(temp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (tfd < 0 || fstat(tfd, &tst) < 0 ||

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,55 @@ temp_path(const struct temp *t, const char *path)
 
 	free(dir);
 	return out;
+}
+
+/* Is name (in path's folder) something a killed run left?  Temps are
+ * ".NAME.listscrub-PID-N", the journal's own temp
+ * ".NAME.listscrub-journal.tmp-XXXXXX"; the journal itself is not. */
+static bool
+is_left_over(const char *name, const char *base)
+{
+	size_t blen = strlen(base);
+	const char *rest;
+	char *end;
+	long pid;
+
+	if (name[0] != '.' || strncmp(name + 1, base, blen) != 0 ||
+	    strncmp(name + 1 + blen, ".listscrub-", 11) != 0)
+		return false;
+	rest = name + 1 + blen + 11;
+	if (strncmp(rest, "journal.tmp-", 12) == 0)
+		return true;
+	pid = strtol(rest, &end, 10);
+	if (end == rest || *end != '-' || pid <= 0 || pid == (long)getpid())
+		return false;
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+int
+temp_sweep(const char *path, size_t *removed_r, struct errbuf *err)
+{
+	char *dir = path_dir(path), **names;
+	size_t n;
+
+	*removed_r = 0;
+	if (dir_names(dir, &names, &n, err) < 0) {
+		free(dir);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *p;
+
+		if (!is_left_over(names[i], base_of(path)))
+			continue;
+		p = xasprintf("%s/%s", dir, names[i]);
+		if (unlink(p) == 0)
+			(*removed_r)++;
+		free(p);
+	}
+	dir_names_free(names, n);
+	free(dir);
+	return 0;
 }
 
 /* ---- plain or gzip ------------------------------------------------------------ */

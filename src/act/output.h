@@ -34,6 +34,12 @@ void temp_discard(struct temp *t);
 /* "dir/name" of the temp; caller frees. */
 char *temp_path(const struct temp *t, const char *path);
 
+/* Remove what killed runs left beside path: temps whose process is gone,
+ * and half-written journals (".NAME.listscrub-journal.tmp-*").  For a
+ * caller that holds path's locks and has finished its pending journal,
+ * if any.  *removed_r counts what went. */
+int temp_sweep(const char *path, size_t *removed_r, struct errbuf *err);
+
 /* A sink over a file descriptor: plain, or gzip (level 6, as gzip and
  * Mailman's nightly_gzip write). */
 struct out;

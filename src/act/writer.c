@@ -19,6 +19,10 @@
 #include "mail/mailbox.h"
 #include "mail/mbox.h"
 
+/* What a new copy that reads back wrong means. */
+#define WRONG_COPY "the disk did not keep what was written, or listscrub " \
+	"has a bug: check the file system and report it"
+
 /* A message file to remove or replace (Maildir, single file). */
 struct file_change {
 	char *path;
@@ -151,20 +155,20 @@ check_new_copy(struct prepared *p, const char *temp, struct errbuf *err)
 	if (rc == 0 && (is_len < preamble || memcmp(is, was, preamble) != 0 ||
 			(p->view.n_after == 0 && is_len != preamble)))
 		rc = errbuf_set(err, "the new copy of '%s' does not keep the "
-				"bytes before the first message: this is a bug "
-				"in listscrub; nothing was changed",
-				mailbox_path(p->mb));
+				"bytes before the first message (%s); nothing "
+				"was changed", mailbox_path(p->mb), WRONG_COPY);
 	if (rc == 0 && p->view.n_after > 0) {
 		n = mailbox_message_count(now);
 		if (mailbox_split(now) == NULL)
-			rc = errbuf_set(err, "the new copy of '%s' is not an mbox",
-					mailbox_path(p->mb));
+			rc = errbuf_set(err, "the new copy of '%s' is not an mbox "
+					"(%s); nothing was changed",
+					mailbox_path(p->mb), WRONG_COPY);
 	}
 	if (rc == 0 && n != p->view.n_after)
 		rc = errbuf_set(err, "the new copy of '%s' holds %zu messages, "
-				"not the %zu kept: this is a bug in listscrub; "
-				"nothing was changed", mailbox_path(p->mb), n,
-				p->view.n_after);
+				"not the %zu kept (%s); nothing was changed",
+				mailbox_path(p->mb), n, p->view.n_after,
+				WRONG_COPY);
 	for (size_t i = 0; rc == 0 && i < p->view.n_after; i++) {
 		unsigned char d[DIGEST_LEN];
 		const char *raw;
@@ -181,9 +185,8 @@ check_new_copy(struct prepared *p, const char *temp, struct errbuf *err)
 			free((char *)raw);
 		if (memcmp(d, p->after[i], DIGEST_LEN) != 0)
 			rc = errbuf_set(err, "message %zu of the new copy of '%s' "
-					"is not the one expected: this is a bug in "
-					"listscrub; nothing was changed", i,
-					mailbox_path(p->mb));
+					"is not the one expected (%s); nothing was "
+					"changed", i, mailbox_path(p->mb), WRONG_COPY);
 	}
 	mailbox_free(&now);
 	if (rc == 0)
@@ -264,6 +267,7 @@ commit_mbox(struct prepared *p, struct errbuf *err)
 		return errbuf_errno(err, errno, "cannot open '%s' for writing",
 				    path);
 	rc = journal_commit(fd, path, &p->journal, err);
+	mailbox_forget_content(p->mb);  /* its bytes changed under the map */
 	/* A passing fault (a full disk freed, an interrupted write): finish
 	 * from the journal at once; else it stays for the next run. */
 	if (rc < 0 && journal_pending(path)) {

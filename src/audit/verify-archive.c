@@ -158,7 +158,9 @@ rebuild_before(const struct vctx *v, const char *rel, size_t total,
 		const json_t *a = v->m.lines[k];
 		long long at = json_int(json_object_get(a, "pos_before"), "index");
 
-		if (!str_is(a, "t", "act") || !str_is(a, "file", rel))
+		/* a message deferred to a later run is still there, as it was */
+		if (!str_is(a, "t", "act") || !str_is(a, "file", rel) ||
+		    str_is(a, "action", "defer-message"))
 			continue;
 		if (at < (long long)i || at >= (long long)total)
 			return false;
@@ -168,9 +170,8 @@ rebuild_before(const struct vctx *v, const char *rel, size_t total,
 			memcpy(values[i], now[c++], DIGEST_LEN);
 		}
 		json_digest(a, "before", "hmac-sha256", values[i++]);
-		/* a plan's file still holds it; a redacted message stays, and
-		 * so does one deferred to a later run */
-		c += !v->apply || !str_is(a, "action", "delete-message");
+		/* a plan's file still holds it; a redacted message stays */
+		c += !v->apply || str_is(a, "action", "redact-message");
 	}
 	for (; i < total; i++) {
 		if (c >= n_now)

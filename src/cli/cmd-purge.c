@@ -329,8 +329,7 @@ act_failed(const struct purge_opts *po, struct purge_run *run,
 	       "again", rep->boxes_committed);
 	if (run->record) {
 		record_mark_partial(run->record);
-		if (record_deferred_items(run, boxes, plan) == 0)
-			finish_record(po, run);
+		finish_record(po, run);
 	}
 	return EXIT_ERROR;
 }
@@ -350,7 +349,10 @@ act(struct purge_opts *po, struct purge_run *run, struct lock_set *locks,
 	int rc;
 
 	errbuf_clear(&err);
-	if (manifest && begin_record(po, run) < 0)
+	/* deferred messages are recorded as they are now, before any file
+	 * changes under them */
+	if (manifest && (begin_record(po, run) < 0 ||
+			 record_deferred_items(run, boxes, plan) < 0))
 		return EXIT_ERROR;
 	as.record = run->record;
 	rc = apply_plan(plan, boxes, &as, &rep, &err);
@@ -360,8 +362,7 @@ act(struct purge_opts *po, struct purge_run *run, struct lock_set *locks,
 	else {
 		print_plan(po, boxes, plan, sel);
 		rc = EXIT_CLEAN;
-		if (manifest && (record_deferred_items(run, boxes, plan) < 0 ||
-				 finish_record(po, run) < 0))
+		if (manifest && finish_record(po, run) < 0)
 			rc = EXIT_ERROR;
 	}
 	apply_report_release(&rep);
@@ -412,6 +413,9 @@ take_hold(const struct purge_opts *po, struct mailbox_list *boxes,
 		report(D_REWRITE_FINISHED, hr.recovered[i], "the rewrite an "
 		       "earlier run left unfinished was completed from its "
 		       "journal");
+	if (hr.temps_removed > 0)
+		report(D_REWRITE_FINISHED, NULL, "removed %zu temp files that "
+		       "killed runs left beside the mailboxes", hr.temps_removed);
 	for (size_t i = 0; i < hr.n_reread; i++)
 		report(D_MAILBOX_REREAD, hr.reread[i], "changed while the run "
 		       "started (mail delivered?): read again under its lock");

@@ -250,6 +250,18 @@ mailbox_unload(struct mailbox *mb)
 	mb->loaded = false;
 }
 
+void
+mailbox_forget_content(struct mailbox *mb)
+{
+	if (mb->mapped)
+		munmap((void *)mb->data, mb->len);
+	else if (mb->compression == MAILBOX_GZIP)
+		free((void *)mb->data);
+	mb->data = NULL;
+	mb->len = 0;
+	mb->mapped = false;
+}
+
 size_t
 mailbox_message_count(const struct mailbox *mb)
 {
@@ -270,6 +282,9 @@ mailbox_message(const struct mailbox *mb, size_t i, const char **data_r,
 {
 	*owned_r = false;
 	*offset_r = 0;
+	if (mb->data == NULL && mb->kind != MAILBOX_MAILDIR)
+		return errbuf_set(err, "'%s' was rewritten since it was read",
+				  mb->path);
 	switch (mb->kind) {
 	case MAILBOX_MBOX:
 		*data_r = mb->data + mb->split.msgs[i].start;

@@ -111,6 +111,12 @@ void mailbox_prefetch_pages(struct mailbox *mb, size_t from, size_t to);
 
 void mailbox_unload(struct mailbox *mb);
 
+/* The file was rewritten in place: its old bytes are gone (a mapping
+ * would show the new ones, or fault past a shorter end).  Its bytes leave
+ * memory; what was learnt of it (kind, split, counts) stays for reports;
+ * reading a message of it is an error from now on. */
+void mailbox_forget_content(struct mailbox *mb);
+
 size_t mailbox_message_count(const struct mailbox *mb);
 
 /* The raw bytes of message i.  For an mbox this is the From_ line through

@@ -91,6 +91,20 @@ test_expect_success 'files that are not mail are searched, listed, and never cha
 	grep -q "passed over: 2 files that are not mail" out
 '
 
+test_expect_success 'a single-message .gz is written back gzip, redacted' '
+	printf "From: Ann <ann@example.org>\nMessage-ID: <gz1@x>\nSubject: hi\n\nann@example.org wrote this.\n" | gzip -c >one.eml.gz &&
+	"$LISTSCRUB" purge --address ann@example.org $APPLY one.eml.gz >out &&
+	grep -q "state=redacted" out &&
+	python3 -c "
+import gzip, email, sys
+raw = gzip.open(\"one.eml.gz\").read()
+msg = email.message_from_bytes(raw)
+assert b\"ann@example.org\" not in raw, raw
+assert msg[\"Message-ID\"] == \"<gz1@x>\"
+assert b\"[redacted] wrote this\" in raw
+"
+'
+
 # ---- B. no leak left that verify calls gone --------------------------------------
 
 FORMS=$TEST_SRCDIR/tests/cli/lib/forms.py
@@ -210,5 +224,81 @@ test_expect_success 'verify --manifest of a directory that is not a run is a usa
 	expect_status 2 "$LISTSCRUB" verify --manifest nowhere --pubkey "$KEYS/sign.pub" . 2>err &&
 	grep -q "usage:" err
 '
+
+test_expect_code 2 '--action redact with Message-IDs only is a usage error' '
+	"$LISTSCRUB" purge --message-id move-4@example.net --action redact "$FIXTURES/basic"
+'
+
+test_expect_success 'a message selected for redaction that holds nothing to take out is listed as such, never as redacted' '
+	cp "$FIXTURES/basic/list.mbox" list.mbox && rm -rf nr &&
+	"$LISTSCRUB" purge --address petra.vos@example.com --message-id move-5@example.org \
+		--thread=none --action redact $(own_run nr) list.mbox >out &&
+	grep -q "<move-5@example.org> .*state=nothing-to-redact" out &&
+	n=$(grep -c "state=redacted" out) &&
+	grep -q "redacted $n in 1 mailboxes" out &&
+	grep -q "1 messages selected for redaction hold nothing" out &&
+	test "$(grep -c "\"action\":\"redact-message\"" nr/0001/manifest.jsonl)" = "$n" &&
+	grep -q "move-5@example.org" list.mbox &&
+	verify_run nr list.mbox >/dev/null
+'
+
+test_expect_success 'a staged run (--limit) records what it deferred; verify says NOT CHECKED for it, then OK after the next stage' '
+	cp "$FIXTURES/basic/list.mbox" list.mbox && rm -rf st &&
+	"$LISTSCRUB" purge --address petra.vos@example.com --limit 1 $(own_run st) list.mbox >out &&
+	grep -q "more left for a later run by --limit" out &&
+	d=$(grep -c "state=deferred-by-limit" out) && test "$d" -ge 1 &&
+	test "$(grep -c "\"action\":\"defer-message\"" st/0001/manifest.jsonl)" = "$d" &&
+	expect_status 3 "$LISTSCRUB" verify --manifest st/0001 --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" list.mbox >report &&
+	grep -q "^NOT CHECKED  gone .*deferred to a later run" report &&
+	grep -q "^OK           run .*left $d selected messages to a later run" report &&
+	"$LISTSCRUB" purge --address petra.vos@example.com $(own_run st) list.mbox >out &&
+	"$LISTSCRUB" verify --manifest st/0002 --prev st/0001 --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" list.mbox >report
+'
+
+# verify(1) gives a command sequence with stock tools; run it as printed.
+STOCK=$TRASH/stock-audit.sh
+sh "$TEST_SRCDIR/tests/cli/lib/man_block.sh" "$TEST_SRCDIR/doc/listscrub-verify.1" stock-audit >"$STOCK"
+stock_audit() {  # RUN KEY ARCHIVE
+	R=$1 K=$2 A=$3 sh "$STOCK"
+}
+
+if command -v minisign >/dev/null && command -v jq >/dev/null; then
+	test_expect_success 'the stock-tool audit of verify(1) passes on the run as it was left' '
+		test "$(wc -l <"$STOCK")" -gt 10 &&
+		rm -rf sa sam && mkdir -p sa/sub && cp "$FIXTURES/basic/list.mbox" sa/ &&
+		cp sa/list.mbox sa/sub/b.mbox &&
+		"$LISTSCRUB" purge --address petra.vos@example.com $(own_run sam) sa >/dev/null &&
+		cp -r sa sa.clean && cp sam/0001/tree-after.sha256 after.clean &&
+		stock_audit sam/0001 "$KEYS/sign.pub" sa >out &&
+		grep -q "the archive is as the signed run left it" out
+	'
+
+	test_expect_success 'it fails on a planted message with the listing edited to match' '
+		printf "\nFrom x@example.org Sun Nov 29 12:00:00 2026\nMessage-ID: <planted@x>\n\npetra.vos@example.com\n" >>sa/list.mbox &&
+		(cd sa && sha256sum list.mbox sub/b.mbox) >sam/0001/tree-after.sha256 &&
+		(cd sa && sha256sum -c --strict --quiet ../sam/0001/tree-after.sha256) &&
+		! stock_audit sam/0001 "$KEYS/sign.pub" sa
+	'
+
+	test_expect_success 'it fails on a planted message, a file added, or another key' '
+		cp after.clean sam/0001/tree-after.sha256 &&
+		! stock_audit sam/0001 "$KEYS/sign.pub" sa &&
+		rm -rf sa && cp -r sa.clean sa && echo x >sa/sub/new.txt &&
+		! stock_audit sam/0001 "$KEYS/sign.pub" sa &&
+		rm sa/sub/new.txt && stock_audit sam/0001 "$KEYS/sign.pub" sa >/dev/null &&
+		"$LISTSCRUB" keygen --out other >/dev/null &&
+		! stock_audit sam/0001 other.pub sa
+	'
+
+	test_expect_success 'it fails on the listing of another run of the incident' '
+		"$LISTSCRUB" purge --address petra.vos@example.com $(own_run sam) sa >/dev/null &&
+		cp sam/0002/tree-after.sha256 sam/0001/ && cp sam/0002/tree-after.sha256.minisig sam/0001/ &&
+		! stock_audit sam/0001 "$KEYS/sign.pub" sa
+	'
+else
+	test_skip 'the stock-tool audit of verify(1)' 'minisign or jq is not installed (contrib/setup-debian installs them for the tests)'
+fi
 
 test_done

@@ -35,6 +35,25 @@ mkdir -p "$KEYS"
 MANIFESTS=$TRASH/.manifests
 APPLY="--apply --incident T-1 --sign-key $KEYS/sign.key --incident-key $KEYS/incident.key --manifest-dir $MANIFESTS"
 
+# with_fault SPEC COMMAND... -- run COMMAND with one system call made to
+# fail or to kill it (tests/fault/fault.c: SPEC is OP:MATCH:N[:kill]).
+with_fault() {
+	_spec=$1; shift
+	env LD_PRELOAD="$FAULT_LIB" LISTSCRUB_FAULT="$_spec" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" "$@"
+}
+
+# fault_points OP MATCH COMMAND... -- how many OP calls on MATCH COMMAND
+# makes when nothing fails (the points a fault test can stop it at).
+fault_points() {
+	_op=$1 _match=$2; shift 2
+	rm -f "$TRASH/.fault-trace"
+	env LD_PRELOAD="$FAULT_LIB" LISTSCRUB_FAULT_TRACE="$TRASH/.fault-trace" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+		"$@" >/dev/null 2>&1
+	grep -c "^$_op .*$_match" "$TRASH/.fault-trace" || true
+}
+
 say_failure() {
 	echo "not ok $test_count - $1"
 	sed 's/^/#   /' "$TRASH/.out"

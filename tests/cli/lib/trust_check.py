@@ -31,6 +31,10 @@ decides), Python's email package for everything inside a message.
   trust_check.py deleted BEFORE AFTER ID...
                                        AFTER is BEFORE without the messages
                                        of these Message-IDs, byte for byte
+  trust_check.py delivered EXPECT AFTER ID...
+                                       AFTER is EXPECT byte for byte, then
+                                       exactly the messages of these IDs
+                                       (in any order), each once
 """
 import base64
 import email
@@ -225,6 +229,18 @@ def deleted(before, after, ids):
           f"the rest byte for byte")
 
 
+def delivered(expect, after, ids):
+    want = open(expect, "rb").read()
+    got = open(after, "rb").read()
+    if not got.startswith(want):
+        sys.exit("AFTER does not start with EXPECT: a kept message changed")
+    pre, msgs = split(got[len(want):])
+    found = sorted(message_id(m) for m in msgs)
+    if pre or found != sorted(ids):
+        sys.exit(f"delivered {sorted(ids)}, found after the purge {found}")
+    print(f"{len(ids)} deliveries, each once, after the purged archive")
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "mass-cc":
@@ -249,6 +265,8 @@ def main():
         csv_redacted(*args)
     elif cmd == "deleted":
         deleted(args[0], args[1], set(a.strip("<>") for a in args[2:]))
+    elif cmd == "delivered":
+        delivered(args[0], args[1], args[2:])
     else:
         sys.exit("trust_check.py: unknown command " + cmd)
 
