@@ -140,7 +140,7 @@ mbox_lock_touch(struct mbox_lock *lock)
 /* ---- a run's locks ---------------------------------------------------- */
 
 struct lock_set {
-	unsigned int timeout;
+	unsigned int timeout, touch_every;
 	struct mbox_lock **locks;
 	size_t count, alloc;
 	pthread_mutex_t mutex;
@@ -159,7 +159,7 @@ toucher(void *arg)
 		struct timespec until;
 
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += LOCK_TOUCH_SECONDS;
+		until.tv_sec += ls->touch_every;
 		if (pthread_cond_timedwait(&ls->stop_cond, &ls->mutex,
 					   &until) != 0 && !ls->stop)
 			for (size_t i = 0; i < ls->count; i++)
@@ -170,11 +170,12 @@ toucher(void *arg)
 }
 
 struct lock_set *
-lock_set_new(unsigned int timeout)
+lock_set_new(unsigned int timeout, unsigned int touch_seconds)
 {
 	struct lock_set *ls = xcalloc(1, sizeof *ls);
 
 	ls->timeout = timeout;
+	ls->touch_every = touch_seconds ? touch_seconds : LOCK_TOUCH_SECONDS;
 	pthread_mutex_init(&ls->mutex, NULL);
 	pthread_cond_init(&ls->stop_cond, NULL);
 	return ls;

@@ -30,14 +30,16 @@ int mbox_lock_fd(const struct mbox_lock *lock);
 /* Touch the dotlock (its mtime is its age). */
 void mbox_lock_touch(struct mbox_lock *lock);
 
-/* The locks of a run, touched every LOCK_TOUCH_SECONDS by a thread while
- * any is held. */
+/* The locks of a run, their dotlocks touched every touch_seconds by a
+ * thread while any is held (Mailutils and most delivery agents take a
+ * dotlock untouched for 600 s for a stale one). */
 struct lock_set;
 
 #define LOCK_TOUCH_SECONDS 60
 
 /* caller owns: lock_set_free (releases every lock) */
-struct lock_set *lock_set_new(unsigned int timeout_seconds);
+struct lock_set *lock_set_new(unsigned int timeout_seconds,
+			      unsigned int touch_seconds);
 
 /* Take the locks of path (once: a path taken already is not taken
  * again).  -1 with err filled when they cannot be had in time. */

@@ -407,7 +407,8 @@ take_hold(const struct purge_opts *po, struct mailbox_list *boxes,
 	if (!po->apply)
 		return 0;
 	errbuf_clear(&err);
-	*locks = lock_set_new((unsigned int)po->lock_timeout);
+	*locks = lock_set_new((unsigned int)po->lock_timeout,
+			      LOCK_TOUCH_SECONDS);
 	rc = hold_mailboxes(boxes, *locks, &hr, &err);
 	for (size_t i = 0; i < hr.n_recovered; i++)
 		report(D_REWRITE_FINISHED, hr.recovered[i], "the rewrite an "

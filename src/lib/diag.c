@@ -46,6 +46,10 @@ static const struct diag_info catalog[D__COUNT] = {
 		"mailbox-unreadable", DIAG_ERROR, 2,
 		"a mailbox could not be read or split safely; nothing is "
 		"written" },
+	[D_MAILBOX_CUT] = {
+		"mailbox-cut-short", DIAG_ERROR, 2,
+		"a file was truncated by another program while it was read: "
+		"what was read is not trusted; nothing is written" },
 	[D_MBOX_SEPARATOR_NO_BLANK] = {
 		"separator-without-blank-line", DIAG_NOTE, 0,
 		"From_ lines with an envelope date and a header line after them, "

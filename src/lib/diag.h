@@ -34,6 +34,7 @@ enum diag_code {
 	/* a mailbox or file */
 	D_MAILBOX_UNREADABLE,
 	D_MBOX_SEPARATOR_NO_BLANK,
+	D_MAILBOX_CUT,
 	D_NOT_MAIL,
 	/* the walk over the PATHs */
 	D_PATH_MISSING,

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "lib/mapping.h"
 #include "mail/mailbox.h"
 #include "mail/mbox.h"
 
@@ -20,7 +21,7 @@ struct mailbox {
 	/* mbox and single files */
 	const char *data;               /* mapped or inflated content */
 	size_t len;
-	bool mapped;                    /* data is an mmap of the file */
+	struct mapping *map;            /* data is this map of the file */
 	struct mbox_split split;        /* mbox only */
 	dev_t dev;                      /* identity when loaded, to detect */
 	ino_t ino;                      /* a change before rewriting */

@@ -103,23 +103,30 @@ load_maildir(struct mailbox *mb, struct errbuf *err)
 	return 0;
 }
 
+static void
+drop_content(struct mailbox *mb)
+{
+	if (mb->map)
+		mapping_close(&mb->map);
+	else if (mb->compression == MAILBOX_GZIP)
+		free((void *)mb->data);
+	mb->data = NULL;
+	mb->len = 0;
+}
+
 static int
 map_file(struct mailbox *mb, int fd, struct errbuf *err)
 {
-	void *p;
-
 	if (mb->size == 0) {
 		mb->data = "";
 		mb->len = 0;
 		return 0;
 	}
-	p = mmap(NULL, (size_t)mb->size, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return errbuf_errno(err, errno, "cannot map '%s'", mb->path);
-	madvise(p, (size_t)mb->size, MADV_SEQUENTIAL);
-	mb->data = p;
+	if (mapping_open(fd, (size_t)mb->size, mb->path, &mb->map, err) < 0)
+		return -1;
+	mb->data = mapping_data(mb->map);
 	mb->len = (size_t)mb->size;
-	mb->mapped = true;
+	madvise((void *)mb->data, mb->len, MADV_SEQUENTIAL);
 	mailbox_prefetch_pages(mb, 0, 2 * MBOX_PROGRESS_BYTES);
 	return 0;
 }
@@ -160,8 +167,7 @@ load_file(struct mailbox *mb, struct errbuf *err)
 		int rc = inflate_all(mb->path, (const unsigned char *)mb->data,
 				     mb->len, &plain, &plainlen, err);
 
-		munmap((void *)mb->data, mb->len);
-		mb->mapped = false;
+		mapping_close(&mb->map);
 		mb->data = NULL;
 		if (rc < 0)
 			return -1;
@@ -209,7 +215,7 @@ mailbox_release_pages(struct mailbox *mb, size_t from, size_t to)
 	long page = sysconf(_SC_PAGESIZE);
 	size_t ps = page > 0 ? (size_t)page : 4096;
 
-	if (!mb->mapped)
+	if (mb->map == NULL)
 		return;
 	from = (from + ps - 1) / ps * ps;
 	to = to / ps * ps;
@@ -223,7 +229,7 @@ mailbox_prefetch_pages(struct mailbox *mb, size_t from, size_t to)
 	long page = sysconf(_SC_PAGESIZE);
 	size_t ps = page > 0 ? (size_t)page : 4096;
 
-	if (!mb->mapped || from >= mb->len)
+	if (mb->map == NULL || from >= mb->len)
 		return;
 	if (to > mb->len)
 		to = mb->len;
@@ -236,13 +242,7 @@ mailbox_prefetch_pages(struct mailbox *mb, size_t from, size_t to)
 void
 mailbox_unload(struct mailbox *mb)
 {
-	if (mb->mapped)
-		munmap((void *)mb->data, mb->len);
-	else if (mb->compression == MAILBOX_GZIP)
-		free((void *)mb->data);
-	mb->data = NULL;
-	mb->len = 0;
-	mb->mapped = false;
+	drop_content(mb);
 	mbox_split_release(&mb->split);
 	dir_names_free(mb->files, mb->nfiles);
 	mb->files = NULL;
@@ -250,16 +250,16 @@ mailbox_unload(struct mailbox *mb)
 	mb->loaded = false;
 }
 
+bool
+mailbox_was_cut(const struct mailbox *mb)
+{
+	return mapping_was_cut(mb->map);
+}
+
 void
 mailbox_forget_content(struct mailbox *mb)
 {
-	if (mb->mapped)
-		munmap((void *)mb->data, mb->len);
-	else if (mb->compression == MAILBOX_GZIP)
-		free((void *)mb->data);
-	mb->data = NULL;
-	mb->len = 0;
-	mb->mapped = false;
+	drop_content(mb);
 }
 
 size_t
@@ -450,7 +450,7 @@ mailbox_check_unchanged(const struct mailbox *mb, struct errbuf *err)
 
 	if (stat(mb->path, &st) < 0)
 		return errbuf_errno(err, errno, "cannot stat '%s'", mb->path);
-	if (st.st_dev != mb->dev || st.st_ino != mb->ino ||
+	if (mailbox_was_cut(mb) || st.st_dev != mb->dev || st.st_ino != mb->ino ||
 	    st.st_size != mb->size ||
 	    st.st_mtim.tv_sec != mb->mtime.tv_sec ||
 	    st.st_mtim.tv_nsec != mb->mtime.tv_nsec)

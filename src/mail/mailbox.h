@@ -111,6 +111,10 @@ void mailbox_prefetch_pages(struct mailbox *mb, size_t from, size_t to);
 
 void mailbox_unload(struct mailbox *mb);
 
+/* Was the file cut short while it was mapped (lib/mapping.h)?  What was
+ * read of it then is not the file. */
+bool mailbox_was_cut(const struct mailbox *mb);
+
 /* The file was rewritten in place: its old bytes are gone (a mapping
  * would show the new ones, or fault past a shorter end).  Its bytes leave
  * memory; what was learnt of it (kind, split, counts) stays for reports;

@@ -234,6 +234,15 @@ pass_chunk(struct pass_ctx *pc, struct msg_walker *mw,
 	mailbox_prefetch_pages(mb, start, end);
 	for (size_t i = ck->first; i < ck->first + ck->count; i++)
 		pass_message(pc, mw, rules, ck, i);
+	/* A file cut short under the map was read as zeros past its end:
+	 * nothing read of it can be trusted. */
+	if (mailbox_was_cut(mb) &&
+	    !atomic_exchange(&pc->passes[ck->box].cut_reported, true))
+		pass_add_problem(&ck->out, ck->box, SIZE_MAX, 0, 0,
+				 D_MAILBOX_CUT, "the file was cut short while it "
+				 "was read (another program truncated or "
+				 "rewrote it): what was read of it is not "
+				 "trusted; run again once it is left alone");
 	/* Searched pages leave this process's memory (not the page cache). */
 	mailbox_release_pages(mb, start, end);
 }

@@ -38,6 +38,7 @@ struct box_pass {
 	unsigned char *in_scope;
 	struct pass_out load;           /* problems loading the mailbox */
 	size_t first_chunk, nchunks;
+	atomic_bool cut_reported;       /* cut short while read: said once */
 };
 
 struct chunk {

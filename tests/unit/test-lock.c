@@ -3,7 +3,10 @@
 
 #include "helpers.h"
 
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "lib/errbuf.h"
 #include "act/lock.h"
@@ -74,10 +77,41 @@ test_lock__missing_file_is_an_error(void **state)
 	free(dir);
 }
 
+/* A run's lock set keeps its dotlocks fresh while it holds them. */
+static void
+test_lock__a_set_touches_its_dotlocks(void **state)
+{
+	char *dir = test_tempdir(), *path, *lockfile;
+	struct timeval old[2] = { { time(NULL) - 3600, 0 },
+				  { time(NULL) - 3600, 0 } };
+	struct lock_set *ls = lock_set_new(1, 1);
+	struct errbuf err;
+	struct stat st;
+
+	(void)state;
+	path = test_write(dir, "l.mbox", "From a@b Mon Jan  5 10:00:00 2015\n\n", SIZE_MAX);
+	assert_true(asprintf(&lockfile, "%s.lock", path) > 0);
+	assert_int_equal(lock_set_add(ls, path, &err), 0);
+	assert_int_equal(lock_set_add(ls, path, &err), 0);      /* once */
+	assert_non_null(lock_set_find(ls, path));
+	assert_int_equal(utimes(lockfile, old), 0);
+	sleep(3);
+	assert_int_equal(stat(lockfile, &st), 0);
+	assert_true(st.st_mtime > time(NULL) - 60);
+	lock_set_free(&ls);
+	assert_null(ls);
+	assert_int_equal(access(lockfile, F_OK), -1);
+	free(lockfile);
+	free(path);
+	test_rmtree(dir);
+	free(dir);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_lock__takes_and_releases_both_locks),
 	cmocka_unit_test(test_lock__a_held_lock_times_out),
 	cmocka_unit_test(test_lock__missing_file_is_an_error),
+	cmocka_unit_test(test_lock__a_set_touches_its_dotlocks),
 };
 
 RUN_TESTS(tests)
