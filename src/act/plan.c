@@ -258,7 +258,22 @@ plan_changes(struct plan *p, const struct mailbox *mb, size_t bi,
 				free(path);
 				break;
 			}
-			if (ch.data == NULL) {   /* nothing it could take out */
+			if (ch.data == NULL && pi->sel->n_matches > 0) {
+				/* the search saw it, redaction cannot reach it */
+				char *path = mailbox_file_of(mb, pi->sel->index);
+
+				rc = errbuf_set(err, "%s:#%zu (offset %llu): cannot "
+						"redact: the selection found %zu "
+						"matches in a form redaction cannot "
+						"rewrite; delete this message "
+						"instead (--action delete)", path,
+						pi->sel->index,
+						(unsigned long long)pi->sel->offset,
+						pi->sel->n_matches);
+				free(path);
+				break;
+			}
+			if (ch.data == NULL) {   /* selected without a match */
 				box->items[k].outcome = OUTCOME_NOTHING_FOUND;
 				continue;
 			}

@@ -176,8 +176,25 @@ fix_content_length(char **data, size_t *len)
 struct recheck {
 	redact_find_fn find;
 	void *ctx;
+	const char *marker;
 	size_t left;
 };
+
+/* Is [start, end) of text inside a marker written by the redaction?  A
+ * rule may take "[redacted]" after "password = " for a value: that is
+ * what is left, not a leak. */
+static bool
+within_marker(const char *text, size_t len, size_t start, size_t end,
+	      const char *marker)
+{
+	size_t m = strlen(marker);
+	size_t from = end > m ? end - m : 0;
+
+	for (size_t p = from; p <= start && p + m <= len; p++)
+		if (memcmp(text + p, marker, m) == 0 && end <= p + m)
+			return true;
+	return false;
+}
 
 static int
 count_left(const struct msg_part *part, void *ctx)
@@ -188,7 +205,9 @@ count_left(const struct msg_part *part, void *ctx)
 	if (part->flags & PART_BINARY)
 		return 0;
 	rc->find(rc->ctx, part->text, part->len, part->flags, add_span, &sp);
-	rc->left += sp.n;
+	for (size_t i = 0; i < sp.n; i++)
+		rc->left += !within_marker(part->text, part->len, sp.s[i][0],
+					   sp.s[i][1], rc->marker);
 	free(sp.s);
 	return 0;
 }
@@ -196,12 +215,13 @@ count_left(const struct msg_part *part, void *ctx)
 /* The result must parse into as many parts as the original had, and
  * hold nothing to find. */
 static int
-check_result(redact_find_fn find, void *ctx, unsigned int parts,
-	     const char *out, size_t out_len, struct errbuf *err)
+check_result(redact_find_fn find, void *ctx, const char *marker,
+	     unsigned int parts, const char *out, size_t out_len,
+	     struct errbuf *err)
 {
 	struct msg_walker *mw = msg_walker_new();
 	struct msg_walk_report after;
-	struct recheck rc = { find, ctx, 0 };
+	struct recheck rc = { find, ctx, marker, 0 };
 
 	msg_walk(mw, out, out_len, count_left, &rc, &after);
 	msg_walker_free(&mw);
@@ -265,8 +285,9 @@ redact_message(redact_find_fn find, void *ctx, const char *marker,
 			fix_content_length(&res->data, &res->len);
 		res->spans = r.spans;
 		res->binary_parts = r.binary_parts;
-		if (r.nedits > 0 && check_result(find, ctx, report.parts,
-						 res->data, res->len, err) < 0)
+		if (r.nedits > 0 && check_result(find, ctx, marker,
+						 report.parts, res->data,
+						 res->len, err) < 0)
 			rc = -1;
 	}
 	for (size_t i = 0; i < r.nedits; i++)

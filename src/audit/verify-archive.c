@@ -250,13 +250,20 @@ check_messages(struct vctx *v)
 /* The keyed values of what the run removed, to look for. */
 struct removed {
 	struct addrset *tokens;                 /* keyed: "hmac-sha256:..." */
-	unsigned char (*mids)[DIGEST_LEN];      /* sorted */
+	unsigned char (*mids)[DIGEST_LEN];      /* sorted: deleted by ID */
 	size_t n_mids;
+	unsigned char (*held_mids)[DIGEST_LEN]; /* sorted: deleted for what
+						   they held */
+	size_t n_held_mids;
+	char **namesakes;                       /* notes: their Message-IDs
+						   in other messages */
+	size_t n_namesakes;
 	unsigned char (*msgs)[DIGEST_LEN];      /* sorted */
 	size_t n_msgs;
 	unsigned char (*deferred)[DIGEST_LEN];  /* sorted: left by --limit */
 	size_t n_deferred;
 	size_t deferred_seen;                   /* of those, holding a token */
+	size_t in_not_mail;                     /* files not mail holding one */
 };
 
 static void
@@ -279,6 +286,19 @@ push_digest(unsigned char (**arr)[DIGEST_LEN], size_t *n,
 	memcpy((*arr)[(*n)++], d, DIGEST_LEN);
 }
 
+static bool
+selected_by_id(const json_t *act)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(act, "reasons"), i, r)
+		if (strcmp(json_string_value(r) ?: "", "message-id") == 0 ||
+		    strcmp(json_string_value(r) ?: "", "thread") == 0)
+			return true;
+	return false;
+}
+
 static void
 collect_removed(const struct vctx *v, struct removed *rm)
 {
@@ -299,10 +319,16 @@ collect_removed(const struct vctx *v, struct removed *rm)
 			continue;       /* still there, for a later run */
 		}
 		push_digest(&rm->msgs, &rm->n_msgs, d);
-		/* a redacted message stays under its Message-ID */
+		/* A message deleted for its Message-ID (or its thread) must
+		 * not be back under it; one deleted for what it held may have
+		 * a namesake that never held it.  A redacted one stays. */
 		if (str_is(a, "action", "delete-message") &&
-		    json_digest(a, "mid", "hmac-sha256", d))
-			push_digest(&rm->mids, &rm->n_mids, d);
+		    json_digest(a, "mid", "hmac-sha256", d)) {
+			if (selected_by_id(a))
+				push_digest(&rm->mids, &rm->n_mids, d);
+			else
+				push_digest(&rm->held_mids, &rm->n_held_mids, d);
+		}
 	}
 	if (rm->n_mids > 0)	/* qsort wants a non-NULL array */
 		qsort(rm->mids, rm->n_mids, DIGEST_LEN, compare_digests);
@@ -310,6 +336,9 @@ collect_removed(const struct vctx *v, struct removed *rm)
 		qsort(rm->msgs, rm->n_msgs, DIGEST_LEN, compare_digests);
 	if (rm->n_deferred > 0)
 		qsort(rm->deferred, rm->n_deferred, DIGEST_LEN,
+		      compare_digests);
+	if (rm->n_held_mids > 0)
+		qsort(rm->held_mids, rm->n_held_mids, DIGEST_LEN,
 		      compare_digests);
 }
 
@@ -320,9 +349,12 @@ holds(const unsigned char (*arr)[DIGEST_LEN], size_t n,
 	return n > 0 && bsearch(d, arr, n, DIGEST_LEN, compare_digests) != NULL;
 }
 
-/* A deleted message back in place: by its bytes or by its Message-ID. */
+/* A deleted message back in place: by its bytes, or by the Message-ID
+ * it was deleted for.  A message under the Message-ID of one deleted for
+ * what it held (an address, a rule) is noted: it does not hold that (the
+ * token search says so), but the auditor should know it is there. */
 static void
-look_for_messages(struct vctx *v, const struct removed *rm,
+look_for_messages(struct vctx *v, struct removed *rm,
 		  const struct mailbox *mb)
 {
 	for (size_t i = 0; i < mailbox_message_count(mb); i++) {
@@ -340,13 +372,27 @@ look_for_messages(struct vctx *v, const struct removed *rm,
 			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a deleted or "
 				"redacted original is back, byte for byte", mailbox_path(mb), i,
 				(unsigned long long)off);
-		else if ((id = msgid_of_message(raw, len)) != NULL &&
-			 (incident_mac(v->s->incident_key, MAC_MESSAGE_ID, id,
-				       strlen(id), d),
-			  holds((const void *)rm->mids, rm->n_mids, d)))
-			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a message "
-				"with the Message-ID of a deleted one", mailbox_path(mb),
-				i, (unsigned long long)off);
+		else if ((id = msgid_of_message(raw, len)) != NULL) {
+			incident_mac(v->s->incident_key, MAC_MESSAGE_ID, id,
+				     strlen(id), d);
+			if (holds((const void *)rm->mids, rm->n_mids, d))
+				finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a "
+					"message with the Message-ID of a deleted "
+					"one", mailbox_path(mb), i,
+					(unsigned long long)off);
+			else if (holds((const void *)rm->held_mids,
+				       rm->n_held_mids, d)) {
+				rm->namesakes = xreallocarray(
+					rm->namesakes, rm->n_namesakes + 1,
+					sizeof *rm->namesakes);
+				rm->namesakes[rm->n_namesakes++] = xasprintf(
+					"note: %s:#%zu (offset %llu) has the "
+					"Message-ID of a message deleted for what "
+					"it held; it does not hold it",
+					mailbox_path(mb), i,
+					(unsigned long long)off);
+			}
+		}
 		free(id);
 		if (owned)
 			free((char *)raw);
@@ -385,6 +431,15 @@ report_tokens(struct vctx *v, struct removed *rm,
 
 		if (is_deferred(v, rm, boxes->items[it->mailbox], it)) {
 			rm->deferred_seen++;
+			continue;
+		}
+		if (mailbox_kind(boxes->items[it->mailbox]) == MAILBOX_NOT_MAIL) {
+			finding(v, CHECK_GONE, "%s: %zu occurrence(s) of a leaked "
+				"token the run recorded, in a file that is not mail "
+				"(listscrub never changes it): remove them by hand",
+				mailbox_path(boxes->items[it->mailbox]),
+				it->n_matches);
+			rm->in_not_mail++;
 			continue;
 		}
 		finding(v, CHECK_GONE, "%s:#%zu (offset %llu, part %u): %zu "
@@ -471,6 +526,11 @@ check_gone(struct vctx *v)
 	if (scan_archive(v, &rm, &messages, &binary, &err) < 0)
 		vset(v, CHECK_GONE, STATUS_FAIL, "cannot scan the archive: %s",
 		     err.msg);
+	else if (v->rep->checks[CHECK_GONE].n_findings > 0 &&
+		 v->rep->checks[CHECK_GONE].n_findings == rm.in_not_mail)
+		vset(v, CHECK_GONE, STATUS_FAIL, "leaked tokens the run recorded "
+		     "are still readable in %zu files that are not mail, which "
+		     "listscrub never changes", rm.in_not_mail);
 	else if (v->rep->checks[CHECK_GONE].n_findings > 0)
 		vset(v, CHECK_GONE, STATUS_FAIL, "something the run removed is in "
 		     "the archive again");
@@ -493,6 +553,12 @@ check_gone(struct vctx *v)
 	if (binary)
 		finding(v, CHECK_GONE, "note: %zu binary attachments (images, "
 			"archives, PDF) were not searched", binary);
+	for (size_t i = 0; i < rm.n_namesakes; i++) {
+		finding(v, CHECK_GONE, "%s", rm.namesakes[i]);
+		free(rm.namesakes[i]);
+	}
+	free(rm.namesakes);
+	free(rm.held_mids);
 	addrset_free(&rm.tokens);
 	free(rm.mids);
 	free(rm.msgs);

@@ -232,8 +232,9 @@ print_passed_over(FILE *out, const struct mailbox_list *boxes,
 		     "symbolic links (not followed)");
 	count_clause(&b, special, "FIFO, socket or device (never opened)",
 		     "FIFOs, sockets or devices (never opened)");
-	count_clause(&b, boxes->ignored, "dot file or dotlock",
-		     "dot files and dotlocks");
+	count_clause(&b, boxes->ignored, "dot file, dotlock or Maildir "
+		     "index (or tmp/)", "dot files, dotlocks and Maildir "
+		     "indexes (or tmp/)");
 	count_clause(&b, failed, "PATH that could not be read",
 		     "PATHs that could not be read");
 	if (sel->binary_parts)

@@ -49,7 +49,8 @@ struct mailbox_list {
 	size_t alloc;
 	struct walk_note *notes;        /* in walk order */
 	size_t n_notes, notes_alloc;
-	size_t ignored;                 /* dot files and dotlocks passed over */
+	size_t ignored;                 /* dot files, dotlocks, Maildir
+					   indexes and tmp/ passed over */
 };
 
 /* A mailbox for path, of unknown kind until loaded (for a file read

@@ -207,13 +207,28 @@ skip_preamble(const char *data, size_t len, unsigned int *flags)
 	return p;
 }
 
+/* Does an mbox start at p: a From_ line with an envelope date, or any
+ * "From " line followed by a header field (the first line of a file is
+ * a separator whatever its date says: Netscape wrote "From - ")? */
+static bool
+starts_mbox(const char *data, size_t len, size_t p)
+{
+	size_t eol = line_end(data, len, p), next;
+
+	if (mbox_is_from_line(data + p, eol - p))
+		return true;
+	if (eol - p < 5 || memcmp(data + p, "From ", 5) != 0)
+		return false;
+	next = eol < len ? eol + 1 : len;
+	return is_header_line(data + next, line_end(data, len, next) - next);
+}
+
 bool
 mbox_looks_like_mbox(const char *data, size_t len)
 {
 	unsigned int flags = 0;
-	size_t p = skip_preamble(data, len, &flags);
 
-	return mbox_is_from_line(data + p, line_end(data, len, p) - p);
+	return starts_mbox(data, len, skip_preamble(data, len, &flags));
 }
 
 /* Does an empty line end just before pos (a line start)? */
@@ -224,17 +239,41 @@ blank_line_before(const char *data, size_t pos)
 		(pos >= 3 && data[pos - 2] == '\r' && data[pos - 3] == '\n');
 }
 
+/* A separator without a date: "From" and a sender alone, the sender
+ * "-" (Netscape) or an address (Gmail's "From 1844...@xxx").  Followed
+ * by a header field it is a separator; "From here" or "From Russia with
+ * love" in a body are not. */
+static bool
+is_undated_from_line(const char *line, size_t len)
+{
+	const char *at;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
+			   line[len - 1] == ' '))
+		len--;
+	if (len < 6 || memcmp(line, "From ", 5) != 0 ||
+	    memchr(line + 5, ' ', len - 5) || memchr(line + 5, '\t', len - 5))
+		return false;
+	if (len == 6 && line[5] == '-')
+		return true;
+	at = memchr(line + 5, '@', len - 5);
+	return at && at > line + 5 && at < line + len - 1;
+}
+
 /* Is the "From " at pos (a line start) a message separator?  As Mailman's
  * cleanarch decides: a From_ line with an envelope date, followed by a
- * header field line.  An empty line before it is usual, not required:
- * pipermail's monthly .txt files have none after an attachment footer. */
+ * header field line (or an undated "From -" or "From ADDRESS" followed
+ * by one).
+ * An empty line before it is usual, not required: pipermail's monthly
+ * .txt files have none after an attachment footer. */
 static bool
 is_separator(const char *data, size_t len, size_t pos)
 {
 	size_t eol, next;
 
 	eol = line_end(data, len, pos);
-	if (!mbox_is_from_line(data + pos, eol - pos))
+	if (!mbox_is_from_line(data + pos, eol - pos) &&
+	    !is_undated_from_line(data + pos, eol - pos))
 		return false;
 	next = eol < len ? eol + 1 : len;
 	return is_header_line(data + next, line_end(data, len, next) - next);
@@ -372,6 +411,64 @@ split_on_separators(const char *data, size_t len, struct mbox_split *s,
 	close_msg(data, s, cl, len);
 }
 
+/* Where message i's Content-Length ends inside it, at a "From " line
+ * followed by a header field (an undated separator, "From - "), split
+ * it there: the length says where the next message starts.  Returns the
+ * number of splits made. */
+static size_t
+split_at_content_length(const char *data, size_t len, struct mbox_split *s,
+			struct cl_info *cl)
+{
+	size_t made = 0;
+
+	for (size_t i = 0; i < s->count; i++) {
+		uint64_t end, at;
+		size_t eol, next;
+
+		if (cl->body[i] == UINT64_MAX)
+			continue;
+		end = cl->body[i] + cl->len[i];
+		if (end < cl->body[i] || end >= s->msgs[i].end)
+			continue;
+		at = end;
+		if (is_empty_line_at(data, len, at))   /* the empty line */
+			at = next_line(data, len, at);
+		if (at <= s->msgs[i].start || at >= s->msgs[i].end ||
+		    data[at - 1] != '\n' || len - at < 5 ||
+		    memcmp(data + at, "From ", 5) != 0)
+			continue;
+		eol = line_end(data, len, at);
+		next = eol < len ? eol + 1 : len;
+		if (!is_header_line(data + next, line_end(data, len, next) - next))
+			continue;
+		/* message i ends at, a new one i + 1 starts there */
+		push_msg(s, 0);
+		memmove(&s->msgs[i + 2], &s->msgs[i + 1],
+			(s->count - i - 2) * sizeof *s->msgs);
+		if (cl->alloc < s->alloc) {
+			cl->body = xreallocarray(cl->body, s->alloc,
+						 sizeof *cl->body);
+			cl->len = xreallocarray(cl->len, s->alloc,
+						sizeof *cl->len);
+			cl->alloc = s->alloc;
+		}
+		memmove(&cl->body[i + 2], &cl->body[i + 1],
+			(s->count - i - 2) * sizeof *cl->body);
+		memmove(&cl->len[i + 2], &cl->len[i + 1],
+			(s->count - i - 2) * sizeof *cl->len);
+		s->msgs[i + 1].start = at;
+		s->msgs[i + 1].end = s->msgs[i].end;
+		s->msgs[i].end = at;
+		if (!content_length(data, &s->msgs[i + 1], &cl->body[i + 1],
+				    &cl->len[i + 1]))
+			cl->body[i + 1] = UINT64_MAX;
+		if (s->unescaped_from_lines > 0)
+			s->unescaped_from_lines--;
+		made++;
+	}
+	return made;
+}
+
 /* Does a Content-Length end at pos fit a boundary at b (allowing for the
  * empty separator line that follows the body)? */
 static bool
@@ -474,7 +571,7 @@ mbox_split(const char *data, size_t len, struct mbox_split *s,
 	memset(s, 0, sizeof *s);
 	p = skip_preamble(data, len, &s->flags);
 	eol = line_end(data, len, p);
-	if (!mbox_is_from_line(data + p, eol - p))
+	if (!starts_mbox(data, len, p))
 		return errbuf_set(err, "not an mbox: no From_ line at offset %zu",
 				  p);
 	if (eol > p && data[eol - 1] == '\r')
@@ -482,6 +579,7 @@ mbox_split(const char *data, size_t len, struct mbox_split *s,
 	s->preamble_len = p;
 	push_msg(s, p);
 	split_on_separators(data, len, s, &cl, progress, ctx);
+	s->content_length_splits = split_at_content_length(data, len, s, &cl);
 	rc = apply_content_length(data, len, s, &cl, err);
 	free(cl.body);
 	free(cl.len);

@@ -54,13 +54,16 @@ struct mbox_split {
 	size_t escaped_from_lines;      /* ">From " lines */
 	size_t rd_escaped_from_lines;   /* ">>From " lines (mboxrd only) */
 	size_t content_length_msgs;     /* messages framed by Content-Length */
+	size_t content_length_splits;   /* undated separators ("From - ")
+					   that a Content-Length points at */
 	uint64_t *unblanked;            /* separators without an empty line */
 	size_t n_unblanked;             /* before them, by offset */
 	size_t unblanked_alloc;
 };
 
 /* True when data starts (after an optional BOM and empty lines) with a
- * valid From_ line: the test that makes a file an mbox. */
+ * valid From_ line, or with any "From " line followed by a header field
+ * (Netscape's "From - "): the test that makes a file an mbox. */
 bool mbox_looks_like_mbox(const char *data, size_t len);
 
 /* True when line (without its line end) has the shape of a From_ line. */

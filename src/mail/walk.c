@@ -98,10 +98,46 @@ is_maildir(const char *path)
 }
 
 static void walk_dir(struct mailbox_list *list, const char *dir);
+static void walk_path(struct mailbox_list *list, const char *path, bool top);
 static void add_note(struct mailbox_list *list, const char *path,
 		     enum diag_code code, const char *detail);
 
-/* A Maildir and its Maildir++ subfolders (".Name" directories). */
+/* Files that are locks or indexes of mail programs, not mail. */
+static bool
+is_ignored_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] == '.' ||
+		(n > 5 && strcmp(name + n - 5, ".lock") == 0);
+}
+
+/* What a Maildir holds beside its messages: the mail store's own
+ * indexes and markers, and tmp/ (deliveries not finished: they appear in
+ * new/ when they are). */
+static bool
+is_maildir_metadata(const char *name)
+{
+	static const char *const exact[] = {
+		"tmp", "maildirfolder", "maildirsize", "subscriptions",
+		"dovecot-uidlist", "dovecot-keywords",
+	};
+	static const char *const prefixes[] = {
+		"dovecot.index", "dovecot-uidvalidity", "courierimap",
+	};
+
+	for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+		if (strcmp(name, exact[i]) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* A Maildir (its cur/ and new/), its Maildir++ subfolders (".Name"
+ * directories), and whatever else is in it, walked as anywhere else: a
+ * message file or a folder kept beside cur/ and new/ is read too. */
 static void
 walk_maildir(struct mailbox_list *list, const char *dir)
 {
@@ -117,24 +153,19 @@ walk_maildir(struct mailbox_list *list, const char *dir)
 	for (size_t i = 0; i < n; i++) {
 		char *sub;
 
-		if (names[i][0] != '.')
+		if (strcmp(names[i], "cur") == 0 || strcmp(names[i], "new") == 0)
 			continue;
 		sub = xasprintf("%s/%s", dir, names[i]);
-		if (is_dir(sub) && is_maildir(sub))
+		if (names[i][0] == '.' && is_dir(sub) && is_maildir(sub))
 			walk_maildir(list, sub);
+		else if (is_ignored_name(names[i]) ||
+			 is_maildir_metadata(names[i]))
+			list->ignored++;
+		else
+			walk_path(list, sub, false);
 		free(sub);
 	}
 	dir_names_free(names, n);
-}
-
-/* Files that are locks or indexes of mail programs, not mail. */
-static bool
-is_ignored_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	return name[0] == '.' ||
-		(n > 5 && strcmp(name + n - 5, ".lock") == 0);
 }
 
 static void

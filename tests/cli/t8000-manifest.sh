@@ -239,8 +239,27 @@ tamper 'a removed message put back' gone \
 tamper 'a leaked address restored in a quoted reply' gone \
 	'sed -i "s/^Not leaked either:.*/> petra.vos@EXAMPLE.com wrote:/" arch/list.mbox &&
 	 grep -q "^> petra.vos@EXAMPLE.com wrote:" arch/list.mbox'
-tamper 'a deleted message back under its Message-ID' gone \
-	'printf "\nFrom x@y Mon Mar  2 10:15:00 2020\nMessage-ID: <move-2@example.net>\n\nnew text\n\n" >>arch/list.mbox'
+tamper 'a message deleted for an address back under its Message-ID, with the address' gone \
+	'printf "\nFrom x@y Mon Mar  2 10:15:00 2020\nMessage-ID: <move-2@example.net>\n\nto petra.vos@example.com\n\n" >>arch/list.mbox'
+
+test_expect_success 'a message deleted for an address has a namesake without it: noted, not failed' '
+	fresh_run &&
+	printf "\nFrom x@y Mon Mar  2 10:15:00 2020\nMessage-ID: <move-2@example.net>\n\nnew text\n\n" >>arch/list.mbox &&
+	(cd arch && sha256sum list.mbox) >/dev/null &&
+	{ verify_run; test $? = 1; } &&
+	test "$(status gone)" = OK && test "$(status archive)" = FAIL &&
+	grep -q "has the Message-ID of a message deleted for what it held" report.json
+'
+
+test_expect_success 'a deleted message back under its Message-ID: gone fails' '
+	rm -rf arch m && mkdir arch && cp "$BASIC" arch/list.mbox &&
+	"$LISTSCRUB" purge --message-id move-2@example.net --thread=none \
+		--apply --incident T-1 --sign-key "$KEYS/sign.key" \
+		--incident-key "$IKEY" --manifest-dir m arch >out &&
+	printf "\nFrom x@y Mon Mar  2 10:15:00 2020\nMessage-ID: <move-2@example.net>\n\nnew text\n\n" >>arch/list.mbox &&
+	{ verify_run; test $? = 1; } &&
+	test "$(status gone)" = FAIL
+'
 tamper 'a wrong incident key' gone \
 	'rm -f other-incident.key &&
 	 "$LISTSCRUB" keygen --incident-key other-incident.key >/dev/null &&
