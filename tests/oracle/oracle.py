@@ -129,6 +129,28 @@ def read_archive(root):
     return files
 
 
+def part_text(part):
+    """The decoded text of a leaf part; None for a multipart, or for
+    binary data (not searched: listscrub counts it as unsearched)."""
+    if part.is_multipart():
+        return None
+    try:
+        payload = part.get_payload(decode=True) or b""
+    except Exception:
+        return None
+    if part.get_content_maintype() != "text":
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return None if "\x00" in text else text
+    try:
+        return payload.decode(part.get_content_charset() or "utf-8",
+                              "replace")
+    except LookupError:
+        return payload.decode("latin-1")
+
+
 def decoded_texts(raw, headers=True):
     """Every text a reader could see in a message, lower-cased; without
     headers, those of its parts' bodies only (what the rules read)."""
@@ -152,26 +174,9 @@ def decoded_texts(raw, headers=True):
                     if isinstance(w, bytes) else w for w, c in words))
             except Exception:
                 texts.append(name + ": " + str(value))
-        if part.is_multipart():
-            continue
-        try:
-            payload = part.get_payload(decode=True) or b""
-        except Exception:
-            continue
-        charset = part.get_content_charset() or "utf-8"
-        if part.get_content_maintype() != "text":
-            try:
-                text = payload.decode("utf-8")
-            except UnicodeDecodeError:
-                continue        # binary: not searched (counted by listscrub)
-            if "\x00" in text:
-                continue
-        else:
-            try:
-                text = payload.decode(charset, "replace")
-            except LookupError:
-                text = payload.decode("latin-1")
-        texts += [text, html.unescape(text), urllib.parse.unquote(text)]
+        text = part_text(part)
+        if text is not None:
+            texts += [text, html.unescape(text), urllib.parse.unquote(text)]
     out = []
     for t in texts:
         t = without_ids(t.replace("\r\n", "\n").replace("\r", "\n")).lower()
@@ -203,20 +208,8 @@ def payload_text(raw):
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception:
         return raw.decode("latin-1").lower()
-    out = []
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
-        try:
-            payload = part.get_payload(decode=True) or b""
-        except Exception:
-            continue
-        charset = part.get_content_charset() or "utf-8"
-        try:
-            out.append(payload.decode(charset, "replace"))
-        except LookupError:
-            out.append(payload.decode("latin-1"))
-    return without_ids("\n".join(out)).lower()
+    texts = (part_text(p) for p in msg.walk())
+    return without_ids("\n".join(t for t in texts if t is not None)).lower()
 
 
 def forms(address):
