@@ -84,4 +84,14 @@ test_expect_success 'an address file error names the file and line, not the valu
 	! grep -q secret-value err
 '
 
+test_expect_success 'every diagnostic of the catalog is explained in listscrub(1)' '
+	ids=$(grep -o "\"[a-z][a-z-]*\", DIAG_" "$TEST_SRCDIR/src/lib/diag.c" |
+		sed "s/\"\(.*\)\", DIAG_/\1/" | sort -u) &&
+	test "$(echo "$ids" | wc -l)" -gt 30 &&
+	for id in $ids; do
+		test "$id" = none && continue
+		grep -q "^\.It Sy $id\$" "$TEST_SRCDIR/doc/listscrub.1" || { echo "$id is not in listscrub(1)"; exit 1; }
+	done
+'
+
 test_done
