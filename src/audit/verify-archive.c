@@ -264,6 +264,7 @@ struct removed {
 	size_t n_deferred;
 	size_t deferred_seen;                   /* of those, holding a token */
 	size_t in_not_mail;                     /* files not mail holding one */
+	size_t failures;                        /* everything else found */
 };
 
 static void
@@ -368,19 +369,22 @@ look_for_messages(struct vctx *v, struct removed *rm,
 		if (mailbox_message(mb, i, &raw, &len, &off, &owned, NULL) < 0)
 			continue;
 		incident_mac(v->s->incident_key, MAC_MESSAGE, raw, len, d);
-		if (holds((const void *)rm->msgs, rm->n_msgs, d))
+		if (holds((const void *)rm->msgs, rm->n_msgs, d)) {
+			rm->failures++;
 			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a deleted or "
 				"redacted original is back, byte for byte", mailbox_path(mb), i,
 				(unsigned long long)off);
+		}
 		else if ((id = msgid_of_message(raw, len)) != NULL) {
 			incident_mac(v->s->incident_key, MAC_MESSAGE_ID, id,
 				     strlen(id), d);
-			if (holds((const void *)rm->mids, rm->n_mids, d))
+			if (holds((const void *)rm->mids, rm->n_mids, d)) {
+				rm->failures++;
 				finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a "
 					"message with the Message-ID of a deleted "
 					"one", mailbox_path(mb), i,
 					(unsigned long long)off);
-			else if (holds((const void *)rm->held_mids,
+			} else if (holds((const void *)rm->held_mids,
 				       rm->n_held_mids, d)) {
 				rm->namesakes = xreallocarray(
 					rm->namesakes, rm->n_namesakes + 1,
@@ -442,6 +446,7 @@ report_tokens(struct vctx *v, struct removed *rm,
 			rm->in_not_mail++;
 			continue;
 		}
+		rm->failures++;
 		finding(v, CHECK_GONE, "%s:#%zu (offset %llu, part %u): %zu "
 			"occurrence(s) of a leaked token the run recorded",
 			mailbox_path(boxes->items[it->mailbox]), it->index,
@@ -466,10 +471,12 @@ scan_archive(struct vctx *v, struct removed *rm, size_t *messages_r,
 		paths[i] = scope_absolute(&v->scope, v->scope.includes[i]);
 	mailbox_walk(&boxes, paths, v->scope.count);
 	for (size_t i = 0; i < boxes.n_notes; i++)
-		if (diag_info(boxes.notes[i].code)->level == DIAG_ERROR)
+		if (diag_info(boxes.notes[i].code)->level == DIAG_ERROR) {
+			rm->failures++;
 			finding(v, CHECK_GONE, "%s could not be read: %s",
 				boxes.notes[i].path, diag_info(
 					boxes.notes[i].code)->text);
+		}
 	rc = select_run(&boxes, &ss, &sel, err);
 	if (rc == 0) {
 		report_tokens(v, rm, &boxes, &sel);
@@ -477,11 +484,13 @@ scan_archive(struct vctx *v, struct removed *rm, size_t *messages_r,
 			if (mailbox_is_loaded(boxes.items[b]))
 				look_for_messages(v, rm, boxes.items[b]);
 		for (size_t p = 0; p < sel.n_problems; p++)
-			if (sel.problems[p].fatal)
+			if (sel.problems[p].fatal) {
+				rm->failures++;
 				finding(v, CHECK_GONE, "%s could not be read: "
 					"%s", mailbox_path(boxes.items[
 						sel.problems[p].mailbox]),
 					sel.problems[p].text);
+			}
 		*messages_r = sel.messages;
 		*binary_r = sel.binary_parts;
 		selection_release(&sel);
@@ -526,14 +535,14 @@ check_gone(struct vctx *v)
 	if (scan_archive(v, &rm, &messages, &binary, &err) < 0)
 		vset(v, CHECK_GONE, STATUS_FAIL, "cannot scan the archive: %s",
 		     err.msg);
-	else if (v->rep->checks[CHECK_GONE].n_findings > 0 &&
-		 v->rep->checks[CHECK_GONE].n_findings == rm.in_not_mail)
+	else if (rm.failures > 0)
+		vset(v, CHECK_GONE, STATUS_FAIL, "something the run removed is in "
+		     "the archive again%s", rm.in_not_mail ? ", and leaked tokens "
+		     "are still in files that are not mail" : "");
+	else if (rm.in_not_mail > 0)
 		vset(v, CHECK_GONE, STATUS_FAIL, "leaked tokens the run recorded "
 		     "are still readable in %zu files that are not mail, which "
 		     "listscrub never changes", rm.in_not_mail);
-	else if (v->rep->checks[CHECK_GONE].n_findings > 0)
-		vset(v, CHECK_GONE, STATUS_FAIL, "something the run removed is in "
-		     "the archive again");
 	else if (rm.n_deferred > 0)
 		vset(v, CHECK_GONE, STATUS_NOT_CHECKED, "none of the %zu "
 		     "originals the run deleted or redacted is in any of the %zu "
