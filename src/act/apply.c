@@ -5,12 +5,14 @@
 
 #include "act/apply.h"
 #include "act/lock.h"
+#include "act/pipermail.h"
 #include "act/plan.h"
 #include "act/writer.h"
 #include "audit/record.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
+#include "mail/mbox.h"
 #include "select/select.h"
 
 /* One plan box on its way: its changes, and what the writer prepared. */
@@ -116,6 +118,84 @@ release_work(struct box_work *w, size_t n)
 	free(w);
 }
 
+/* The size a box's file will have: the writer's, or (a plan) the
+ * plain file's less the messages it loses. */
+static bool
+size_after(const struct mailbox *mb, const struct box_work *w,
+	   unsigned long long *size_r)
+{
+	size_t len;
+
+	if (w->prepared) {
+		const struct change_digests *d = writer_digests(w->prepared);
+
+		*size_r = d->size_after;
+		return d->has_file_after;
+	}
+	if (mailbox_compression(mb) != MAILBOX_PLAIN ||
+	    !mailbox_content(mb, &len))
+		return false;
+	*size_r = len;
+	for (size_t k = 0; k < w->bc.count; k++) {
+		uint64_t start, end;
+
+		mailbox_message_range(mb, w->bc.picked[k].index, &start, &end);
+		*size_r -= end - start;
+		if (w->bc.changes[k].data)
+			*size_r += w->bc.changes[k].len;
+	}
+	return true;
+}
+
+/* Phase 1 for pipermail trees: what the volume texts' deletions mean for
+ * the pages, indexes, database and attachments, built, written beside
+ * their files (with apply) and recorded. */
+static int
+prepare_pipermail(struct mailbox_list *boxes, const struct plan *p,
+		  const struct box_work *w, size_t n,
+		  const struct apply_settings *as, struct apply_report *rep,
+		  struct errbuf *err)
+{
+	struct pm_purge *pp = pm_purge_new(as->tombstone_text);
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct mailbox *mb = boxes->items[plan_box(p, i)->mailbox];
+		size_t *deleted = xcalloc(w[i].bc.count + 1, sizeof *deleted);
+		size_t nd = 0, redacted = 0;
+		unsigned long long size;
+
+		for (size_t k = 0; k < w[i].bc.count; k++) {
+			if (w[i].bc.changes[k].data)
+				redacted++;
+			else
+				deleted[nd++] = w[i].bc.picked[k].index;
+		}
+		if (w[i].bc.count > 0)
+			rc = pm_purge_note(pp, mb, deleted, nd, redacted, err);
+		if (rc > 0 && size_after(mb, &w[i], &size))
+			pm_purge_text_size(pp, mailbox_path(mb), size);
+		rc = rc < 0 ? -1 : 0;
+		free(deleted);
+	}
+	if (rc == 0 && pm_purge_any(pp))
+		rc = pm_purge_build(pp, &rep->pipermail, err);
+	if (rc == 0 && as->apply)
+		rc = pm_edits_prepare(&rep->pipermail, err);
+	for (size_t i = 0; i < rep->pipermail.count && rc == 0 && as->record;
+	     i++) {
+		const struct pm_edit *ed = &rep->pipermail.items[i];
+		size_t index = 0;
+		const char *text = ed->kind == PM_EDIT_TOMBSTONE
+			? pm_purge_page_of(pp, ed->path, &index) : NULL;
+
+		rc = record_file(as->record, ed->path, ed->remove,
+				 pm_edit_kind_name(ed->kind), text, index, err);
+	}
+	pm_purge_free(&pp);
+	return rc;
+}
+
 int
 apply_plan(struct plan *p, struct mailbox_list *boxes,
 	   const struct apply_settings *as, struct apply_report *rep,
@@ -137,7 +217,11 @@ apply_plan(struct plan *p, struct mailbox_list *boxes,
 		rc = prepare_box(p, i, boxes->items[box->mailbox], as, &w[i],
 				 rep, err);
 	}
+	if (rc == 0)
+		rc = prepare_pipermail(boxes, p, w, prepared, as, rep, err);
 	if (rc < 0) {
+		pm_edits_abandon(&rep->pipermail);
+		record_forget_files(as->record);
 		for (size_t i = 0; i < prepared; i++)
 			if (w[i].recorded)
 				record_forget(as->record,
@@ -163,6 +247,16 @@ apply_plan(struct plan *p, struct mailbox_list *boxes,
 				record_forget(as->record, mb);
 		}
 	}
+	/* then the pages, indexes, database and attachments */
+	if (rc == 0 && as->apply && rep->pipermail.count > 0) {
+		rc = pm_edits_commit(&rep->pipermail, err);
+		rep->stopped_in_commit |= rc < 0;
+	}
+	for (size_t i = 0; as->record && i < rep->pipermail.count; i++)
+		if (as->apply && !rep->pipermail.items[i].done)
+			record_file_forget(as->record,
+					   rep->pipermail.items[i].path);
+	pm_edits_abandon(&rep->pipermail);
 	/* an mbox whose in-place commit was cut keeps its journal */
 	release_work(w, n);
 	return rc;
@@ -173,4 +267,5 @@ apply_report_release(struct apply_report *rep)
 {
 	free(rep->binary_parts);
 	rep->binary_parts = NULL;
+	pm_edits_release(&rep->pipermail);
 }

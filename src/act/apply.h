@@ -6,8 +6,11 @@
  *      written beside the originals, fsynced and read back, files to
  *      remove checked, backups made; the run's record is told of each.
  *      A failure here changes nothing: the temps go, the run stops.
- *   2. with apply, commit mailbox by mailbox; each commit is recorded as
- *      made.  A failure here stops the run; what was made is recorded as
+ *      Where a mailbox is a pipermail volume text, the pages, indexes,
+ *      database and attachments of the messages it loses are built and
+ *      written beside their files too (act/pipermail).
+ *   2. with apply, commit mailbox by mailbox, then the pipermail files;
+ *      each commit is recorded as made.  A failure here stops the run; what was made is recorded as
  *      made, the rest as not made.
  *
  * The mbox locks (a lock set taken before the mailboxes were read) are
@@ -21,6 +24,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "act/pm-edits.h"
+
 struct errbuf;
 struct lock_set;
 struct mailbox_list;
@@ -32,6 +37,7 @@ struct apply_settings {
 	const char *backup_dir;         /* keep originals here; NULL: none */
 	struct lock_set *locks;         /* the mbox locks, held */
 	struct record *record;          /* the run's manifest; NULL: none */
+	const char *tombstone_text;     /* pipermail; NULL: the default */
 };
 
 /* What applying found out. */
@@ -41,6 +47,11 @@ struct apply_report {
 	size_t boxes_committed;         /* mailboxes changed */
 	bool stopped_in_commit;         /* the run changed some mailboxes and
 					   then failed: a partial run */
+	struct pm_edits pipermail;      /* the pages, indexes, databases and
+					   attachments of pipermail trees
+					   changed with their volume texts
+					   (act/pipermail.h); each done once
+					   made */
 };
 
 /* Returns 0, or -1 with err naming the mailbox.  rep is caller-owned

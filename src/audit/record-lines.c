@@ -294,6 +294,8 @@ add_file_lines(struct record *r, struct manifest_writer *w,
 				      "t", "file");
 		int rc;
 
+		if (f->what)
+			json_object_update(o, f->what);
 		if (r->s.apply)
 			json_object_set_new(o, "after", f->removed ? json_null()
 					    : state_json(after, f->rel,

@@ -27,6 +27,7 @@ struct changed_file {
 	bool has_file_after;            /* the writer's digest of the file */
 	unsigned char file_after[DIGEST_LEN];
 	uint64_t size_after;
+	json_t *what;                   /* not a mailbox: {"role", ...} */
 };
 
 struct act {
@@ -53,6 +54,16 @@ struct record {
 void now_text(char out[TIME_TEXT_SIZE]);
 
 json_t *digest_json(const char *alg, const unsigned char d[DIGEST_LEN]);
+
+/* A file line for rel (taken over) of mb (NULL: a file that is not a
+ * mailbox). */
+struct changed_file *record_add_changed(struct record *r,
+					const struct mailbox *mb, char *rel);
+
+/* Drop the file lines and act lines of files of mb (rel only == NULL:
+ * every file of mb). */
+void record_drop_changed(struct record *r, const struct mailbox *mb,
+			 const char *only);
 
 /* The keyed digest of data under context, as JSON text. */
 json_t *mac_json(const struct record *r, const char *context,

@@ -104,8 +104,8 @@ record_act(struct record *r, const struct act_input *in,
 }
 
 
-static struct changed_file *
-add_changed(struct record *r, const struct mailbox *mb, char *rel)
+struct changed_file *
+record_add_changed(struct record *r, const struct mailbox *mb, char *rel)
 {
 	struct changed_file *f;
 
@@ -167,7 +167,7 @@ record_mbox(struct record *r, const struct mailbox *mb,
 	    size_t n, const struct change_digests *d, char *rel,
 	    struct errbuf *err)
 {
-	struct changed_file *f = add_changed(r, mb, rel);
+	struct changed_file *f = record_add_changed(r, mb, rel);
 	unsigned char (*values)[DIGEST_LEN], (*own_after)[DIGEST_LEN] = NULL;
 	size_t count, n_after, k = 0;
 
@@ -242,7 +242,7 @@ record_files(struct record *r, const struct mailbox *mb,
 			free(rel);
 			return -1;
 		}
-		add_changed(r, mb, rel)->removed =
+		record_add_changed(r, mb, rel)->removed =
 			!(changes && changes[k].data);
 		if (record_act(r, &in, mac, err) < 0)
 			return -1;
@@ -276,10 +276,8 @@ record_mailbox(struct record *r, const struct mailbox *mb,
 
 
 
-/* Drop the file lines and act lines of files of mb that keep (rel ==
- * NULL: every file of mb). */
-static void
-forget_files(struct record *r, const struct mailbox *mb, const char *only)
+void
+record_drop_changed(struct record *r, const struct mailbox *mb, const char *only)
 {
 	size_t out = 0;
 
@@ -300,6 +298,7 @@ forget_files(struct record *r, const struct mailbox *mb, const char *only)
 		free(f->rel);
 		json_decref(f->before_msgs);
 		json_decref(f->after_msgs);
+		json_decref(f->what);
 	}
 	r->nfiles = out;
 	out = 0;
@@ -312,7 +311,7 @@ forget_files(struct record *r, const struct mailbox *mb, const char *only)
 void
 record_forget(struct record *r, const struct mailbox *mb)
 {
-	forget_files(r, mb, NULL);
+	record_drop_changed(r, mb, NULL);
 }
 
 void
@@ -329,11 +328,11 @@ record_mailbox_done(struct record *r, const struct mailbox *mb,
 		if (done[k])
 			continue;
 		if (mailbox_kind(mb) == MAILBOX_MBOX) {
-			forget_files(r, mb, NULL);      /* all or nothing */
+			record_drop_changed(r, mb, NULL);      /* all or nothing */
 			break;
 		}
 		rel = message_file_rel(mb, items[k].index, box_rel);
-		forget_files(r, mb, rel);
+		record_drop_changed(r, mb, rel);
 		free(rel);
 	}
 	free(box_rel);
@@ -543,6 +542,7 @@ record_free(struct record **rp)
 		free(r->files[i].rel);
 		json_decref(r->files[i].before_msgs);
 		json_decref(r->files[i].after_msgs);
+		json_decref(r->files[i].what);
 	}
 	for (size_t i = 0; i < r->nacts; i++) {
 		free(r->acts[i].file);

@@ -67,6 +67,21 @@ void record_mailbox_done(struct record *r, const struct mailbox *mb,
 			 const struct selected *items, const bool *done,
 			 size_t n);
 
+/* A file that is not a mailbox changes with the mailboxes (a pipermail
+ * page, index, database file or attachment; removed or rewritten): its
+ * role ("tombstone", ...) and, for a tombstone, the message of the
+ * volume text it showed (of, index; of NULL: none).  Told before the
+ * change is made, as record_mailbox is. */
+int record_file(struct record *r, const char *path, bool removed,
+		const char *role, const char *of, size_t index,
+		struct errbuf *err);
+
+/* That file was not changed after all (the run stopped before). */
+void record_file_forget(struct record *r, const char *path);
+
+/* None of those files was changed (r may be NULL). */
+void record_forget_files(struct record *r);
+
 /* A message --limit leaves for a later run: recorded as deferred, so
  * that verify does not look for it as gone. */
 int record_deferred(struct record *r, const struct mailbox *mb,

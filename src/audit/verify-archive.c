@@ -437,6 +437,17 @@ report_tokens(struct vctx *v, struct removed *rm,
 			rm->deferred_seen++;
 			continue;
 		}
+		if (mailbox_is_pipermail_part(boxes->items[it->mailbox])) {
+			finding(v, CHECK_GONE, "%s: %zu occurrence(s) of a leaked "
+				"token the run recorded, in a file of a pipermail "
+				"tree that is not the page of a message it deleted "
+				"(a kept message's page or attachment, an index): "
+				"purge that message too, or remove them by hand",
+				mailbox_path(boxes->items[it->mailbox]),
+				it->n_matches);
+			rm->in_not_mail++;
+			continue;
+		}
 		if (mailbox_kind(boxes->items[it->mailbox]) == MAILBOX_NOT_MAIL) {
 			finding(v, CHECK_GONE, "%s: %zu occurrence(s) of a leaked "
 				"token the run recorded, in a file that is not mail "
@@ -541,8 +552,8 @@ check_gone(struct vctx *v)
 		     "are still in files that are not mail" : "");
 	else if (rm.in_not_mail > 0)
 		vset(v, CHECK_GONE, STATUS_FAIL, "leaked tokens the run recorded "
-		     "are still readable in %zu files that are not mail, which "
-		     "listscrub never changes", rm.in_not_mail);
+		     "are still readable in %zu files that are not mail (see "
+		     "each for what to do)", rm.in_not_mail);
 	else if (rm.n_deferred > 0)
 		vset(v, CHECK_GONE, STATUS_NOT_CHECKED, "none of the %zu "
 		     "originals the run deleted or redacted is in any of the %zu "

@@ -12,6 +12,7 @@
 #include "act/apply.h"
 #include "act/hold.h"
 #include "act/lock.h"
+#include "act/pm-edits.h"
 #include "act/plan.h"
 #include "audit/incident.h"
 #include "audit/minisign.h"
@@ -19,6 +20,7 @@
 #include "audit/tree.h"
 #include "cli/cmd.h"
 #include "cli/print.h"
+#include "cli/print-pipermail.h"
 #include "cli/report.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
@@ -30,6 +32,7 @@ struct purge_opts {
 	bool apply;
 	int action;
 	const char *marker;
+	const char *tombstone_text;     /* pipermail; NULL: the default */
 	unsigned long limit;            /* 0 = no limit */
 	const char *backup_dir;
 	unsigned long lock_timeout;
@@ -106,7 +109,8 @@ print_summary(const struct purge_opts *po, const struct plan *plan,
  * made that the summary, the exit status and the manifest share. */
 static void
 print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
-	   const struct plan *plan, const struct selection *sel)
+	   const struct plan *plan, const struct selection *sel,
+	   const struct pm_edits *pipermail)
 {
 	size_t files = 0;
 
@@ -127,6 +131,7 @@ print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
 		}
 		files += changed;
 	}
+	print_pipermail_edits(stdout, pipermail, po->apply, po->sel.format);
 	if (po->sel.format != FORMAT_TEXT)
 		return;
 	print_summary(po, plan, sel, files);
@@ -161,6 +166,24 @@ marker_usage(const char *marker)
 		    strchr("\"\\<>&", marker[i]))
 			return usage_error("purge", "--marker takes printable "
 					   "ASCII without \" \\ < > &");
+	return -1;
+}
+
+/* The tombstone's notice is HTML-escaped where it goes; it is one line
+ * of text: no control characters, and short. */
+static int
+tombstone_usage(const char *text)
+{
+	size_t n = text ? strlen(text) : 1;
+
+	if (n == 0 || n > 500)
+		return usage_error("purge", "--tombstone-text takes 1 to 500 "
+				   "bytes");
+	for (size_t i = 0; text && i < n; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			return usage_error("purge", "--tombstone-text takes one "
+					   "line of text, without control "
+					   "characters");
 	return -1;
 }
 
@@ -307,6 +330,63 @@ record_deferred_items(struct purge_run *run, const struct mailbox_list *boxes,
 	return 0;
 }
 
+/* What became of a file that is not mail with matches: a pipermail page,
+ * database file or attachment the run changed with its message, or
+ * nothing. */
+static const char *
+not_mail_state(const struct purge_opts *po, const struct mailbox_list *boxes,
+	       const struct selected *item, const struct pm_edits *pipermail)
+{
+	const char *path = mailbox_path(boxes->items[item->mailbox]);
+
+	for (size_t i = 0; i < pipermail->count; i++) {
+		const struct pm_edit *ed = &pipermail->items[i];
+
+		if (strcmp(ed->path, path) != 0)
+			continue;
+		if (po->apply && !ed->done)
+			return "pipermail-not-made";
+		return ed->remove ? (po->apply ? "pipermail-removed"
+				     : "pipermail-remove")
+			: (po->apply ? "pipermail-rewritten"
+			   : "pipermail-rewrite");
+	}
+	return NULL;
+}
+
+static void
+print_flagged(const struct purge_opts *po, const struct mailbox_list *boxes,
+	      const struct plan *plan, const struct pm_edits *pipermail)
+{
+	size_t n, flagged = 0, kept = 0;
+	const struct plan_item *items = plan_flagged(plan, &n);
+
+	for (size_t k = 0; k < n; k++) {
+		bool keep = items[k].action == ITEM_KEEP;
+		const char *pm = keep ? not_mail_state(po, boxes, items[k].sel,
+						       pipermail) : NULL;
+
+		flagged += !keep;
+		kept += keep && !pm;
+		print_selected(stdout, &po->sel, boxes, items[k].sel,
+			       item_action_name(items[k].action),
+			       pm ? pm : keep ? "not-mail" : "flagged");
+	}
+	if (po->sel.format != FORMAT_TEXT)
+		return;
+	if (flagged > 0)
+		printf("# %zu more messages matched only rules with action "
+		       "flag: listed for review, never changed\n", flagged);
+	if (kept > 0)
+		printf("# %zu files that are not mail hold matches: listed, "
+		       "not changed (see the not-mail notes; in a pipermail "
+		       "tree, the pages of messages kept)\n", kept);
+	if (n > flagged + kept)
+		printf("# %zu of the pipermail files that held matches %s "
+		       "with their messages\n", n - flagged - kept,
+		       po->apply ? "were changed" : "are to change");
+}
+
 /* A failed run: before its first change nothing was changed and no
  * manifest is written; after it, exactly what was made is printed and
  * recorded, in a manifest whose mode says "partial". */
@@ -322,7 +402,7 @@ act_failed(const struct purge_opts *po, struct purge_run *run,
 		       "anything: no file was changed and no manifest written");
 		return EXIT_ERROR;
 	}
-	print_plan(po, boxes, plan, sel);
+	print_plan(po, boxes, plan, sel, &rep->pipermail);
 	report(D_PURGE_PARTIAL, NULL, "purge: stopped after changing %zu "
 	       "mailboxes: the changes listed as made were made, those listed "
 	       "as not-made were not; fix the error and run the same purge "
@@ -342,7 +422,7 @@ act(struct purge_opts *po, struct purge_run *run, struct lock_set *locks,
 	bool manifest = po->apply || po->manifest_dir;
 	struct apply_settings as = {
 		.apply = po->apply, .backup_dir = po->backup_dir,
-		.locks = locks,
+		.locks = locks, .tombstone_text = po->tombstone_text,
 	};
 	struct apply_report rep = { 0 };
 	struct errbuf err;
@@ -360,38 +440,15 @@ act(struct purge_opts *po, struct purge_run *run, struct lock_set *locks,
 	if (rc < 0)
 		rc = act_failed(po, run, boxes, plan, sel, &rep, &err);
 	else {
-		print_plan(po, boxes, plan, sel);
+		print_plan(po, boxes, plan, sel, &rep.pipermail);
 		rc = EXIT_CLEAN;
 		if (manifest && finish_record(po, run) < 0)
 			rc = EXIT_ERROR;
+		if (rc == EXIT_CLEAN)
+			print_flagged(po, boxes, plan, &rep.pipermail);
 	}
 	apply_report_release(&rep);
 	return rc;
-}
-
-static void
-print_flagged(const struct purge_opts *po, const struct mailbox_list *boxes,
-	      const struct plan *plan)
-{
-	size_t n, flagged = 0;
-	const struct plan_item *items = plan_flagged(plan, &n);
-
-	for (size_t k = 0; k < n; k++) {
-		bool keep = items[k].action == ITEM_KEEP;
-
-		flagged += !keep;
-		print_selected(stdout, &po->sel, boxes, items[k].sel,
-			       item_action_name(items[k].action),
-			       keep ? "not-mail" : "flagged");
-	}
-	if (po->sel.format != FORMAT_TEXT)
-		return;
-	if (flagged > 0)
-		printf("# %zu more messages matched only rules with action "
-		       "flag: listed for review, never changed\n", flagged);
-	if (n > flagged)
-		printf("# %zu files that are not mail hold matches: listed, "
-		       "never changed (see the not-mail notes)\n", n - flagged);
 }
 
 /* With --apply, every mbox is locked before it is read, and stays
@@ -461,8 +518,6 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 		struct plan *plan = plan_new(&ps, &sel);
 
 		rc = act(po, &run, locks, &boxes, plan, &sel);
-		if (rc == EXIT_CLEAN)
-			print_flagged(po, &boxes, plan);
 		plan_free(&plan);
 	}
 out:
@@ -479,7 +534,7 @@ cmd_purge(int argc, char **argv)
 {
 	static const char synopsis[] =
 		"listscrub purge [SELECT] [--action delete|redact] "
-		"[--marker TEXT] [--apply] "
+		"[--marker TEXT] [--tombstone-text TEXT] [--apply] "
 		"[--limit N] [--backup-dir DIR] [--incident ID --sign-key FILE "
 		"--incident-key FILE [--manifest-dir DIR]] PATH...";
 	struct purge_opts po = {
@@ -494,6 +549,9 @@ cmd_purge(int argc, char **argv)
 		  "delete whole messages, or redact the matches", action_keywords },
 		{ "marker", OPT_STRING, &po.marker, "TEXT",
 		  "what a redacted span becomes (default [redacted])", NULL },
+		{ "tombstone-text", OPT_STRING, &po.tombstone_text, "TEXT",
+		  "what a pipermail page removed says instead (default: This "
+		  "message has been removed from the archive.)", NULL },
 		{ "limit", OPT_UINT, &po.limit, "N",
 		  "apply to the first N selected messages only (staged runs)",
 		  NULL },
@@ -527,7 +585,8 @@ cmd_purge(int argc, char **argv)
 	if ((rc = cmd_start("purge", synopsis, argc, argv, specs, &po.sel,
 			    &first)) >= 0 ||
 	    (rc = need_selector("purge", &po.sel)) >= 0 ||
-	    (rc = marker_usage(po.marker)) >= 0)
+	    (rc = marker_usage(po.marker)) >= 0 ||
+	    (rc = tombstone_usage(po.tombstone_text)) >= 0)
 		;
 	else if (po.action == PLAN_ACTION_REDACT &&
 		 !select_opts_finds_spans(&po.sel))

@@ -14,6 +14,7 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
+#include "mail/pipermail.h"
 #include "mail/msg.h"
 
 json_t *
@@ -126,6 +127,37 @@ matches_json(const struct select_opts *o, const struct selected *item)
 	return a;
 }
 
+/* "VOL/NNNNNN.html", the page of message index of a pipermail volume
+ * text, or NULL.  The pages of the last volume asked for are kept: a
+ * run prints the items of one mailbox after another. */
+static const char *
+pipermail_page(const struct mailbox *mb, size_t index)
+{
+	static char *path, *volume, **pages, page[256];
+	static size_t npages;
+	char *list_dir = NULL;
+
+	if (!mailbox_is_pipermail_text(mb))
+		return NULL;
+	if (!path || strcmp(path, mailbox_path(mb)) != 0) {
+		pm_pages_free(pages, npages);
+		free(path);
+		free(volume);
+		pages = NULL;
+		npages = 0;
+		volume = NULL;
+		path = xstrdup(mailbox_path(mb));
+		if (pm_volume_text(path, &list_dir, &volume) &&
+		    pm_volume_pages(list_dir, volume, false, &pages, &npages, NULL) < 0)
+			npages = 0;
+		free(list_dir);
+	}
+	if (index >= npages || npages != mailbox_message_count(mb))
+		return NULL;
+	snprintf(page, sizeof page, "%s/%s", volume, pages[index]);
+	return page;
+}
+
 void
 print_selected(FILE *out, const struct select_opts *o,
 	       const struct mailbox_list *boxes, const struct selected *item,
@@ -134,6 +166,7 @@ print_selected(FILE *out, const struct select_opts *o,
 	const struct mailbox *mb = boxes->items[item->mailbox];
 	const char *id = item->message_id ? item->message_id : "";
 	char *path = mailbox_file_of(mb, item->index);
+	const char *page = pipermail_page(mb, item->index);
 
 	if (o->format == FORMAT_JSON) {
 		json_t *j = json_object();
@@ -146,6 +179,8 @@ print_selected(FILE *out, const struct select_opts *o,
 		json_object_set_new(j, "format", json_string(mailbox_format_name(mb)));
 		json_object_set_new(j, "message_id", id[0] ? json_text(id)
 				    : json_null());
+		if (page)
+			json_object_set_new(j, "page", json_text(page));
 		json_object_set_new(j, "reasons", reasons_json(item->reasons));
 		json_object_set_new(j, "action", json_string(action));
 		if (state)
@@ -159,8 +194,9 @@ print_selected(FILE *out, const struct select_opts *o,
 		free(line);
 		json_decref(j);
 	} else {
-		fprintf(out, "%s:%zu offset=%llu <%s> reasons=", path, item->index,
-			(unsigned long long)item->offset, id);
+		fprintf(out, "%s:%zu offset=%llu <%s>%s%s reasons=", path,
+			item->index, (unsigned long long)item->offset, id,
+			page ? " page=" : "", page ? page : "");
 		reasons_text(out, item->reasons);
 		fprintf(out, " action=%s%s%s matches=%zu", action,
 			state ? " state=" : "", state ? state : "",
@@ -213,11 +249,16 @@ void
 print_passed_over(FILE *out, const struct mailbox_list *boxes,
 		  const struct selection *sel)
 {
-	size_t not_mail = 0, links = 0, special = 0, failed = 0;
+	size_t not_mail = 0, links = 0, special = 0, failed = 0, pipermail = 0;
 	struct buf b = { 0 };
 
-	for (size_t i = 0; i < boxes->count; i++)
-		not_mail += mailbox_kind(boxes->items[i]) == MAILBOX_NOT_MAIL;
+	for (size_t i = 0; i < boxes->count; i++) {
+		bool part = mailbox_is_pipermail_part(boxes->items[i]);
+
+		pipermail += part;
+		not_mail += !part &&
+			mailbox_kind(boxes->items[i]) == MAILBOX_NOT_MAIL;
+	}
 	for (size_t i = 0; i < boxes->n_notes; i++) {
 		enum diag_code c = boxes->notes[i].code;
 
@@ -225,6 +266,11 @@ print_passed_over(FILE *out, const struct mailbox_list *boxes,
 		special += c == D_NOT_REGULAR_FILE;
 		failed += c == D_PATH_MISSING || c == D_DIRECTORY_UNREADABLE;
 	}
+	count_clause(&b, pipermail, "page, index, database file or attachment "
+		     "of pipermail trees (searched as text, changed only with "
+		     "their messages)", "pages, indexes, database files and "
+		     "attachments of pipermail trees (searched as text, "
+		     "changed only with their messages)");
 	count_clause(&b, not_mail, "file that is not mail (searched as text, "
 		     "never changed)", "files that are not mail (searched as "
 		     "text, never changed)");

@@ -16,6 +16,9 @@
 struct mailbox {
 	char *path;                     /* as given or found by the walk */
 	enum mailbox_kind kind;
+	bool pipermail_part;            /* a page, index, database file or
+					   attachment of a pipermail tree */
+	bool pipermail_text;            /* a volume text of one */
 	enum mailbox_compression compression;
 	bool loaded;
 	/* mbox and single files */

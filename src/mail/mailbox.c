@@ -175,6 +175,13 @@ load_file(struct mailbox *mb, struct errbuf *err)
 		mb->len = plainlen;
 		mb->compression = MAILBOX_GZIP;
 	}
+	/* a page, database file or attachment of a pipermail tree changes
+	 * only with the message it belongs to (act/pipermail.h), even when
+	 * it looks like mail (a scrubbed message/rfc822 part) */
+	if (mb->pipermail_part) {
+		mb->kind = MAILBOX_NOT_MAIL;
+		return 0;
+	}
 	if (!mbox_looks_like_mbox(mb->data, mb->len)) {
 		mb->kind = msg_looks_like_message(mb->data, mb->len)
 			? MAILBOX_SINGLE : MAILBOX_NOT_MAIL;
@@ -404,6 +411,18 @@ enum mailbox_compression
 mailbox_compression(const struct mailbox *mb)
 {
 	return mb->compression;
+}
+
+bool
+mailbox_is_pipermail_part(const struct mailbox *mb)
+{
+	return mb->pipermail_part;
+}
+
+bool
+mailbox_is_pipermail_text(const struct mailbox *mb)
+{
+	return mb->pipermail_text;
 }
 
 bool

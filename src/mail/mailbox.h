@@ -64,6 +64,15 @@ enum mailbox_kind mailbox_kind(const struct mailbox *mb);
 enum mailbox_compression mailbox_compression(const struct mailbox *mb);
 bool mailbox_is_loaded(const struct mailbox *mb);
 
+/* Is it a file of a pipermail list folder other than a volume text (a
+ * page, an index, a database file, an attachment: mail/pipermail.h)?
+ * Such files are searched as text and changed only with their messages
+ * (act/pipermail.h). */
+bool mailbox_is_pipermail_part(const struct mailbox *mb);
+
+/* Is it a volume text of a pipermail list folder (LIST/VOL.txt[.gz])? */
+bool mailbox_is_pipermail_text(const struct mailbox *mb);
+
 /* An mbox's messages as the splitter found them; NULL for any other kind.
  * Borrowed until mailbox_unload. */
 const struct mbox_split *mailbox_split(const struct mailbox *mb);

@@ -11,6 +11,7 @@
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox-private.h"
+#include "mail/pipermail.h"
 
 static struct mailbox *
 list_add(struct mailbox_list *list, const char *path, enum mailbox_kind kind)
@@ -182,6 +183,27 @@ add_note(struct mailbox_list *list, const char *path, enum diag_code code,
 	n->detail = detail ? xstrdup(detail) : NULL;
 }
 
+/* Every file found under a pipermail list folder is one of its parts,
+ * but for the volume texts (LIST/VOL.txt and .gz beside LIST/VOL/). */
+static void
+mark_pipermail_parts(struct mailbox_list *list, size_t first,
+		     const char *list_dir)
+{
+	size_t n = strlen(list_dir);
+
+	for (size_t i = first; i < list->count; i++) {
+		struct mailbox *mb = list->items[i];
+		const char *rel = mb->path + n + 1;
+		char *vol = strchr(rel, '/') ? NULL : pm_volume_of_name(rel);
+		char *dir = vol ? xasprintf("%s/%s", list_dir, vol) : NULL;
+
+		mb->pipermail_text = dir && is_dir(dir);
+		mb->pipermail_part = !mb->pipermail_text;
+		free(vol);
+		free(dir);
+	}
+}
+
 static void
 walk_path(struct mailbox_list *list, const char *path, bool top)
 {
@@ -194,9 +216,14 @@ walk_path(struct mailbox_list *list, const char *path, bool top)
 	if (S_ISLNK(st.st_mode))
 		add_note(list, path, D_SYMLINK_NOT_FOLLOWED, NULL);
 	else if (S_ISDIR(st.st_mode)) {
+		size_t first = list->count;
+
 		if (is_maildir(path))
 			walk_maildir(list, path);
-		else
+		else if (pm_is_list_dir(path)) {
+			walk_dir(list, path);
+			mark_pipermail_parts(list, first, path);
+		} else
 			walk_dir(list, path);
 	} else if (S_ISREG(st.st_mode))
 		list_add(list, path, MAILBOX_UNKNOWN);

@@ -255,6 +255,9 @@ note_file_kind(struct box_pass *bp, size_t b, const struct mailbox *mb)
 	const struct mbox_split *s = mailbox_split(mb);
 	struct buf text = { 0 };
 
+	if (mailbox_kind(mb) == MAILBOX_NOT_MAIL &&
+	    mailbox_is_pipermail_part(mb))
+		return;         /* counted with its tree (cli/print.c) */
 	if (mailbox_kind(mb) == MAILBOX_NOT_MAIL) {
 		pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0, D_NOT_MAIL,
 				 "neither an mbox nor a message (no From_ line, "
@@ -262,7 +265,9 @@ note_file_kind(struct box_pass *bp, size_t b, const struct mailbox *mb)
 				 "changed");
 		return;
 	}
-	if (s == NULL || s->n_unblanked == 0)
+	/* Mailman writes a volume text so: no empty line after a
+	 * scrubbed attachment's footer */
+	if (s == NULL || s->n_unblanked == 0 || mailbox_is_pipermail_text(mb))
 		return;
 	buf_addf(&text, "%zu separators without an empty line before them, "
 		 "at offsets", s->n_unblanked);

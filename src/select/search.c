@@ -195,9 +195,11 @@ search_message(const struct message_search *ms)
 		}
 	}
 	if (ms->whole_text) {
+		/* read as HTML too: pages, indexes and exports of web
+		 * archives write addresses as &#64; or %40 */
 		struct msg_part whole = {
 			.number = 1, .text = ms->raw, .len = ms->len,
-			.raw_len = ms->len,
+			.raw_len = ms->len, .flags = PART_HTML,
 		};
 
 		memset(&report, 0, sizeof report);

@@ -27,20 +27,22 @@ test_expect_success 'another folder'"'"'s private header is refused' '
 	grep -q "record-lines.c:[0-9]*: \"detect/rules-private.h\" is private to detect/" out
 '
 
-test_expect_success 'Mailutils, PCRE2, jansson and libarchive stay in their folders' '
+test_expect_success 'Mailutils, PCRE2, jansson, libarchive and OpenSSL stay in their folders' '
 	bad_tree &&
 	printf "#include <mailutils/mailutils.h>\n" >>src/select/scope.c &&
 	printf "#include <pcre2.h>\n" >>src/mail/mbox.c &&
 	printf "#include <jansson.h>\n" >>src/act/plan.c &&
 	printf "#include <archive.h>\n" >>src/audit/tree.c &&
 	printf "#include <mailutils/locker.h>\n" >>src/act/writer.c &&
+	printf "#include <openssl/sha.h>\n" >>src/act/pipermail.c &&
 	! $LAYERS src >out &&
 	grep -q "select/scope.c:.*<mailutils/mailutils.h>" out &&
 	grep -q "mail/mbox.c:.*<pcre2.h>" out &&
 	grep -q "act/plan.c:.*<jansson.h>" out &&
 	grep -q "audit/tree.c:.*<archive.h>" out &&
 	grep -q "act/writer.c:.*<mailutils/locker.h>" out &&
-	test "$(wc -l <out)" = 5
+	grep -q "act/pipermail.c:.*<openssl/sha.h>" out &&
+	test "$(wc -l <out)" = 6
 '
 
 test_expect_success 'a folder without a README, and a file too long, are refused' '

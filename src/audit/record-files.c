@@ -1,0 +1,62 @@
+/* record-files.c -- files a run changes that are not mailboxes: the
+ * pages, indexes, database files and attachments of a pipermail tree.
+ * Their file lines carry digests only (no messages) and say what each
+ * file is to the tree. */
+#include "config.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "audit/record-private.h"
+#include "audit/record.h"
+#include "audit/tree.h"
+#include "lib/errbuf.h"
+
+int
+record_file(struct record *r, const char *path, bool removed,
+	    const char *role, const char *of, size_t index,
+	    struct errbuf *err)
+{
+	char *rel = scope_relative(r->sc, path, err), *of_rel = NULL;
+	struct changed_file *f;
+
+	if (rel == NULL)
+		return -1;
+	if (tree_find(&r->before, rel) == NULL) {
+		errbuf_set(err, "'%s' is not in the listing of the archive made "
+			   "before the run (created meanwhile?); run purge "
+			   "again", rel);
+		free(rel);
+		return -1;
+	}
+	if (of && (of_rel = scope_relative(r->sc, of, err)) == NULL) {
+		free(rel);
+		return -1;
+	}
+	f = record_add_changed(r, NULL, rel);
+	f->removed = removed;
+	f->what = json_pack("{s:s}", "role", role);
+	if (of_rel)
+		json_object_set_new(f->what, "message",
+				    json_pack("{s:s, s:I}", "file", of_rel,
+					      "index", (json_int_t)index));
+	free(of_rel);
+	return 0;
+}
+
+void
+record_file_forget(struct record *r, const char *path)
+{
+	char *rel = scope_relative(r->sc, path, NULL);
+
+	if (rel)
+		record_drop_changed(r, NULL, rel);
+	free(rel);
+}
+
+void
+record_forget_files(struct record *r)
+{
+	if (r)
+		record_drop_changed(r, NULL, NULL);
+}

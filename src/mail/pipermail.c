@@ -1,0 +1,269 @@
+/* pipermail.c -- recognise a pipermail list folder, and tie the messages
+ * of its volume texts to their pages. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/buf.h"
+#include "lib/errbuf.h"
+#include "lib/fileio.h"
+#include "lib/xalloc.h"
+#include "mail/pipermail.h"
+#include "mail/words.h"
+
+static bool
+is_kind(const char *path, mode_t kind)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == kind;
+}
+
+static bool
+has_entry(const char *dir, const char *name, mode_t kind)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	bool yes = is_kind(p, kind);
+
+	free(p);
+	return yes;
+}
+
+char *
+pm_volume_of_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > 7 && strcmp(name + n - 7, ".txt.gz") == 0)
+		return xstrndup(name, n - 7);
+	if (n > 4 && strcmp(name + n - 4, ".txt") == 0)
+		return xstrndup(name, n - 4);
+	return NULL;
+}
+
+static bool
+has_volume(const char *dir)
+{
+	struct errbuf err;
+	char **names;
+	size_t n;
+	bool found = false;
+
+	if (dir_names(dir, &names, &n, &err) < 0)
+		return false;
+	for (size_t i = 0; i < n && !found; i++) {
+		char *vol = pm_volume_of_name(names[i]);
+
+		found = vol && has_entry(dir, vol, S_IFDIR);
+		free(vol);
+	}
+	dir_names_free(names, n);
+	return found;
+}
+
+bool
+pm_is_list_dir(const char *dir)
+{
+	bool marked = has_entry(dir, "pipermail.pck", S_IFREG) ||
+		(has_entry(dir, "database", S_IFDIR) &&
+		 has_entry(dir, "index.html", S_IFREG));
+
+	return marked && has_volume(dir);
+}
+
+bool
+pm_volume_text(const char *path, char **list_dir_r, char **volume_r)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path))
+		: xstrdup(".");
+	char *vol = pm_volume_of_name(slash ? slash + 1 : path);
+	bool yes = vol && has_entry(dir, vol, S_IFDIR) && pm_is_list_dir(dir);
+
+	if (yes && list_dir_r) {
+		*list_dir_r = dir;
+		dir = NULL;
+	}
+	if (yes && volume_r) {
+		*volume_r = vol;
+		vol = NULL;
+	}
+	free(dir);
+	free(vol);
+	return yes;
+}
+
+/* "NNNNNN.html": six or more digits (seven after page 999999). */
+static bool
+is_page_name(const char *name)
+{
+	size_t digits = strspn(name, "0123456789");
+
+	return digits >= 6 && strcmp(name + digits, ".html") == 0;
+}
+
+int
+pm_compare_pages(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+
+	return lx != ly ? (lx > ly) - (lx < ly) : strcmp(x, y);
+}
+
+/* Does the page at path start as a tombstone does?  Its first bytes
+ * say (an unreadable page is not one: reading it fails later, loudly). */
+static bool
+is_tombstone(const char *path)
+{
+	char head[512];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(head, 1, sizeof head - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	return memmem(head, n, PM_TOMBSTONE_MARK,
+		      strlen(PM_TOMBSTONE_MARK)) != NULL;
+}
+
+int
+pm_volume_pages(const char *list_dir, const char *volume,
+		bool with_tombstones, char ***pages_r, size_t *n_r,
+		struct errbuf *err)
+{
+	char *dir = xasprintf("%s/%s", list_dir, volume);
+	char **names;
+	size_t n, out = 0;
+	int rc = dir_names(dir, &names, &n, err);
+
+	if (rc < 0) {
+		free(dir);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *path = is_page_name(names[i]) && !with_tombstones
+			? xasprintf("%s/%s", dir, names[i]) : NULL;
+
+		if (is_page_name(names[i]) && !(path && is_tombstone(path)))
+			names[out++] = names[i];
+		else
+			free(names[i]);
+		free(path);
+	}
+	free(dir);
+	if (out > 1)
+		qsort(names, out, sizeof *names, pm_compare_pages);
+	*pages_r = names;
+	*n_r = out;
+	return 0;
+}
+
+void
+pm_pages_free(char **pages, size_t n)
+{
+	dir_names_free(pages, n);
+}
+
+const char *
+pm_html_element(const char *html, size_t len, const char *tag,
+		size_t *len_r)
+{
+	size_t tl = strlen(tag);
+
+	for (size_t i = 0; i + tl + 2 < len; i++) {
+		if (html[i] != '<' || strncasecmp(html + i + 1, tag, tl) != 0 ||
+		    (html[i + 1 + tl] != '>' && !isspace((unsigned char)html[i + 1 + tl])))
+			continue;
+		const char *open_end = memchr(html + i, '>', len - i);
+
+		if (!open_end)
+			return NULL;
+		const char *start = open_end + 1;
+		for (const char *p = start; p + tl + 3 <= html + len; p++)
+			if (p[0] == '<' && p[1] == '/' &&
+			    strncasecmp(p + 2, tag, tl) == 0 && p[2 + tl] == '>') {
+				*len_r = (size_t)(p - start);
+				return start;
+			}
+		return NULL;
+	}
+	return NULL;
+}
+
+/* The letters and digits of a subject, lower case, an '@' read as "at"
+ * (Mailman munges addresses in page subjects, not in the text's), the
+ * page's entities decoded; other characters (spaces, punctuation, any
+ * byte of another charset) are left out: pages and texts decode them
+ * differently. */
+static void
+subject_key(const char *s, size_t len, bool html, struct buf *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (html && c == '<') {         /* a tag inside the H1 */
+			const char *gt = memchr(s + i, '>', len - i);
+
+			if (gt) {
+				i = (size_t)(gt - s);
+				continue;
+			}
+		}
+		if (html && c == '&') {
+			const char *semi = memchr(s + i, ';', len - i);
+
+			if (semi && semi - (s + i) <= 8) {
+				if (s[i + 1] == '#') {
+					long v = strtol(s + i + 2, NULL, 10);
+
+					c = v > 0 && v < 128 ? (unsigned char)v : ' ';
+				} else
+					c = ' ';        /* &amp; &lt; ...: punctuation */
+				i = (size_t)(semi - s);
+			}
+		}
+		if (c == '@')
+			buf_str(out, "at");
+		else if (c < 128 && isalnum(c))
+			buf_add(out, (char[]){ (char)tolower(c) }, 1);
+	}
+}
+
+int
+pm_check_pair(const char *page, size_t page_len, const char *msg,
+	      size_t msg_len, struct errbuf *err)
+{
+	struct buf pk = { 0 }, mk = { 0 };
+	size_t h1_len = 0;
+	const char *h1 = pm_html_element(page, page_len, "h1", &h1_len);
+	char *subject = header_get_decoded(msg, msg_len, "Subject");
+	int rc = 0;
+
+	if (!h1)
+		rc = errbuf_set(err, "the page has no <H1> (not a message page "
+				"of Mailman's)");
+	else {
+		subject_key(h1, h1_len, true, &pk);
+		if (subject)
+			subject_key(subject, strlen(subject), false, &mk);
+		/* Mailman shows "No subject" where the message has none */
+		if (mk.len == 0 && pk.len && strcmp(pk.p, "nosubject") == 0)
+			;
+		else if ((pk.len != mk.len ||
+			  (pk.len && memcmp(pk.p, mk.p, pk.len) != 0)))
+			rc = errbuf_set(err, "the page's subject is not the "
+					"message's (%zu and %zu letters and "
+					"digits)", pk.len, mk.len);
+	}
+	free(subject);
+	buf_release(&pk);
+	buf_release(&mk);
+	return rc;
+}
