@@ -38,6 +38,9 @@ struct apply_settings {
 	struct lock_set *locks;         /* the mbox locks, held */
 	struct record *record;          /* the run's manifest; NULL: none */
 	const char *tombstone_text;     /* pipermail; NULL: the default */
+	bool remove_attachments;        /* pipermail: those of redacted
+					   messages that still hold what was
+					   redacted; else they are listed */
 };
 
 /* What applying found out. */

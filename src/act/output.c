@@ -143,21 +143,39 @@ is_left_over(const char *name, const char *base)
 	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
-int
-temp_sweep(const char *path, size_t *removed_r, struct errbuf *err)
+/* Is name a temp of a killed run, whatever file it was for? */
+static bool
+is_dead_temp(const char *name)
 {
-	char *dir = path_dir(path), **names;
+	const char *at = name[0] == '.' ? strstr(name, ".listscrub-") : NULL;
+	char *end;
+	long pid;
+
+	if (!at || at == name)
+		return false;
+	pid = strtol(at + 11, &end, 10);
+	if (end == at + 11 || *end != '-' || pid <= 0 || pid == (long)getpid())
+		return false;
+	strtol(end + 1, &end, 10);
+	return *end == '\0' && kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Remove from dir what killed runs left: beside base, or (base NULL)
+ * beside any file. */
+static int
+sweep_dir(const char *dir, const char *base, size_t *removed_r,
+	  struct errbuf *err)
+{
+	char **names;
 	size_t n;
 
-	*removed_r = 0;
-	if (dir_names(dir, &names, &n, err) < 0) {
-		free(dir);
+	if (dir_names(dir, &names, &n, err) < 0)
 		return -1;
-	}
 	for (size_t i = 0; i < n; i++) {
 		char *p;
 
-		if (!is_left_over(names[i], base_of(path)))
+		if (!(base ? is_left_over(names[i], base)
+		      : is_dead_temp(names[i])))
 			continue;
 		p = xasprintf("%s/%s", dir, names[i]);
 		if (unlink(p) == 0)
@@ -165,14 +183,32 @@ temp_sweep(const char *path, size_t *removed_r, struct errbuf *err)
 		free(p);
 	}
 	dir_names_free(names, n);
-	free(dir);
 	return 0;
+}
+
+int
+temp_sweep_folder(const char *dir, size_t *removed_r, struct errbuf *err)
+{
+	return sweep_dir(dir, NULL, removed_r, err);
+}
+
+int
+temp_sweep(const char *path, size_t *removed_r, struct errbuf *err)
+{
+	char *dir = path_dir(path);
+	int rc;
+
+	*removed_r = 0;
+	rc = sweep_dir(dir, base_of(path), removed_r, err);
+	free(dir);
+	return rc;
 }
 
 /* ---- plain or gzip ------------------------------------------------------------ */
 
 struct out {
-	int fd;
+	int fd;                         /* -1: only count */
+	uint64_t written;
 	const char *what;
 	bool gzip;
 	z_stream zs;
@@ -183,6 +219,8 @@ static int
 write_all(int fd, const char *p, size_t len, const char *what,
 	  struct errbuf *err)
 {
+	if (fd < 0)
+		return 0;
 	while (len > 0) {
 		ssize_t w = write(fd, p, len > WRITE_CHUNK ? WRITE_CHUNK : len);
 
@@ -212,6 +250,7 @@ deflate_some(struct out *o, int flush, struct errbuf *err)
 		if (write_all(o->fd, (char *)o->zbuf,
 			      WRITE_CHUNK - o->zs.avail_out, o->what, err) < 0)
 			return -1;
+		o->written += WRITE_CHUNK - o->zs.avail_out;
 	} while (o->zs.avail_out == 0 ||
 		 (flush == Z_FINISH && zrc != Z_STREAM_END));
 	return 0;
@@ -242,8 +281,10 @@ out_write(struct out *o, const void *data, size_t len, struct errbuf *err)
 {
 	const char *p = data;
 
-	if (!o->gzip)
+	if (!o->gzip) {
+		o->written += len;
 		return write_all(o->fd, p, len, o->what, err);
+	}
 	while (len > 0) {
 		size_t n = len > WRITE_CHUNK ? WRITE_CHUNK : len;
 
@@ -260,16 +301,24 @@ out_write(struct out *o, const void *data, size_t len, struct errbuf *err)
 int
 out_close(struct out **op, struct errbuf *err)
 {
+	return out_finish(op, NULL, err);
+}
+
+int
+out_finish(struct out **op, uint64_t *written_r, struct errbuf *err)
+{
 	struct out *o = *op;
 	int rc = 0;
 
 	if (o == NULL)
 		return 0;
 	if (o->gzip) {
-		rc = err ? deflate_some(o, Z_FINISH, err) : 0;
+		rc = err || written_r ? deflate_some(o, Z_FINISH, err) : 0;
 		deflateEnd(&o->zs);
 		free(o->zbuf);
 	}
+	if (written_r)
+		*written_r = o->written;
 	free(o);
 	*op = NULL;
 	return rc;

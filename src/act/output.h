@@ -40,8 +40,13 @@ char *temp_path(const struct temp *t, const char *path);
  * if any.  *removed_r counts what went. */
 int temp_sweep(const char *path, size_t *removed_r, struct errbuf *err);
 
+/* Remove from dir the temps of killed runs, whatever file each was
+ * for (a pipermail volume's pages); *removed_r is added to. */
+int temp_sweep_folder(const char *dir, size_t *removed_r, struct errbuf *err);
+
 /* A sink over a file descriptor: plain, or gzip (level 6, as gzip and
- * Mailman's nightly_gzip write). */
+ * Mailman's nightly_gzip write).  Over fd -1 it only counts: the size a
+ * file would have (a plan). */
 struct out;
 
 /* caller owns: out_close */
@@ -50,6 +55,9 @@ int out_write(struct out *o, const void *p, size_t len, struct errbuf *err);
 
 /* Flush (the gzip trailer) and free; -1 when the flush failed. */
 int out_close(struct out **o, struct errbuf *err);
+
+/* The same, and *written_r the bytes the file holds (compressed). */
+int out_finish(struct out **o, uint64_t *written_r, struct errbuf *err);
 
 /* Keep the original at backup_dir/<path as given, without a leading />:
  * a hard link where link_ok and on the same file system, else a copy.

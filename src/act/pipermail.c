@@ -1,63 +1,38 @@
-/* pipermail.c -- what a deletion from a pipermail tree's volume texts
- * means for its pages, indexes, database and attachments. */
+/* pipermail.c -- what the changes of a pipermail tree's volume texts
+ * mean for its pages, indexes, database and attachments. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include "act/output.h"
-#include "act/pipermail.h"
+#include "act/pipermail-private.h"
 #include "act/pm-attachments.h"
 #include "act/pm-database.h"
+#include "act/pm-dates.h"
 #include "act/pm-edits.h"
 #include "act/pm-pages.h"
+#include "act/pm-redact.h"
 #include "act/pm-volume.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
-#include "mail/header.h"
 #include "mail/mailbox.h"
 #include "mail/pipermail.h"
 
 const char pm_default_notice[] =
 	"This message has been removed from the archive.";
 
-/* A page whose message is deleted. */
-struct removed_page {
-	char *list_dir, *volume, *page;
-	char *text;                     /* the volume text it was noted from */
-	size_t index;                   /* its message there */
-	char hex8[9];                   /* attachments; "" without Message-ID */
-};
-
-/* A volume text and the messages deleted from it. */
-struct noted_text {
-	char *path;
-	size_t deleted;
-	unsigned long long size;        /* once written; 0: unknown */
-	bool has_size;
-};
-
-struct pm_purge {
-	char *notice;
-	struct removed_page *pages;
-	size_t npages, pages_alloc;
-	struct noted_text *texts;
-	size_t ntexts, texts_alloc;
-	char (*kept_hex8)[9];           /* attachments folders of messages kept */
-	size_t nkept, kept_alloc;
-};
-
 struct pm_purge *
-pm_purge_new(const char *notice)
+pm_purge_new(const struct pm_settings *s)
 {
 	struct pm_purge *pp = xcalloc(1, sizeof *pp);
 
-	pp->notice = xstrdup(notice ? notice : pm_default_notice);
+	pp->s = *s;
+	if (!pp->s.notice)
+		pp->s.notice = pm_default_notice;
 	return pp;
 }
 
@@ -73,13 +48,15 @@ pm_purge_free(struct pm_purge **ppp)
 		free(pp->pages[i].volume);
 		free(pp->pages[i].page);
 		free(pp->pages[i].text);
+		for (size_t t = 0; t < pp->pages[i].ntokens; t++)
+			free(pp->pages[i].tokens[t]);
+		free(pp->pages[i].tokens);
 	}
 	for (size_t i = 0; i < pp->ntexts; i++)
 		free(pp->texts[i].path);
 	free(pp->pages);
 	free(pp->texts);
 	free(pp->kept_hex8);
-	free(pp->notice);
 	free(pp);
 	*ppp = NULL;
 }
@@ -90,242 +67,43 @@ pm_purge_any(const struct pm_purge *pp)
 	return pp->npages > 0;
 }
 
-static struct removed_page *
-find_page(const struct pm_purge *pp, const char *list_dir, const char *volume,
-	  const char *page)
-{
-	for (size_t i = 0; i < pp->npages; i++)
-		if (strcmp(pp->pages[i].page, page) == 0 &&
-		    strcmp(pp->pages[i].volume, volume) == 0 &&
-		    strcmp(pp->pages[i].list_dir, list_dir) == 0)
-			return &pp->pages[i];
-	return NULL;
-}
-
-/* The attachments folder of a message, "" without a Message-ID. */
-static void
-message_hex8(const char *raw, size_t len, char hex8[9])
-{
-	size_t vlen;
-	const char *mid = msg_header_value(raw, len, "Message-ID", &vlen);
-
-	hex8[0] = '\0';
-	if (mid)
-		pm_attachment_folder(mid, vlen, hex8);
-}
-
-/* Tie message k of mb to its page and check the pair. */
-static int
-check_pair(const struct mailbox *mb, size_t k, const char *list_dir,
-	   const char *volume, const char *page, char hex8[9],
-	   struct errbuf *err)
-{
-	const char *raw;
-	size_t len, plen;
-	uint64_t offset;
-	bool owned;
-	char *html;
-	struct errbuf why;
-	int rc;
-
-	if (mailbox_message(mb, k, &raw, &len, &offset, &owned, err) < 0)
-		return -1;
-	rc = pm_read_page(list_dir, volume, page, &html, &plen, err);
-	if (rc == 0 && pm_check_pair(html, plen, raw, len, &why) < 0)
-		rc = errbuf_set(err, "%s: message #%zu (offset %llu) and its "
-				"page %s/%s do not agree: %s; the tree is not "
-				"as Mailman left it: nothing was changed; "
-				"rebuild it with Mailman's bin/arch --wipe, or "
-				"purge the volume texts alone", mailbox_path(mb),
-				k + 1, (unsigned long long)offset, volume, page,
-				why.msg);
-	if (rc == 0)
-		message_hex8(raw, len, hex8);
-	free(html);
-	if (owned)
-		free((char *)raw);
-	return rc;
-}
-
-static void
-note_kept(struct pm_purge *pp, const struct mailbox *mb, const size_t *deleted,
-	  size_t n)
-{
-	size_t count = mailbox_message_count(mb), d = 0;
-
-	for (size_t k = 0; k < count; k++) {
-		const char *raw;
-		size_t len;
-		uint64_t offset;
-		bool owned;
-		char hex8[9];
-
-		if (d < n && deleted[d] == k) {
-			d++;
-			continue;
-		}
-		if (mailbox_message(mb, k, &raw, &len, &offset, &owned, NULL) < 0)
-			continue;
-		message_hex8(raw, len, hex8);
-		if (owned)
-			free((char *)raw);
-		if (!hex8[0])
-			continue;
-		xgrow((void **)&pp->kept_hex8, &pp->kept_alloc, pp->nkept + 1,
-		      sizeof *pp->kept_hex8);
-		memcpy(pp->kept_hex8[pp->nkept++], hex8, 9);
-	}
-}
-
-int
-pm_purge_note(struct pm_purge *pp, const struct mailbox *mb,
-	      const size_t *deleted, size_t n, size_t redacted,
-	      struct errbuf *err)
-{
-	char *list_dir = NULL, *volume = NULL, **pages = NULL;
-	size_t npages = 0;
-	int rc = 1;
-
-	if (!pm_volume_text(mailbox_path(mb), &list_dir, &volume))
-		return 0;
-	if (redacted > 0) {
-		rc = errbuf_set(err, "%s: %zu messages to redact in a pipermail "
-				"volume text; listscrub does not redact "
-				"pipermail pages yet, so the pages would keep "
-				"what was redacted: nothing was changed; delete "
-				"the messages (--action delete), or redact the "
-				"list's mbox and rebuild the archive with "
-				"Mailman's bin/arch --wipe", mailbox_path(mb),
-				redacted);
-		goto out;
-	}
-	if (pm_volume_pages(list_dir, volume, false, &pages, &npages, err) < 0) {
-		rc = -1;
-		goto out;
-	}
-	if (npages != mailbox_message_count(mb)) {
-		rc = errbuf_set(err, "%s holds %zu messages but %s/ has %zu "
-				"pages: its pages cannot be tied to its "
-				"messages: nothing was changed; rebuild the "
-				"archive with Mailman's bin/arch --wipe",
-				mailbox_path(mb), mailbox_message_count(mb),
-				volume, npages);
-		goto out;
-	}
-	for (size_t i = 0; i < n && rc > 0; i++) {
-		struct removed_page *p;
-		char hex8[9];
-
-		if (check_pair(mb, deleted[i], list_dir, volume,
-			       pages[deleted[i]], hex8, err) < 0) {
-			rc = -1;
-			break;
-		}
-		if (find_page(pp, list_dir, volume, pages[deleted[i]]))
-			continue;       /* the other text of the volume */
-		xgrow((void **)&pp->pages, &pp->pages_alloc, pp->npages + 1,
-		      sizeof *pp->pages);
-		p = &pp->pages[pp->npages++];
-		p->list_dir = xstrdup(list_dir);
-		p->volume = xstrdup(volume);
-		p->page = xstrdup(pages[deleted[i]]);
-		p->text = xstrdup(mailbox_path(mb));
-		p->index = deleted[i];
-		memcpy(p->hex8, hex8, 9);
-	}
-	if (rc > 0) {
-		struct noted_text *t;
-
-		xgrow((void **)&pp->texts, &pp->texts_alloc, pp->ntexts + 1,
-		      sizeof *pp->texts);
-		t = &pp->texts[pp->ntexts++];
-		memset(t, 0, sizeof *t);
-		t->path = xstrdup(mailbox_path(mb));
-		t->deleted = n;
-		note_kept(pp, mb, deleted, n);
-	}
-out:
-	pm_pages_free(pages, npages);
-	free(list_dir);
-	free(volume);
-	return rc;
-}
-
-void
-pm_purge_text_size(struct pm_purge *pp, const char *path,
-		   unsigned long long size)
-{
-	for (size_t i = 0; i < pp->ntexts; i++)
-		if (strcmp(pp->texts[i].path, path) == 0) {
-			pp->texts[i].size = size;
-			pp->texts[i].has_size = true;
-		}
-}
-
-const char *
-pm_purge_page_of(const struct pm_purge *pp, const char *page, size_t *index_r)
-{
-	for (size_t i = 0; i < pp->npages; i++) {
-		const struct removed_page *p = &pp->pages[i];
-		char *path = xasprintf("%s/%s/%s", p->list_dir, p->volume,
-				       p->page);
-		bool same = strcmp(path, page) == 0;
-
-		free(path);
-		if (same) {
-			*index_r = p->index;
-			return p->text;
-		}
-	}
-	return NULL;
-}
-
-static const struct noted_text *
-noted(const struct pm_purge *pp, const char *path)
-{
-	for (size_t i = 0; i < pp->ntexts; i++)
-		if (strcmp(pp->texts[i].path, path) == 0)
-			return &pp->texts[i];
-	return NULL;
-}
-
-/* Both texts of a volume lose the same messages, or the purge stops: a
- * message left in VOL.txt.gz is still downloadable. */
+/* Both texts of a volume must end up holding the same messages, or the
+ * purge stops: a message left in VOL.txt.gz is still downloadable.  (One
+ * may have lost them already: a run killed between its commits.) */
 static int
 check_texts(const struct pm_purge *pp, const char *list_dir,
 	    const char *volume, struct errbuf *err)
 {
 	static const char *const suffixes[] = { ".txt", ".txt.gz" };
-	size_t deleted = SIZE_MAX;
+	size_t left = SIZE_MAX;
 
 	for (size_t s = 0; s < 2; s++) {
 		char *path = xasprintf("%s/%s%s", list_dir, volume, suffixes[s]);
-		const struct noted_text *t = noted(pp, path);
+		const struct noted_text *t = pm_noted_text(pp, path);
 		struct stat st;
 		int rc = 0;
 
 		if (!t && lstat(path, &st) == 0)
 			rc = errbuf_set(err, "%s: not among the PATHs, while "
-					"messages of its volume are deleted "
-					"from the other text: nothing was "
-					"changed; give the list folder as PATH",
-					path);
-		else if (t && deleted != SIZE_MAX && t->deleted != deleted)
-			rc = errbuf_set(err, "%s and %s.txt lose a different "
-					"number of messages (%zu and %zu): they "
-					"are not the same volume any more: "
-					"nothing was changed; compare them, "
-					"and make the .gz again from the .txt",
-					path, volume, t->deleted, deleted);
+					"messages of its volume change in the "
+					"other text: nothing was changed; give "
+					"the list folder as PATH", path);
+		else if (t && left != SIZE_MAX && t->messages - t->deleted != left)
+			rc = errbuf_set(err, "%s and %s.txt would hold a "
+					"different number of messages (%zu and "
+					"%zu): they are not the same volume any "
+					"more: nothing was changed; compare "
+					"them, and make the .gz again from the "
+					".txt", path, volume,
+					t->messages - t->deleted, left);
 		if (t)
-			deleted = t->deleted;
+			left = t->messages - t->deleted;
 		free(path);
 		if (rc < 0)
 			return -1;
 	}
 	return 0;
 }
-
 
 static bool
 hex8_kept(const struct pm_purge *pp, const char hex8[9])
@@ -341,20 +119,29 @@ add_attachments(const struct pm_purge *pp, const struct pm_volume *w,
 		struct pm_edits *edits, struct errbuf *err)
 {
 	for (size_t i = 0; i < w->n; i++) {
-		const struct removed_page *p = find_page(pp, w->list_dir,
+		const struct removed_page *p = pm_find_page(pp, w->list_dir,
 							 w->volume, w->names[i]);
-		size_t found;
+		size_t found, before = edits->count;
 
 		if (!p->hex8[0] || hex8_kept(pp, p->hex8))
 			continue;
 		if (pm_attachments_remove(w->list_dir, p->hex8, edits, &found,
 					  err) < 0)
 			return -1;
+		for (size_t k = before; k < edits->count; k++)
+			pm_edit_place(&edits->items[k], w->list_dir, w->volume);
 	}
 	return 0;
 }
 
-/* The removed pages of one volume, from the first not yet done. */
+static bool
+same_volume(const struct removed_page *a, const struct removed_page *b)
+{
+	return strcmp(a->volume, b->volume) == 0 &&
+		strcmp(a->list_dir, b->list_dir) == 0;
+}
+
+/* The deleted pages of one volume, from the first not yet done. */
 static void
 volume_of(const struct pm_purge *pp, size_t first, struct pm_volume *w)
 {
@@ -362,17 +149,37 @@ volume_of(const struct pm_purge *pp, size_t first, struct pm_volume *w)
 
 	pm_volume_init(w, f->list_dir, f->volume);
 	for (size_t i = first; i < pp->npages; i++)
-		if (strcmp(pp->pages[i].volume, f->volume) == 0 &&
-		    strcmp(pp->pages[i].list_dir, f->list_dir) == 0)
+		if (same_volume(&pp->pages[i], f) && !pp->pages[i].redacted)
 			pm_volume_add(w, pp->pages[i].page);
+}
+
+/* The redacted pages of one volume, and everything they had taken out. */
+static void
+redaction_of(const struct pm_purge *pp, size_t first, struct pm_redaction *r)
+{
+	const struct removed_page *f = &pp->pages[first];
+
+	memset(r, 0, sizeof *r);
+	r->list_dir = f->list_dir;
+	r->volume = f->volume;
+	r->marker = pp->s.marker;
+	r->remove_attachments = pp->s.remove_attachments;
+	for (size_t i = first; i < pp->npages; i++) {
+		const struct removed_page *p = &pp->pages[i];
+
+		if (!same_volume(p, f) || !p->redacted)
+			continue;
+		pm_redaction_add_page(r, p->page, p->hex8);
+		for (size_t t = 0; t < p->ntokens; t++)
+			pm_redaction_add_token(r, p->tokens[t]);
+	}
 }
 
 static bool
 volume_seen(const struct pm_purge *pp, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
-		if (strcmp(pp->pages[j].volume, pp->pages[i].volume) == 0 &&
-		    strcmp(pp->pages[j].list_dir, pp->pages[i].list_dir) == 0)
+		if (same_volume(&pp->pages[j], &pp->pages[i]))
 			return true;
 	return false;
 }
@@ -384,6 +191,31 @@ list_seen(const struct pm_purge *pp, size_t i)
 		if (strcmp(pp->pages[j].list_dir, pp->pages[i].list_dir) == 0)
 			return true;
 	return false;
+}
+
+/* The size a volume text will have: as written, or, for one the run
+ * leaves as it is in a volume it changes (a killed run changed it
+ * already), its size now. */
+static bool
+text_size(const struct pm_purge *pp, const struct noted_text *t,
+	  const char *list_dir, unsigned long long *size_r)
+{
+	const char *base = strrchr(t->path, '/');
+	char *volume = pm_volume_of_name(base ? base + 1 : t->path);
+	struct stat st;
+	bool touched = false;
+
+	for (size_t i = 0; volume && i < pp->npages && !touched; i++)
+		touched = strcmp(pp->pages[i].volume, volume) == 0 &&
+			strcmp(pp->pages[i].list_dir, list_dir) == 0;
+	free(volume);
+	if (t->has_size)
+		*size_r = t->size;
+	else if (touched && stat(t->path, &st) == 0)
+		*size_r = (unsigned long long)st.st_size;
+	else
+		return false;
+	return true;
 }
 
 /* The list's table of contents with the new sizes of its downloads
@@ -411,11 +243,13 @@ add_toc(const struct pm_purge *pp, const char *list_dir,
 		const char *base = strrchr(t->path, '/');
 		char *dir = path_dir(t->path);
 		struct buf out = { 0 };
+		unsigned long long size;
 		bool changed;
 
-		if (t->has_size && strcmp(dir, list_dir) == 0) {
+		if (strcmp(dir, list_dir) == 0 &&
+		    text_size(pp, t, list_dir, &size)) {
 			pm_toc_resize(cur.p, cur.len, base ? base + 1 : t->path,
-				      t->size, &out, &changed);
+				      size, &out, &changed);
 			buf_release(&cur);
 			cur = out;
 		}
@@ -428,6 +262,67 @@ add_toc(const struct pm_purge *pp, const char *list_dir,
 	free(html);
 	free(path);
 	return 0;
+}
+
+/* Which list folder and volume an edit belongs to, from its path: a
+ * page or index (VOL/...), a database file (database/VOL-NAME), the
+ * table of contents (index.html: the whole list's).  Attachments were
+ * placed when found. */
+static int
+place(const struct pm_purge *pp, struct pm_edit *ed, struct errbuf *err)
+{
+	for (size_t i = 0; i < pp->npages && !ed->list_dir; i++) {
+		const char *dir = pp->pages[i].list_dir, *rel, *slash, *dash;
+		size_t n = strlen(dir);
+		char *volume;
+
+		if (strncmp(ed->path, dir, n) != 0 || ed->path[n] != '/')
+			continue;
+		rel = ed->path + n + 1;
+		slash = strchr(rel, '/');
+		if (!slash) {
+			pm_edit_place(ed, dir, NULL);
+			break;
+		}
+		if (strncmp(rel, "database/", 9) == 0 &&
+		    (dash = strrchr(rel, '-')) && dash > rel + 9)
+			volume = xstrndup(rel + 9, (size_t)(dash - rel - 9));
+		else
+			volume = xstrndup(rel, (size_t)(slash - rel));
+		pm_edit_place(ed, dir, volume);
+		free(volume);
+	}
+	return ed->list_dir ? 0 : errbuf_set(err, "%s: in no list folder of "
+					     "this purge", ed->path);
+}
+
+/* A volume's deletions: tombstones, neighbours, indexes, attachments
+ * (the database was done first). */
+static int
+delete_in_volume(const struct pm_purge *pp, size_t first,
+		 struct pm_edits *edits, struct errbuf *err)
+{
+	struct pm_volume w;
+	int rc;
+
+	volume_of(pp, first, &w);
+	if (w.n == 0) {
+		pm_volume_release(&w);
+		return 0;
+	}
+	rc = pm_volume_load(&w, err);
+	if (rc == 0)
+		rc = pm_volume_tombstones(&w, pp->s.notice, edits, err);
+	if (rc == 0)
+		rc = pm_volume_neighbours(&w, edits, err);
+	if (rc == 0)
+		rc = pm_volume_indexes(&w, edits, err);
+	if (rc == 0)
+		rc = pm_index_dates(w.list_dir, w.volume, edits, err);
+	if (rc == 0)
+		rc = add_attachments(pp, &w, edits, err);
+	pm_volume_release(&w);
+	return rc;
 }
 
 int
@@ -447,29 +342,26 @@ pm_purge_build(struct pm_purge *pp, struct pm_edits *edits,
 				err) < 0)
 			return -1;
 		volume_of(pp, i, &w);
-		rc = pm_database_drop(w.list_dir, w.volume, w.names, w.n, edits,
-				      &no_record, err);
+		if (w.n > 0)
+			rc = pm_database_drop(w.list_dir, w.volume, w.names,
+					      w.n, edits, &no_record, err);
 		pm_volume_release(&w);
 	}
 	for (size_t i = 0; i < pp->npages && rc == 0; i++) {
-		struct pm_volume w;
+		struct pm_redaction r;
 
 		if (volume_seen(pp, i))
 			continue;
-		volume_of(pp, i, &w);
-		rc = pm_volume_load(&w, err);
-		if (rc == 0)
-			rc = pm_volume_tombstones(&w, pp->notice, edits, err);
-		if (rc == 0)
-			rc = pm_volume_neighbours(&w, edits, err);
-		if (rc == 0)
-			rc = pm_volume_indexes(&w, edits, err);
-		if (rc == 0)
-			rc = add_attachments(pp, &w, edits, err);
-		pm_volume_release(&w);
+		rc = delete_in_volume(pp, i, edits, err);
+		redaction_of(pp, i, &r);
+		if (rc == 0 && r.npages > 0)
+			rc = pm_redact_volume(&r, edits, err);
+		pm_redaction_release(&r);
 	}
 	for (size_t i = 0; i < pp->npages && rc == 0; i++)
 		if (!list_seen(pp, i))
 			rc = add_toc(pp, pp->pages[i].list_dir, edits, err);
+	for (size_t i = 0; i < edits->count && rc == 0; i++)
+		rc = place(pp, &edits->items[i], err);
 	return rc;
 }

@@ -21,6 +21,12 @@ struct plan {
 	size_t nflagged;
 };
 
+const struct plan_settings *
+plan_settings_of(const struct plan *p)
+{
+	return &p->s;
+}
+
 const char *
 item_action_name(enum item_action action)
 {

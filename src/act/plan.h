@@ -86,6 +86,9 @@ struct plan *plan_new(const struct plan_settings *ps,
 
 void plan_free(struct plan **p);
 
+/* The settings it was made with (borrowed). */
+const struct plan_settings *plan_settings_of(const struct plan *p);
+
 /* The mailboxes with items to change (planned or deferred), in input
  * order; flagged items are kept apart (plan_flagged). */
 size_t plan_box_count(const struct plan *p);

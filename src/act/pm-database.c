@@ -1,23 +1,22 @@
-/* pm-database.c -- dropping a volume's records from its marshal files. */
+/* pm-database.c -- a volume's records dropped from its marshal files,
+ * and redacted tokens taken out of their strings. */
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "act/pm-database.h"
 #include "act/pm-edits.h"
+#include "act/pm-marshal.h"
+#include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
-
-/* Mailman's objects nest two deep; anything near this is hostile, and
- * the reader recurses. */
-#define MAX_DEPTH 64
 
 enum { DB_ARTICLE, DB_DATE, DB_AUTHOR, DB_SUBJECT, DB_THREAD, DB_FILES };
 
@@ -25,327 +24,21 @@ static const char *const db_names[DB_FILES] = {
 	"article", "date", "author", "subject", "thread",
 };
 
-/* Some bytes of the file: a string object's payload. */
-struct sv {
-	const unsigned char *p;
-	size_t len;
-	bool ok;                /* false: the object is not a string */
-};
-
-struct db_entry {
-	size_t start, end;      /* the key's type byte to the value's end */
-	struct sv key;          /* when the key is a string */
-	struct sv date;         /* the key's date component */
-	struct sv value;
-	bool drop;
-};
-
 struct db_file {
 	char *path;
 	char *data;             /* owned */
 	size_t len;
 	bool present;
-	bool refs;              /* holds 't' or 'R' codes */
-	struct db_entry *entries;
-	size_t count, alloc;
+	struct pm_mfile m;
+	bool *drop;             /* per item of m */
 	size_t n_drop;
 	size_t dropped_before;  /* by the edit this one extends */
 };
 
 /* A record tied to a page: its msgid and date. */
 struct target {
-	struct sv msgid, date;
+	struct pm_sv msgid, date;
 };
-
-struct reader {
-	const unsigned char *p;
-	size_t len, pos;
-	const char *path;
-	struct sv *refs;        /* the 't' strings, for 'R' */
-	size_t n_refs, refs_alloc;
-	bool has_refs;
-	struct errbuf *err;
-};
-
-/* What read_object saw of one object. */
-struct obj {
-	unsigned char type;
-	struct sv str;          /* s, t, u, or the string R names */
-	struct sv penult;       /* a tuple's item [-2], when a string */
-};
-
-static int bad(struct reader *r, size_t at, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int
-bad(struct reader *r, size_t at, const char *fmt, ...)
-{
-	char what[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	return errbuf_set(r->err, "'%s' is not the marshal data Mailman "
-			  "writes: byte %zu: %s", r->path, at, what);
-}
-
-static int
-read_i32(struct reader *r, size_t at, int32_t *v_r)
-{
-	const unsigned char *q = r->p + r->pos;
-	uint32_t u;
-
-	if (r->len - r->pos < 4)
-		return bad(r, at, "the file ends inside the object");
-	u = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
-	    (uint32_t)q[3] << 24;
-	/* two's complement without an implementation-defined cast */
-	*v_r = u <= INT32_MAX ? (int32_t)u : -(int32_t)(~u) - 1;
-	r->pos += 4;
-	return 0;
-}
-
-/* As Python 2 and 3 decode it: surrogates pass. */
-static bool
-utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		uint32_t cp, min;
-		size_t k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0)
-			k = 1, cp = c & 0x1f, min = 0x80;
-		else if ((c & 0xf0) == 0xe0)
-			k = 2, cp = c & 0x0f, min = 0x800;
-		else if ((c & 0xf8) == 0xf0)
-			k = 3, cp = c & 0x07, min = 0x10000;
-		else
-			return false;
-		if (n - i <= k)
-			return false;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff)
-			return false;
-		i += k + 1;
-	}
-	return true;
-}
-
-static int read_object(struct reader *r, unsigned depth, struct obj *o);
-
-static int
-read_string(struct reader *r, size_t at, struct obj *o)
-{
-	int32_t n;
-
-	if (read_i32(r, at, &n) < 0)
-		return -1;
-	if (n < 0)
-		return bad(r, at, "a string of negative length %ld", (long)n);
-	if ((size_t)n > r->len - r->pos)
-		return bad(r, at, "a string of %ld bytes runs past the end of "
-			   "the file", (long)n);
-	o->str = (struct sv){ r->p + r->pos, (size_t)n, true };
-	r->pos += (size_t)n;
-	if (o->type == 'u' && !utf8_ok(o->str.p, o->str.len))
-		return bad(r, at, "a unicode string that is not UTF-8");
-	if (o->type == 't') {
-		r->has_refs = true;
-		xgrow((void **)&r->refs, &r->refs_alloc, r->n_refs + 1,
-		      sizeof *r->refs);
-		r->refs[r->n_refs++] = o->str;
-	}
-	return 0;
-}
-
-/* A long: a signed digit count, then 15-bit digits, the last nonzero. */
-static int
-read_long(struct reader *r, size_t at)
-{
-	uint32_t digits;
-	int32_t n;
-
-	if (read_i32(r, at, &n) < 0)
-		return -1;
-	if (n == INT32_MIN)
-		return bad(r, at, "a long of %ld digits", (long)n);
-	digits = (uint32_t)(n < 0 ? -n : n);
-	if (digits > (r->len - r->pos) / 2)
-		return bad(r, at, "a long of %lu digits runs past the end of "
-			   "the file", (unsigned long)digits);
-	for (uint32_t i = 0; i < digits; i++) {
-		unsigned d = r->p[r->pos] | (unsigned)r->p[r->pos + 1] << 8;
-
-		if (d > 0x7fff || (i == digits - 1 && d == 0))
-			return bad(r, r->pos, "a long with a bad digit");
-		r->pos += 2;
-	}
-	return 0;
-}
-
-static int
-read_tuple(struct reader *r, size_t at, unsigned depth, struct obj *o)
-{
-	struct sv prev = { 0 }, last = { 0 };
-	int32_t n;
-
-	if (read_i32(r, at, &n) < 0)
-		return -1;
-	if (n < 0)
-		return bad(r, at, "a tuple of negative size %ld", (long)n);
-	if ((size_t)n > r->len - r->pos)    /* each item takes a byte */
-		return bad(r, at, "a tuple of %ld items runs past the end of "
-			   "the file", (long)n);
-	for (int32_t i = 0; i < n; i++) {
-		struct obj item;
-
-		if (read_object(r, depth + 1, &item) < 0)
-			return -1;
-		prev = last;
-		last = item.str;
-	}
-	if (n >= 2)
-		o->penult = prev;
-	return 0;
-}
-
-/* The items of a dict after its '{', through its '0'; each one's range
- * and strings go to f when f is not NULL (the file's own dict). */
-static int
-read_dict(struct reader *r, unsigned depth, struct db_file *f)
-{
-	for (;;) {
-		struct db_entry *e;
-		struct obj key, value;
-		size_t start = r->pos;
-
-		if (r->pos >= r->len)
-			return bad(r, r->pos, "the file ends before the dict's "
-				   "end (0)");
-		if (r->p[r->pos] == '0') {
-			r->pos++;
-			return 0;
-		}
-		if (read_object(r, depth + 1, &key) < 0 ||
-		    read_object(r, depth + 1, &value) < 0)
-			return -1;
-		if (f == NULL)
-			continue;
-		xgrow((void **)&f->entries, &f->alloc, f->count + 1,
-		      sizeof *f->entries);
-		e = &f->entries[f->count++];
-		memset(e, 0, sizeof *e);
-		e->start = start;
-		e->end = r->pos;
-		e->key = key.str;
-		e->value = value.str;
-		if (key.type == '(') {
-			e->date = key.penult;
-		} else if (key.str.ok) {
-			/* pre-2.0 keys: "subject\0date", or the date alone */
-			const unsigned char *nul = NULL;
-
-			for (size_t i = 0; i < key.str.len; i++)
-				if (key.str.p[i] == '\0')
-					nul = key.str.p + i;
-			e->date = key.str;
-			if (nul) {
-				e->date.len -= (size_t)(nul + 1 - key.str.p);
-				e->date.p = nul + 1;
-			}
-		}
-	}
-}
-
-static int
-read_object(struct reader *r, unsigned depth, struct obj *o)
-{
-	size_t at = r->pos;
-	int32_t idx;
-
-	memset(o, 0, sizeof *o);
-	if (r->pos >= r->len)
-		return bad(r, at, "the file ends inside an object");
-	if (depth > MAX_DEPTH)
-		return bad(r, at, "objects nested more than %d deep", MAX_DEPTH);
-	o->type = r->p[r->pos++];
-	switch (o->type) {
-	case 's':
-	case 't':
-	case 'u':
-		return read_string(r, at, o);
-	case 'R':
-		r->has_refs = true;
-		if (read_i32(r, at, &idx) < 0)
-			return -1;
-		if (idx < 0 || (size_t)idx >= r->n_refs)
-			return bad(r, at, "a string reference (R) to entry %ld "
-				   "of %zu", (long)idx, r->n_refs);
-		o->str = r->refs[idx];
-		return 0;
-	case 'i':
-		return read_i32(r, at, &idx);
-	case 'N':
-	case 'T':
-	case 'F':
-		return 0;
-	case 'l':
-		return read_long(r, at);
-	case '(':
-		return read_tuple(r, at, depth, o);
-	case '{':
-		return read_dict(r, depth, NULL);
-	case '0':
-		return bad(r, at, "a null object (0) where an object must be");
-	default:
-		return bad(r, at, "type code 0x%02x, which is not one Mailman "
-			   "writes", o->type);
-	}
-}
-
-static int
-parse_file(struct db_file *f, struct errbuf *err)
-{
-	struct reader r = {
-		.p = (const unsigned char *)f->data, .len = f->len,
-		.path = f->path, .err = err,
-	};
-	int rc = -1;
-
-	if (f->len == 0) {
-		bad(&r, 0, "the file is empty");
-		goto out;
-	}
-	if (r.p[0] != '{') {
-		bad(&r, 0, "type code 0x%02x where the dict must be", r.p[0]);
-		goto out;
-	}
-	r.pos = 1;
-	if (read_dict(&r, 0, f) < 0)
-		goto out;
-	if (r.pos != r.len) {
-		bad(&r, r.pos, "data after the dict's end (%zu bytes)",
-		    r.len - r.pos);
-		goto out;
-	}
-	f->refs = r.has_refs;
-	rc = 0;
-out:
-	free(r.refs);
-	return rc;
-}
 
 /* Its bytes: those of the edit edits already has of it, else the file's;
  * a file that is not there is not present. */
@@ -368,66 +61,51 @@ load_file(struct db_file *f, struct pm_edits *edits, struct errbuf *err)
 		return -1;
 	}
 	f->present = true;
-	return parse_file(f, err);
+	f->m.path = f->path;
+	f->m.p = (const unsigned char *)f->data;
+	f->m.len = f->len;
+	if (pm_marshal_read(&f->m, err) < 0)
+		return -1;
+	f->drop = xcalloc(f->m.count ? f->m.count : 1, sizeof *f->drop);
+	return 0;
+}
+
+static void
+free_files(struct db_file *files)
+{
+	for (int k = 0; k < DB_FILES; k++) {
+		free(files[k].path);
+		free(files[k].data);
+		free(files[k].drop);
+		pm_marshal_release(&files[k].m);
+	}
 }
 
 static bool
-sv_eq(struct sv a, struct sv b)
+sv_eq(struct pm_sv a, struct pm_sv b)
 {
 	return a.ok && b.ok && a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
 }
 
-static bool
-is_opcode_start(const unsigned char *p, size_t i)
+/* The date component of an index entry's key: a tuple's item [-2], or
+ * the part after the NUL of a pre-2.0 "subject\0date" string key, or
+ * the whole of a date alone. */
+static struct pm_sv
+key_date(const struct pm_mobj *key)
 {
-	/* after an argument's newline, or after an opcode that has none */
-	return i == 0 || (p[i - 1] != '\0' &&
-			  strchr("\n(sadltu0be", p[i - 1]) != NULL);
-}
+	struct pm_sv date = key->str;
+	const unsigned char *nul = NULL;
 
-/* The next S'name'\np<N>\nS'value' of a protocol-0 pickle (either quote,
- * the memo put optional) at or after *from; the value stops at its quote
- * and holds no escape.  Mailman puts every string on a line of its own
- * with its newlines escaped, so this cannot match inside one. */
-static bool
-pickle_next(const unsigned char *p, size_t len, const char *name,
-	    size_t *from, struct sv *value)
-{
-	size_t nl = strlen(name);
-
-	for (size_t i = *from; i + nl + 4 <= len; i++) {
-		size_t j = i + 2 + nl, v;
-		unsigned char q = p[i + 1];
-
-		if (p[i] != 'S' || (q != '\'' && q != '"') ||
-		    memcmp(p + i + 2, name, nl) != 0 || p[j] != q ||
-		    p[j + 1] != '\n' || !is_opcode_start(p, i))
-			continue;
-		j += 2;
-		if (j < len && p[j] == 'p') {
-			size_t d = ++j;
-
-			while (j < len && p[j] >= '0' && p[j] <= '9')
-				j++;
-			if (j == d || j >= len || p[j] != '\n')
-				continue;
-			j++;
-		}
-		if (len - j < 2 || p[j] != 'S' ||
-		    (p[j + 1] != '\'' && p[j + 1] != '"'))
-			continue;
-		q = p[j + 1];
-		v = j + 2;
-		for (j = v; j < len && p[j] != q && p[j] != '\\' &&
-		     p[j] != '\n'; j++)
-			;
-		if (j + 1 >= len || p[j] != q || p[j + 1] != '\n')
-			continue;
-		*value = (struct sv){ p + v, j - v, true };
-		*from = j + 2;
-		return true;
+	if (key->type == '(')
+		return key->penult;
+	for (size_t i = 0; date.ok && i < date.len; i++)
+		if (date.p[i] == '\0')
+			nul = date.p + i;
+	if (nul) {
+		date.len -= (size_t)(nul + 1 - date.p);
+		date.p = nul + 1;
 	}
-	return false;
+	return date;
 }
 
 /* The article entries whose filename is one of pages: marked to drop,
@@ -439,17 +117,16 @@ tie_pages(struct db_file *f, char *const *pages, size_t n, bool *found,
 	struct target *t = NULL;
 	size_t nt = 0, alloc = 0;
 
-	for (size_t k = 0; k < f->count; k++) {
-		struct db_entry *e = &f->entries[k];
-		struct sv fname, date = { 0 }, other;
+	for (size_t k = 0; k < f->m.count; k++) {
+		const struct pm_mitem *e = &f->m.items[k];
+		struct pm_sv fname, date = { 0 }, other, v = e->value.str;
 		size_t from = 0, dfrom = 0;
 		bool tied = false;
 
-		if (!e->key.ok || !e->value.ok)
+		if (!e->key.str.ok || !v.ok)
 			continue;
 		/* every filename it gives: a second one cannot hide it */
-		while (pickle_next(e->value.p, e->value.len, "filename", &from,
-				   &fname))
+		while (pm_pickle_next(v.p, v.len, "filename", &from, &fname))
 			for (size_t i = 0; i < n; i++)
 				if (fname.len == strlen(pages[i]) &&
 				    memcmp(fname.p, pages[i], fname.len) == 0)
@@ -458,25 +135,24 @@ tie_pages(struct db_file *f, char *const *pages, size_t n, bool *found,
 			continue;
 		/* without its date the other files' entries cannot be told
 		 * from those of a namesake's record: stop, not guess */
-		if (!pickle_next(e->value.p, e->value.len, "date", &dfrom,
-				 &date) || date.len != 11) {
+		if (!pm_pickle_next(v.p, v.len, "date", &dfrom, &date) ||
+		    date.len != 11) {
 			free(t);
 			return errbuf_set(err, "'%s': the article record at byte "
 					  "%zu has no date as Mailman writes it",
 					  f->path, e->start);
 		}
-		while (pickle_next(e->value.p, e->value.len, "date", &dfrom,
-				   &other))
+		while (pm_pickle_next(v.p, v.len, "date", &dfrom, &other))
 			if (!sv_eq(other, date)) {
 				free(t);
 				return errbuf_set(err, "'%s': the article record "
 						  "at byte %zu has two dates",
 						  f->path, e->start);
 			}
-		e->drop = true;
+		f->drop[k] = true;
 		f->n_drop++;
 		xgrow((void **)&t, &alloc, nt + 1, sizeof *t);
-		t[nt++] = (struct target){ e->key, date };
+		t[nt++] = (struct target){ e->key.str, date };
 	}
 	*targets_r = t;
 	*n_targets_r = nt;
@@ -487,13 +163,13 @@ static void
 mark_entries(struct db_file *f, const struct target *t, size_t nt,
 	     bool by_date)
 {
-	for (size_t k = 0; k < f->count; k++) {
-		struct db_entry *e = &f->entries[k];
+	for (size_t k = 0; k < f->m.count; k++) {
+		const struct pm_mitem *e = &f->m.items[k];
 
-		for (size_t i = 0; i < nt && !e->drop; i++)
-			if (sv_eq(e->value, t[i].msgid) &&
-			    (!by_date || sv_eq(e->date, t[i].date))) {
-				e->drop = true;
+		for (size_t i = 0; i < nt && !f->drop[k]; i++)
+			if (sv_eq(e->value.str, t[i].msgid) &&
+			    (!by_date || sv_eq(key_date(&e->key), t[i].date))) {
+				f->drop[k] = true;
 				f->n_drop++;
 			}
 	}
@@ -509,17 +185,17 @@ rebuild(const struct db_file *f, char **data_r, size_t *len_r,
 	char *out;
 	size_t len = 0;
 
-	if (f->refs)
+	if (f->m.refs)
 		return errbuf_set(err, "'%s' holds interned strings (marshal "
 				  "codes t and R), which listscrub cannot take "
 				  "entries out of safely; Mailman's `bin/arch "
 				  "--wipe` must regenerate it", f->path);
 	out = xmalloc(f->len);
 	out[len++] = '{';
-	for (size_t k = 0; k < f->count; k++) {
-		const struct db_entry *e = &f->entries[k];
+	for (size_t k = 0; k < f->m.count; k++) {
+		const struct pm_mitem *e = &f->m.items[k];
 
-		if (e->drop)
+		if (f->drop[k])
 			continue;
 		memcpy(out + len, f->data + e->start, e->end - e->start);
 		len += e->end - e->start;
@@ -582,13 +258,322 @@ pm_database_drop(const char *list_dir, const char *volume,
 	*no_record_r = no_record;
 	rc = 0;
 out:
-	for (int k = 0; k < DB_FILES; k++) {
-		free(files[k].path);
-		free(files[k].data);
-		free(files[k].entries);
+	free_files(files);
+	for (int k = 0; k < DB_FILES; k++)
 		free(out[k]);
-	}
 	free(targets);
 	free(found);
+	return rc;
+}
+
+/* ---- redaction ------------------------------------------------------ */
+
+/* The spellings of the tokens, longest first, so that at any place the
+ * whole of the longest one goes and no part of it is left. */
+struct forms {
+	struct form {
+		char *s;
+		size_t len;
+	} *f;
+	size_t n, alloc;
+};
+
+/* Takes s; NULL is no form, and neither is one already there. */
+static void
+form_add(struct forms *fs, char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	for (size_t i = 0; len && i < fs->n; i++)
+		if (fs->f[i].len == len && strncasecmp(fs->f[i].s, s, len) == 0)
+			len = 0;
+	if (len == 0) {
+		free(s);
+		return;
+	}
+	xgrow((void **)&fs->f, &fs->alloc, fs->n + 1, sizeof *fs->f);
+	fs->f[fs->n++] = (struct form){ s, len };
+}
+
+static int
+longest_first(const void *a, const void *b)
+{
+	size_t x = ((const struct form *)a)->len;
+	size_t y = ((const struct form *)b)->len;
+
+	return (x < y) - (x > y);
+}
+
+/* s as pickle text spells it: in S'...' (repr), its non-ASCII bytes as
+ * \xNN; in a V line (raw-unicode-escape), s read as UTF-8 (else NULL),
+ * Latin-1 characters as their byte and the others as \uXXXX, or as
+ * \UXXXXXXXX (a wide Python 2). */
+static char *
+spelled(const char *s, bool v)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	struct buf b = { 0 };
+
+	if (v && !pm_utf8_ok(p, n))
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp = p[i];
+		size_t k = !v || cp < 0x80 ? 0 : cp < 0xe0 ? 1 : cp < 0xf0 ? 2 : 3;
+
+		if (k)
+			cp &= 0x3f >> k;
+		for (size_t j = 1; j <= k; j++)
+			cp = cp << 6 | (p[i + j] & 0x3f);
+		i += k + 1;
+		if (cp < (v ? 0x100u : 0x80u)) {
+			unsigned char c = (unsigned char)cp;
+
+			buf_add(&b, &c, 1);
+		} else {
+			buf_addf(&b, !v ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" :
+				 "\\U%08x", (unsigned)cp);
+		}
+	}
+	buf_add(&b, "", 0);
+	return b.p;
+}
+
+/* plain: what any string may hold; pickle: also how pickle text spells
+ * those.  An address L@D also as Mailman munges it and links write it. */
+static void
+forms_build(struct forms *plain, struct forms *pickle, char *const *tokens,
+	    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *t = tokens[i], *at = strchr(t, '@');
+		char *base[4] = { xstrdup(t) };
+		int nb = 1;
+
+		if (at && !strchr(at + 1, '@')) {
+			int l = (int)(at - t);
+
+			base[nb++] = xasprintf("%.*s at %s", l, t, at + 1);
+			base[nb++] = xasprintf("%.*s%%40%s", l, t, at + 1);
+			base[nb++] = xasprintf("%.*s&#64;%s", l, t, at + 1);
+		}
+		for (int k = 0; k < nb; k++) {
+			char *v = spelled(base[k], true);
+
+			form_add(plain, xstrdup(base[k]));
+			form_add(pickle, spelled(base[k], false));
+			form_add(pickle, v ? spelled(v, false) : NULL);
+			form_add(pickle, v);
+			form_add(pickle, base[k]);
+		}
+	}
+	if (plain->n > 1)
+		qsort(plain->f, plain->n, sizeof *plain->f, longest_first);
+	if (pickle->n > 1)
+		qsort(pickle->f, pickle->n, sizeof *pickle->f, longest_first);
+}
+
+static void
+forms_free(struct forms *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		free(fs->f[i].s);
+	free(fs->f);
+}
+
+/* s with every form replaced by marker, appended to out: the count of
+ * replacements. */
+static size_t
+redact_text(const struct forms *fs, unsigned char op, const unsigned char *s,
+	    size_t len, const char *marker, struct buf *out)
+{
+	size_t count = 0, from = 0, u;
+	bool after_bs = false;
+
+	for (size_t i = 0; i < len; i += u) {
+		size_t m = 0;
+
+		u = pm_pickle_unit(op, s, len, i);
+		/* in a V line "\" then the marker could read as an escape */
+		for (size_t k = 0; k < fs->n && !m && !after_bs; k++) {
+			size_t n = fs->f[k].len, j = i;
+
+			/* the C locale's: ASCII letters only */
+			if (n > len - i ||
+			    strncasecmp((const char *)s + i, fs->f[k].s, n) != 0)
+				continue;
+			while (j < i + n)
+				j += pm_pickle_unit(op, s, len, j);
+			if (j == i + n)
+				m = n;
+		}
+		after_bs = m == 0 && op == 'V' && u == 1 && s[i] == '\\';
+		if (m == 0)
+			continue;
+		buf_add(out, s + from, i - from);
+		buf_str(out, marker);
+		from = i + m;
+		u = m;
+		count++;
+	}
+	if (count)
+		buf_add(out, s + from, len - from);
+	return count;
+}
+
+/* An article record's pickle text with every form replaced inside its
+ * string arguments.  The names of its attributes (dict keys) stay: they
+ * are not the message's, and Mailman reads the record by them. */
+static int
+redact_pickle(const struct db_file *f, const struct pm_mstr *ms,
+	      const struct forms *fs, const char *marker, struct buf *out,
+	      size_t *count_r, struct errbuf *err)
+{
+	const unsigned char *p = ms->str.p;
+	struct pm_pstr *ps;
+	size_t n, from = 0, count = 0;
+	struct buf arg = { 0 };
+
+	*count_r = 0;
+	/* a record without any form need not be one this can read */
+	if (redact_text(fs, 0, p, ms->str.len, marker, &arg) == 0)
+		return 0;
+	if (pm_pickle_strings(p, ms->str.len, f->path, ms->at, &ps, &n,
+			      err) < 0) {
+		buf_release(&arg);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t c;
+
+		buf_reset(&arg);
+		if (ps[i].key)
+			continue;
+		c = redact_text(fs, ps[i].op, p + ps[i].off, ps[i].len, marker,
+				&arg);
+		if (c == 0)
+			continue;
+		buf_add(out, p + from, ps[i].off - from);
+		buf_add(out, arg.p, arg.len);
+		from = ps[i].off + ps[i].len;
+		count += c;
+	}
+	if (count)
+		buf_add(out, p + from, ms->str.len - from);
+	buf_release(&arg);
+	free(ps);
+	*count_r = count;
+	return 0;
+}
+
+/* f's bytes, each string object that holds a form re-encoded with its
+ * new length, into out; *changed_r how many (0: out is not to be used).
+ * A 't' keeps its place in the table 'R' indexes, so its references
+ * follow it.  Two keys made equal stay two entries as written: marshal
+ * allows that, and Python keeps the last. */
+static int
+redact_file(const struct db_file *f, bool article, const struct forms *plain,
+	    const struct forms *pickle, const char *marker, struct buf *out,
+	    size_t *changed_r, struct errbuf *err)
+{
+	const struct pm_mfile *m = &f->m;
+	struct buf s = { 0 };
+	size_t from = 0, item = 0, changed = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < m->n_strs; i++) {
+		const struct pm_mstr *ms = &m->strs[i];
+		unsigned char head[5] = { ms->type };
+		size_t count;
+
+		/* an article record: a value of the file's own dict */
+		while (article && item < m->count &&
+		       m->items[item].value.at < ms->at)
+			item++;
+		buf_reset(&s);
+		if (article && item < m->count &&
+		    m->items[item].value.at == ms->at && ms->type != 'u') {
+			if (redact_pickle(f, ms, pickle, marker, &s, &count,
+					  err) < 0)
+				goto out;
+		} else {
+			count = redact_text(plain, 0, ms->str.p, ms->str.len,
+					    marker, &s);
+		}
+		if (count == 0)
+			continue;
+		if (ms->type == 'u' &&
+		    !pm_utf8_ok((const unsigned char *)s.p, s.len)) {
+			errbuf_set(err, "'%s': byte %zu: the unicode string is "
+				   "no longer UTF-8 once redacted (a token that "
+				   "is not UTF-8?)", f->path, ms->at);
+			goto out;
+		}
+		if (s.len > INT32_MAX) {
+			errbuf_set(err, "'%s': byte %zu: the string is too long "
+				   "once redacted", f->path, ms->at);
+			goto out;
+		}
+		for (int b = 0; b < 4; b++)
+			head[1 + b] = (unsigned char)(s.len >> 8 * b);
+		buf_add(out, f->data + from, ms->at - from);
+		buf_add(out, head, sizeof head);
+		buf_add(out, s.p, s.len);
+		from = ms->at + sizeof head + ms->str.len;
+		changed++;
+	}
+	if (changed)
+		buf_add(out, f->data + from, f->len - from);
+	*changed_r = changed;
+	rc = 0;
+out:
+	buf_release(&s);
+	return rc;
+}
+
+int
+pm_database_redact(const char *list_dir, const char *volume,
+		   char *const *tokens, size_t n, const char *marker,
+		   struct pm_edits *edits, struct errbuf *err)
+{
+	struct db_file files[DB_FILES];
+	struct buf out[DB_FILES];
+	size_t changed[DB_FILES] = { 0 };
+	struct forms plain = { 0 }, pickle = { 0 };
+	int rc = -1;
+
+	/* spliced into pickle text as it is: it must end no string */
+	if (strpbrk(marker, "'\"\\\n") != NULL)
+		return errbuf_set(err, "the marker '%s' holds a quote, a "
+				  "backslash or a newline, which pickle text "
+				  "cannot take as it is", marker);
+	memset(files, 0, sizeof files);
+	memset(out, 0, sizeof out);
+	forms_build(&plain, &pickle, tokens, n);
+	for (int k = 0; k < DB_FILES && plain.n > 0; k++) {
+		files[k].path = xasprintf("%s/database/%s-%s", list_dir,
+					  volume, db_names[k]);
+		if (load_file(&files[k], edits, err) < 0 ||
+		    (files[k].present &&
+		     redact_file(&files[k], k == DB_ARTICLE, &plain, &pickle,
+				 marker, &out[k], &changed[k], err) < 0))
+			goto out;
+	}
+	/* all or nothing: edits change only once every file is read */
+	for (int k = 0; k < DB_FILES; k++) {
+		if (changed[k] == 0)
+			continue;
+		pm_edits_add(edits, PM_EDIT_DATABASE, files[k].path,
+			     out[k].p, out[k].len)->dropped =
+			files[k].dropped_before + changed[k];
+		out[k].p = NULL;
+	}
+	rc = 0;
+out:
+	free_files(files);
+	for (int k = 0; k < DB_FILES; k++)
+		buf_release(&out[k]);
+	forms_free(&plain);
+	forms_free(&pickle);
 	return rc;
 }

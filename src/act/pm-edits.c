@@ -24,9 +24,32 @@ pm_edit_kind_name(enum pm_edit_kind kind)
 		[PM_EDIT_TOC] = "toc",
 		[PM_EDIT_DATABASE] = "database",
 		[PM_EDIT_ATTACHMENT] = "attachment",
+		[PM_EDIT_REDACTED] = "redacted",
+		[PM_EDIT_HELD] = "held",
 	};
 
 	return names[kind];
+}
+
+bool
+pm_edit_changes(const struct pm_edit *ed)
+{
+	return ed->remove || ed->data;
+}
+
+int
+pm_edits_current(struct pm_edits *e, const char *path, char **data_r,
+		 size_t *len_r, struct errbuf *err)
+{
+	const struct pm_edit *ed = pm_edits_find(e, path);
+
+	if (!ed || !ed->data)
+		return read_regular_file(path, data_r, len_r, err);
+	*data_r = xmalloc(ed->len + 1);
+	memcpy(*data_r, ed->data, ed->len);
+	(*data_r)[ed->len] = '\0';
+	*len_r = ed->len;
+	return 0;
 }
 
 struct pm_edit *
@@ -65,12 +88,23 @@ pm_edits_add(struct pm_edits *e, enum pm_edit_kind kind, const char *path,
 }
 
 void
+pm_edit_place(struct pm_edit *ed, const char *list_dir, const char *volume)
+{
+	free(ed->list_dir);
+	free(ed->volume);
+	ed->list_dir = xstrdup(list_dir);
+	ed->volume = volume ? xstrdup(volume) : NULL;
+}
+
+void
 pm_edits_release(struct pm_edits *e)
 {
 	pm_edits_abandon(e);
 	for (size_t i = 0; i < e->count; i++) {
 		free(e->items[i].path);
 		free(e->items[i].data);
+		free(e->items[i].list_dir);
+		free(e->items[i].volume);
 	}
 	free(e->items);
 	memset(e, 0, sizeof *e);
@@ -91,8 +125,8 @@ prepare_one(struct pm_edit *ed, struct errbuf *err)
 	if (!S_ISREG(st.st_mode))
 		return errbuf_set(err, "%s: not a regular file (a link?): not "
 				  "changed; nothing was changed", ed->path);
-	if (ed->remove)
-		return 0;
+	if (!ed->data)
+		return 0;       /* removed at the commit, or only held */
 	if (temp_create(&t, ed->path, err) < 0)
 		return -1;
 	o = out_open(t.fd, ed->path, false, err);
@@ -124,9 +158,8 @@ pm_edits_prepare(struct pm_edits *e, struct errbuf *err)
 	return 0;
 }
 
-/* A removed attachment's folder (and its day's) goes once empty. */
-static void
-remove_empty_parents(const char *path)
+void
+pm_remove_empty_parents(const char *path)
 {
 	char *dir = path_dir(path);
 
@@ -145,11 +178,13 @@ pm_edits_commit(struct pm_edits *e, struct errbuf *err)
 	for (size_t i = 0; i < e->count; i++) {
 		struct pm_edit *ed = &e->items[i];
 
+		if (!pm_edit_changes(ed))
+			continue;
 		if (ed->remove) {
 			if (unlink(ed->path) < 0 && errno != ENOENT)
 				return errbuf_errno(err, errno, "%s: cannot "
 						    "remove it", ed->path);
-			remove_empty_parents(ed->path);
+			pm_remove_empty_parents(ed->path);
 		} else {
 			if (rename(ed->temp, ed->path) < 0)
 				return errbuf_errno(err, errno, "cannot rename "
@@ -170,7 +205,8 @@ pm_edits_abandon(struct pm_edits *e)
 {
 	for (size_t i = 0; i < e->count; i++)
 		if (e->items[i].temp) {
-			(void)unlink(e->items[i].temp);
+			if (!e->journaled)
+				(void)unlink(e->items[i].temp);
 			free(e->items[i].temp);
 			e->items[i].temp = NULL;
 		}

@@ -440,9 +440,10 @@ report_tokens(struct vctx *v, struct removed *rm,
 		if (mailbox_is_pipermail_part(boxes->items[it->mailbox])) {
 			finding(v, CHECK_GONE, "%s: %zu occurrence(s) of a leaked "
 				"token the run recorded, in a file of a pipermail "
-				"tree that is not the page of a message it deleted "
-				"(a kept message's page or attachment, an index): "
-				"purge that message too, or remove them by hand",
+				"tree the run did not clean (the page or attachment "
+				"of a message it kept, an attachment it held): purge "
+				"that message too, purge again with --attachments "
+				"remove, or remove them by hand",
 				mailbox_path(boxes->items[it->mailbox]),
 				it->n_matches);
 			rm->in_not_mail++;

@@ -27,12 +27,18 @@
 
 static const char *const action_keywords[] = { "delete", "redact", NULL };
 
+/* --attachments: what becomes of a redacted pipermail message's scrubbed
+ * attachments that still hold what was redacted. */
+enum attachments_policy { ATTACHMENTS_LIST, ATTACHMENTS_REMOVE };
+static const char *const attachments_keywords[] = { "list", "remove", NULL };
+
 struct purge_opts {
 	struct select_opts sel;
 	bool apply;
 	int action;
 	const char *marker;
 	const char *tombstone_text;     /* pipermail; NULL: the default */
+	int attachments;                /* pipermail: enum attachments_policy */
 	unsigned long limit;            /* 0 = no limit */
 	const char *backup_dir;
 	unsigned long lock_timeout;
@@ -330,30 +336,6 @@ record_deferred_items(struct purge_run *run, const struct mailbox_list *boxes,
 	return 0;
 }
 
-/* What became of a file that is not mail with matches: a pipermail page,
- * database file or attachment the run changed with its message, or
- * nothing. */
-static const char *
-not_mail_state(const struct purge_opts *po, const struct mailbox_list *boxes,
-	       const struct selected *item, const struct pm_edits *pipermail)
-{
-	const char *path = mailbox_path(boxes->items[item->mailbox]);
-
-	for (size_t i = 0; i < pipermail->count; i++) {
-		const struct pm_edit *ed = &pipermail->items[i];
-
-		if (strcmp(ed->path, path) != 0)
-			continue;
-		if (po->apply && !ed->done)
-			return "pipermail-not-made";
-		return ed->remove ? (po->apply ? "pipermail-removed"
-				     : "pipermail-remove")
-			: (po->apply ? "pipermail-rewritten"
-			   : "pipermail-rewrite");
-	}
-	return NULL;
-}
-
 static void
 print_flagged(const struct purge_opts *po, const struct mailbox_list *boxes,
 	      const struct plan *plan, const struct pm_edits *pipermail)
@@ -363,11 +345,12 @@ print_flagged(const struct purge_opts *po, const struct mailbox_list *boxes,
 
 	for (size_t k = 0; k < n; k++) {
 		bool keep = items[k].action == ITEM_KEEP;
-		const char *pm = keep ? not_mail_state(po, boxes, items[k].sel,
-						       pipermail) : NULL;
+		const char *path = mailbox_path(boxes->items[items[k].sel->mailbox]);
+		const char *pm = keep ? pipermail_state_of(path, pipermail,
+							   po->apply) : NULL;
 
 		flagged += !keep;
-		kept += keep && !pm;
+		kept += keep && (!pm || strcmp(pm, "pipermail-held") == 0);
 		print_selected(stdout, &po->sel, boxes, items[k].sel,
 			       item_action_name(items[k].action),
 			       pm ? pm : keep ? "not-mail" : "flagged");
@@ -423,6 +406,7 @@ act(struct purge_opts *po, struct purge_run *run, struct lock_set *locks,
 	struct apply_settings as = {
 		.apply = po->apply, .backup_dir = po->backup_dir,
 		.locks = locks, .tombstone_text = po->tombstone_text,
+		.remove_attachments = po->attachments == ATTACHMENTS_REMOVE,
 	};
 	struct apply_report rep = { 0 };
 	struct errbuf err;
@@ -477,6 +461,8 @@ take_hold(const struct purge_opts *po, struct mailbox_list *boxes,
 	for (size_t i = 0; i < hr.n_reread; i++)
 		report(D_MAILBOX_REREAD, hr.reread[i], "changed while the run "
 		       "started (mail delivered?): read again under its lock");
+	if (rc == 0)
+		rc = pipermail_finish_interrupted(boxes, &err);
 	if (rc < 0)
 		report(hr.lock_failed ? D_LOCK_UNAVAILABLE : D_PURGE_FAILED,
 		       NULL, "purge: %s; nothing was changed%s", err.msg,
@@ -534,7 +520,8 @@ cmd_purge(int argc, char **argv)
 {
 	static const char synopsis[] =
 		"listscrub purge [SELECT] [--action delete|redact] "
-		"[--marker TEXT] [--tombstone-text TEXT] [--apply] "
+		"[--marker TEXT] [--tombstone-text TEXT] "
+		"[--attachments list|remove] [--apply] "
 		"[--limit N] [--backup-dir DIR] [--incident ID --sign-key FILE "
 		"--incident-key FILE [--manifest-dir DIR]] PATH...";
 	struct purge_opts po = {
@@ -552,6 +539,10 @@ cmd_purge(int argc, char **argv)
 		{ "tombstone-text", OPT_STRING, &po.tombstone_text, "TEXT",
 		  "what a pipermail page removed says instead (default: This "
 		  "message has been removed from the archive.)", NULL },
+		{ "attachments", OPT_KEYWORD, &po.attachments, "list|remove",
+		  "pipermail: the attachments of a redacted message that still "
+		  "hold what was redacted are listed (default), or removed",
+		  attachments_keywords },
 		{ "limit", OPT_UINT, &po.limit, "N",
 		  "apply to the first N selected messages only (staged runs)",
 		  NULL },
@@ -582,6 +573,7 @@ cmd_purge(int argc, char **argv)
 	int first, rc;
 
 	select_opts_init(&po.sel);
+	po.sel.keep_text = true;
 	if ((rc = cmd_start("purge", synopsis, argc, argv, specs, &po.sel,
 			    &first)) >= 0 ||
 	    (rc = need_selector("purge", &po.sel)) >= 0 ||

@@ -38,6 +38,8 @@ struct select_opts {
 	int format;                     /* enum out_format */
 	unsigned long jobs;
 	bool show_matches;
+	bool keep_text;                 /* the matched texts, though not
+					   printed (purge: pipermail pages) */
 	/* resolved */
 	struct addrset *addrset;
 	struct ruleset *ruleset;

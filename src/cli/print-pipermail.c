@@ -1,17 +1,24 @@
-/* print-pipermail.c -- the pipermail files of a purge, printed. */
+/* print-pipermail.c -- the pipermail side of purge: the files it changes,
+ * printed, and what a killed run left, finished and reported. */
 #include "config.h"
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "act/pm-edits.h"
+#include "act/pm-journal.h"
 #include "cli/print-pipermail.h"
 #include "cli/print.h"
+#include "cli/report.h"
+#include "lib/errbuf.h"
 
 /* planned (a plan), made, or not made (the run stopped first). */
 static const char *
 edit_state(const struct pm_edit *ed, bool apply)
 {
+	if (!pm_edit_changes(ed))
+		return "held";
 	return !apply ? "planned" : ed->done ? "made" : "not-made";
 }
 
@@ -23,7 +30,8 @@ print_one(FILE *out, const struct pm_edit *ed, bool apply,
 
 	if (format == FORMAT_JSON) {
 		json_t *j = json_pack("{s:s, s:s, s:s}", "pipermail", kind,
-				      "change", ed->remove ? "remove" : "rewrite",
+				      "change", ed->remove ? "remove"
+				      : ed->data ? "rewrite" : "none",
 				      "state", edit_state(ed, apply));
 		char *line;
 
@@ -48,7 +56,7 @@ void
 print_pipermail_edits(FILE *out, const struct pm_edits *e, bool apply,
 		      enum out_format format)
 {
-	size_t count[PM_EDIT_ATTACHMENT + 1] = { 0 }, made = 0;
+	size_t count[PM_EDIT_HELD + 1] = { 0 }, made = 0, changes = 0;
 
 	if (e->count == 0)
 		return;
@@ -56,23 +64,72 @@ print_pipermail_edits(FILE *out, const struct pm_edits *e, bool apply,
 		fprintf(out, "pipermail pages, indexes, database and "
 			"attachments:\n");
 	for (size_t i = 0; i < e->count; i++) {
-		print_one(out, &e->items[i], apply, format);
-		if (!apply || e->items[i].done) {
-			count[e->items[i].kind]++;
-			made++;
+		const struct pm_edit *ed = &e->items[i];
+
+		print_one(out, ed, apply, format);
+		changes += pm_edit_changes(ed);
+		if (!pm_edit_changes(ed) || !apply || ed->done) {
+			count[ed->kind]++;
+			made += pm_edit_changes(ed);
 		}
 	}
 	if (format != FORMAT_TEXT)
 		return;
 	fprintf(out, "# pipermail: %s %zu files: %zu pages replaced by "
-		"tombstones, %zu neighbour pages relinked, %zu index pages, "
-		"%zu database files, %zu tables of contents rewritten, %zu "
+		"tombstones, %zu pages redacted, %zu neighbour pages, %zu index "
+		"pages, %zu database files, %zu tables of contents, %zu "
 		"attachments removed", apply ? "changed" : "would change", made,
-		count[PM_EDIT_TOMBSTONE], count[PM_EDIT_NEIGHBOUR],
-		count[PM_EDIT_INDEX], count[PM_EDIT_DATABASE],
-		count[PM_EDIT_TOC], count[PM_EDIT_ATTACHMENT]);
-	if (apply && made < e->count)
+		count[PM_EDIT_TOMBSTONE], count[PM_EDIT_REDACTED],
+		count[PM_EDIT_NEIGHBOUR], count[PM_EDIT_INDEX],
+		count[PM_EDIT_DATABASE], count[PM_EDIT_TOC],
+		count[PM_EDIT_ATTACHMENT]);
+	if (apply && made < changes)
 		fprintf(out, "; %zu not made (the run stopped)",
-			e->count - made);
+			changes - made);
 	fputc('\n', out);
+	if (count[PM_EDIT_HELD])
+		fprintf(out, "# pipermail: %zu attachments of redacted messages "
+			"still hold what was redacted and are left as they are "
+			"(held): remove them with --attachments remove\n",
+			count[PM_EDIT_HELD]);
+}
+
+const char *
+pipermail_state_of(const char *path, const struct pm_edits *e, bool apply)
+{
+	for (size_t i = 0; i < e->count; i++) {
+		const struct pm_edit *ed = &e->items[i];
+
+		if (strcmp(ed->path, path) != 0)
+			continue;
+		if (!pm_edit_changes(ed))
+			return "pipermail-held";
+		if (apply && !ed->done)
+			return "pipermail-not-made";
+		return ed->remove ? (apply ? "pipermail-removed"
+				     : "pipermail-remove")
+			: (apply ? "pipermail-rewritten" : "pipermail-rewrite");
+	}
+	return NULL;
+}
+
+/* What a killed run left in pipermail trees is finished (the volumes
+ * whose texts it changed) or dropped (act/pm-journal.h). */
+int
+pipermail_finish_interrupted(const struct mailbox_list *boxes, struct errbuf *err)
+{
+	size_t finished = 0, dropped = 0, temps = 0;
+
+	if (pm_journal_recover_all(boxes, &finished, &dropped, &temps, err) < 0)
+		return -1;
+	if (finished || dropped)
+		report(D_REWRITE_FINISHED, NULL, "an earlier run stopped between "
+		       "its pipermail commits: the pages of %zu volumes whose "
+		       "texts it changed were finished, the new copies of %zu "
+		       "whose texts it did not were dropped", finished,
+		       dropped);
+	if (temps)
+		report(D_REWRITE_FINISHED, NULL, "removed %zu new copies that "
+		       "killed runs left in pipermail trees", temps);
+	return 0;
 }

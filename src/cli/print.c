@@ -14,7 +14,6 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
-#include "mail/pipermail.h"
 #include "mail/msg.h"
 
 json_t *
@@ -127,37 +126,6 @@ matches_json(const struct select_opts *o, const struct selected *item)
 	return a;
 }
 
-/* "VOL/NNNNNN.html", the page of message index of a pipermail volume
- * text, or NULL.  The pages of the last volume asked for are kept: a
- * run prints the items of one mailbox after another. */
-static const char *
-pipermail_page(const struct mailbox *mb, size_t index)
-{
-	static char *path, *volume, **pages, page[256];
-	static size_t npages;
-	char *list_dir = NULL;
-
-	if (!mailbox_is_pipermail_text(mb))
-		return NULL;
-	if (!path || strcmp(path, mailbox_path(mb)) != 0) {
-		pm_pages_free(pages, npages);
-		free(path);
-		free(volume);
-		pages = NULL;
-		npages = 0;
-		volume = NULL;
-		path = xstrdup(mailbox_path(mb));
-		if (pm_volume_text(path, &list_dir, &volume) &&
-		    pm_volume_pages(list_dir, volume, false, &pages, &npages, NULL) < 0)
-			npages = 0;
-		free(list_dir);
-	}
-	if (index >= npages || npages != mailbox_message_count(mb))
-		return NULL;
-	snprintf(page, sizeof page, "%s/%s", volume, pages[index]);
-	return page;
-}
-
 void
 print_selected(FILE *out, const struct select_opts *o,
 	       const struct mailbox_list *boxes, const struct selected *item,
@@ -166,7 +134,7 @@ print_selected(FILE *out, const struct select_opts *o,
 	const struct mailbox *mb = boxes->items[item->mailbox];
 	const char *id = item->message_id ? item->message_id : "";
 	char *path = mailbox_file_of(mb, item->index);
-	const char *page = pipermail_page(mb, item->index);
+	const char *page = item->page;
 
 	if (o->format == FORMAT_JSON) {
 		json_t *j = json_object();
@@ -266,6 +234,9 @@ print_passed_over(FILE *out, const struct mailbox_list *boxes,
 		special += c == D_NOT_REGULAR_FILE;
 		failed += c == D_PATH_MISSING || c == D_DIRECTORY_UNREADABLE;
 	}
+	count_clause(&b, boxes->pipermail_links, "link of a pipermail volume's "
+		     "index.html to its thread.html", "links of pipermail "
+		     "volumes' index.html to their thread.html");
 	count_clause(&b, pipermail, "page, index, database file or attachment "
 		     "of pipermail trees (searched as text, changed only with "
 		     "their messages)", "pages, indexes, database files and "

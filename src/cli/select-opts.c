@@ -210,7 +210,7 @@ select_opts_resolve(struct select_opts *o, struct errbuf *err)
 	if (resolve_rules(o, err) < 0)
 		return -1;
 	s->rules = o->ruleset;
-	s->keep_text = o->show_matches;
+	s->keep_text = o->show_matches || o->keep_text;
 	s->addresses = o->addrset;
 	s->message_ids = o->ids;
 	s->n_message_ids = o->nids;

@@ -51,6 +51,8 @@ struct mailbox_list {
 	size_t n_notes, notes_alloc;
 	size_t ignored;                 /* dot files, dotlocks, Maildir
 					   indexes and tmp/ passed over */
+	size_t pipermail_links;         /* pipermail's VOL/index.html links
+					   to VOL/thread.html, passed over */
 };
 
 /* A mailbox for path, of unknown kind until loaded (for a file read

@@ -187,9 +187,25 @@ add_note(struct mailbox_list *list, const char *path, enum diag_code code,
  * but for the volume texts (LIST/VOL.txt and .gz beside LIST/VOL/). */
 static void
 mark_pipermail_parts(struct mailbox_list *list, size_t first,
-		     const char *list_dir)
+		     size_t first_note, const char *list_dir)
 {
-	size_t n = strlen(list_dir);
+	size_t n = strlen(list_dir), out = first_note;
+
+	/* Mailman links each VOL/index.html to thread.html: not news */
+	for (size_t i = first_note; i < list->n_notes; i++) {
+		struct walk_note *note = &list->notes[i];
+		const char *base = strrchr(note->path, '/');
+
+		if (note->code == D_SYMLINK_NOT_FOLLOWED && base &&
+		    strcmp(base, "/index.html") == 0) {
+			list->pipermail_links++;
+			free(note->path);
+			free(note->detail);
+			continue;
+		}
+		list->notes[out++] = *note;
+	}
+	list->n_notes = out;
 
 	for (size_t i = first; i < list->count; i++) {
 		struct mailbox *mb = list->items[i];
@@ -216,13 +232,13 @@ walk_path(struct mailbox_list *list, const char *path, bool top)
 	if (S_ISLNK(st.st_mode))
 		add_note(list, path, D_SYMLINK_NOT_FOLLOWED, NULL);
 	else if (S_ISDIR(st.st_mode)) {
-		size_t first = list->count;
+		size_t first = list->count, first_note = list->n_notes;
 
 		if (is_maildir(path))
 			walk_maildir(list, path);
 		else if (pm_is_list_dir(path)) {
 			walk_dir(list, path);
-			mark_pipermail_parts(list, first, path);
+			mark_pipermail_parts(list, first, first_note, path);
 		} else
 			walk_dir(list, path);
 	} else if (S_ISREG(st.st_mode))

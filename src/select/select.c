@@ -8,6 +8,7 @@
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
 #include "mail/msgid.h"
+#include "mail/pipermail.h"
 #include "select/pass.h"
 
 
@@ -118,6 +119,29 @@ take_problems(struct selection *sel, size_t *alloc, struct pass_out *out)
 	out->problems = NULL;
 }
 
+/* The pages of a pipermail volume text, when its messages and pages
+ * can be tied (as many of each): pm_pages_free; else none. */
+static void
+volume_pages(const struct mailbox *mb, char ***pages_r, size_t *n_r,
+	     char **volume_r)
+{
+	char *list_dir = NULL;
+
+	*pages_r = NULL;
+	*n_r = 0;
+	*volume_r = NULL;
+	if (!mailbox_is_pipermail_text(mb) ||
+	    !pm_volume_text(mailbox_path(mb), &list_dir, volume_r))
+		return;
+	if (pm_volume_pages(list_dir, *volume_r, false, pages_r, n_r,
+			    NULL) < 0 || *n_r != mailbox_message_count(mb)) {
+		pm_pages_free(*pages_r, *n_r);
+		*pages_r = NULL;
+		*n_r = 0;
+	}
+	free(list_dir);
+}
+
 /* Merge thread reasons and address hits, chunk by chunk, in order. */
 static void
 collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
@@ -127,7 +151,10 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 
 	for (size_t b = 0; b < pc->boxes->count; b++) {
 		struct box_pass *bp = &pc->passes[b];
+		char **pages, *volume;
+		size_t npages;
 
+		volume_pages(pc->boxes->items[b], &pages, &npages, &volume);
 		take_problems(sel, &palloc, &bp->load);
 		for (size_t c = bp->first_chunk; c < bp->first_chunk + bp->nchunks;
 		     c++) {
@@ -165,6 +192,9 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 				if (item.message_id == NULL)
 					item.message_id = read_message_id(
 						pc->boxes->items[b], i);
+				if (i < npages)
+					item.page = xasprintf("%s/%s", volume,
+							      pages[i]);
 				push_selected(sel, &alloc, &item);
 			}
 			take_problems(sel, &palloc, &ck->out);
@@ -174,6 +204,8 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 		}
 		sel->messages += bp->nmsgs;
 		free(bp->in_scope);
+		pm_pages_free(pages, npages);
+		free(volume);
 	}
 }
 
@@ -245,6 +277,7 @@ selection_release(struct selection *sel)
 		select_matches_free(sel->items[i].matches,
 				    sel->items[i].n_matches);
 		free(sel->items[i].message_id);
+		free(sel->items[i].page);
 	}
 	free(sel->items);
 	free(sel->problems);

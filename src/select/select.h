@@ -78,6 +78,8 @@ struct selected {
 				   text): never changed */
 	size_t binary_parts;    /* attachments that were not searched */
 	char *message_id;       /* without <>; NULL when it has none */
+	char *page;             /* a pipermail volume text's message: its
+				   page, "VOL/NNNNNN.html"; else NULL */
 	struct select_match *matches;
 	size_t n_matches;
 };

@@ -1,0 +1,193 @@
+#!/bin/sh
+test_description='pipermail trees made as Mailman 2.1 writes them (mkpipermail.py): delete a thread across months, redact an address in every copy, tie pages to messages or refuse'
+. "$(dirname "$0")/test-lib.sh"
+
+MKPM=$TEST_SRCDIR/tests/cli/lib/mkpipermail.py
+CHECK=$TEST_SRCDIR/tests/cli/lib/pipermail_check.py
+RCHECK=$TEST_SRCDIR/tests/cli/lib/pipermail_redact_check.py
+L=archives/private/demo-list
+THREAD=FC1F7CD5-BB2E-35CB-F0F1-9C557067CBBE@example.org
+
+# A fresh tree in DIR (seed 1: the thread THREAD starts in 2010-October
+# and goes on in 2010-November), and a copy of it in DIR.before.
+fresh() {
+	rm -rf "$1" "$1.before" "$1.m" &&
+	python3 "$MKPM" --out "$1" --seed 1 >"$1.json" &&
+	cp -a "$1" "$1.before"
+}
+run_of() {      # DIR: a signed run of its own
+	echo "--apply --incident PM-1 --sign-key $KEYS/sign.key --incident-key $KEYS/incident.key --manifest-dir $1.m"
+}
+verify_of() {   # DIR
+	"$LISTSCRUB" verify --manifest "$1.m/0001" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" "$1/$L"
+}
+
+test_expect_success 'the tree is recognised: each message of a volume text names its page' '
+	fresh t &&
+	expect_status 1 "$LISTSCRUB" scan --message-id "$THREAD" --thread whole t/$L >out 2>err &&
+	grep -q "<$THREAD> page=2010-October/000002.html " out &&
+	grep -q "page=2010-November/000005.html " out &&
+	grep -q "passed over: 3 links of pipermail volumes" out &&
+	! grep -q "not-mail\|symlink-not-followed" err
+'
+
+test_expect_success 'the plan of a thread across months lists every page, index and database file, and changes nothing' '
+	fresh t &&
+	"$LISTSCRUB" purge --message-id "$THREAD" --thread whole t/$L >out &&
+	grep -q "pipermail tombstone t/$L/2010-October/000002.html planned" out &&
+	grep -q "pipermail tombstone t/$L/2010-November/000005.html planned" out &&
+	grep -q "pipermail index t/$L/2010-November/thread.html planned entries=2" out &&
+	grep -q "pipermail database t/$L/database/2010-October-article planned entries=2" out &&
+	grep -q "^# pipermail: would change 25 files: 4 pages replaced by tombstones, 0 pages redacted, 2 neighbour pages, 8 index pages, 10 database files, 1 tables of contents" out &&
+	diff -r t.before t
+'
+
+test_expect_success 'deleting it: tombstones, neighbours, indexes, database; checked by an independent reader and verify' '
+	fresh t &&
+	"$LISTSCRUB" purge --message-id "$THREAD" --thread whole $(run_of t) t/$L >out &&
+	grep -q "^# pipermail: changed 25 files: 4 pages replaced by tombstones" out &&
+	printf "%s\n" "$THREAD" 20101027172342.GA13572@laptop.example.org \
+		AANLkTi6D1FB6DFBDB0AE0755-281220e0878@mail.gmail.com \
+		B9255858-9EAF-F309-CAD6-8386D070C415@example.org >removed &&
+	python3 "$CHECK" --before t.before/$L --after t/$L --removed-ids removed &&
+	verify_of t >v && grep -q "^# verified: every check passed" v &&
+	grep -q "^OK           gone" v
+'
+
+test_expect_success 'the JSON output gives each file with its role and state, and the manifest a file line with the role' '
+	fresh t &&
+	"$LISTSCRUB" purge --format json --message-id "$THREAD" --thread whole $(run_of t) t/$L >out &&
+	grep -q "\"pipermail\":\"tombstone\",\"change\":\"rewrite\",\"state\":\"made\",\"path\":\"t/$L/2010-October/000002.html\"" out &&
+	grep -q "\"page\":\"2010-October/000002.html\"" out &&
+	grep "\"path\":\"2010-October/000002.html\"" t.m/0001/manifest.jsonl >line &&
+	grep -q "\"role\":\"tombstone\"" line && grep -q "\"t\":\"file\"" line &&
+	grep -q "\"message\":{\"file\":\"2010-October.txt\(.gz\)\?\",\"index\":2}" line &&
+	grep "\"path\":\"database/2010-November-thread\"" t.m/0001/manifest.jsonl | grep -q "\"role\":\"database\""
+'
+
+test_expect_success 'a second purge in the same volume ties pages past the tombstones and relinks them' '
+	fresh t &&
+	"$LISTSCRUB" purge --message-id 20101027172342.GA13572@laptop.example.org --thread none $APPLY t/$L >out &&
+	"$LISTSCRUB" purge --message-id 1C6B36D6-F3C9-F0AC-9056-A4AD683CBF72@example.org --thread none $APPLY t/$L >out2 &&
+	grep -q "pipermail tombstone t/$L/2010-October/000001.html made" out2 &&
+	printf "%s\n" 20101027172342.GA13572@laptop.example.org \
+		1C6B36D6-F3C9-F0AC-9056-A4AD683CBF72@example.org >removed &&
+	python3 "$CHECK" --before t.before/$L --after t/$L --removed-ids removed
+'
+
+test_expect_success 'the tombstone text is the one asked for, HTML-escaped; a control character is refused' '
+	fresh t &&
+	"$LISTSCRUB" purge --message-id "$THREAD" --thread none --tombstone-text "Removed <at> the author'"'"'s request & ours" $APPLY t/$L >out &&
+	grep -q "Removed &lt;at&gt; the author'"'"'s request &amp; ours" t/$L/2010-October/000002.html &&
+	expect_status 2 "$LISTSCRUB" purge --message-id "$THREAD" --tombstone-text "$(printf "a\nb")" t/$L
+'
+
+test_expect_success 'a page that does not agree with its message stops the plan, naming both; nothing is written' '
+	fresh t &&
+	sed -i "s|<H1>.*</H1>|<H1>[Demo-list] Something else entirely</H1>|" t/$L/2010-October/000002.html &&
+	rm -rf t.edited && cp -a t t.edited &&
+	expect_status 2 "$LISTSCRUB" purge --message-id "$THREAD" --thread none $APPLY t/$L >out 2>err &&
+	grep -q "2010-October.txt.*message #3 (offset [0-9]*) and its page 2010-October/000002.html do not agree" err &&
+	diff -r t.edited t
+'
+
+test_expect_success 'a volume with a page more than its text holds messages is refused' '
+	fresh t &&
+	cp t/$L/2010-October/000003.html t/$L/2010-October/000099.html &&
+	rm -rf t.edited && cp -a t t.edited &&
+	expect_status 2 "$LISTSCRUB" purge --message-id "$THREAD" --thread none $APPLY t/$L >out 2>err &&
+	grep -q "2010-October.txt.* holds 5 messages but 2010-October/ has 6 pages" err &&
+	diff -r t.edited t
+'
+
+test_expect_success 'one text of a volume alone is refused: the other would keep the message' '
+	fresh t &&
+	expect_status 2 "$LISTSCRUB" purge --message-id "$THREAD" --thread none $APPLY t/$L/2010-October.txt >out 2>err &&
+	grep -q "2010-October.txt.gz: not among the PATHs" err &&
+	diff -r t.before t
+'
+
+test_expect_success 'redacting an address takes it out of every copy: texts, pages, neighbours, indexes, database' '
+	fresh t &&
+	"$LISTSCRUB" purge --address alice.moreau@example.org $(run_of t) t/$L >out &&
+	grep -q "pipermail redacted t/$L/2010-October/000000.html made" out &&
+	grep -q "pipermail database t/$L/database/2010-October-article made" out &&
+	python3 "$RCHECK" --before t.before/$L --after t/$L \
+		--manifest t.m/0001/manifest.jsonl --root t/$L \
+		--token alice.moreau@example.org &&
+	! grep -q "Alice Moreau" t/$L/2010-October/author.html &&
+	verify_of t >v && grep -q "^# verified: every check passed" v
+'
+
+test_expect_success 'an attachment that holds the address is held and named (verify fails), or removed with --attachments remove' '
+	fresh t &&
+	att=$(ls t/$L/attachments/20101216/*/attachment.bin) &&
+	printf "contact: alice.moreau@example.org\n" >>"$att" &&
+	cp -a t t.before2 &&
+	"$LISTSCRUB" purge --address alice.moreau@example.org $(run_of t) t/$L >out &&
+	grep -q "pipermail held $att held" out &&
+	grep -q "^# pipermail: 1 attachments of redacted messages still hold" out &&
+	test -f "$att" &&
+	expect_status 1 verify_of t >v &&
+	grep -q "FAIL         gone" v && grep -q "attachment.bin: 1 occurrence" v &&
+	rm -rf t t.m && cp -a t.before2 t &&
+	"$LISTSCRUB" purge --address alice.moreau@example.org --attachments remove $(run_of t) t/$L >out &&
+	grep -q "pipermail attachment $att made" out &&
+	test ! -e "$att" &&
+	verify_of t >v && grep -q "^# verified: every check passed" v
+'
+
+test_expect_success 'a leaked token put back into a page after the run fails verify (gone, archive)' '
+	fresh t &&
+	"$LISTSCRUB" purge --address alice.moreau@example.org $(run_of t) t/$L >out &&
+	sed -i "s|<b>Messages:</b>|alice.moreau%40example.org <b>Messages:</b>|" t/$L/2010-October/date.html &&
+	expect_status 1 verify_of t >v &&
+	grep -q "FAIL         archive" v &&
+	grep -q "2010-October/date.html: 1 occurrence(s) of a leaked token" v
+'
+
+test_expect_success 'a run that fails while writing the pages changes nothing and writes no manifest' '
+	fresh t &&
+	expect_status 2 with_fault "write:000002.html:1" "$LISTSCRUB" purge --message-id "$THREAD" --thread whole $(run_of t) t/$L >out 2>err &&
+	grep -q "stopped before changing anything" err &&
+	diff -r t.before t && test ! -e t.m/0001
+'
+
+# The kill points: every rename and fsync, and every unlink of a journal
+# or a new copy (those of the mbox locks are #13's: a dotlock a killed
+# run leaves is held until it expires).
+test_expect_success 'killed at any rename, fsync or journal unlink, the next run ends in the same tree as one run' '
+	fresh ref &&
+	"$LISTSCRUB" purge --message-id "$THREAD" --thread whole $(run_of ref) ref/$L >/dev/null &&
+	fresh t &&
+	total=0 &&
+	for point in rename:/ fsync:/ unlink:listscrub; do
+		op=${point%%:*} match=${point#*:} &&
+		fresh t &&
+		n=$(fault_points $op "$match" "$LISTSCRUB" purge --message-id "$THREAD" \
+			--thread whole $(run_of t) t/$L) &&
+		echo "$op $match: $n points" &&
+		test "$n" -gt 0 &&
+		total=$((total + n)) &&
+		k=1 &&
+		while [ $k -le $n ]; do
+			fresh t &&
+			{ with_fault "$op:$match:$k:kill" "$LISTSCRUB" purge \
+				--message-id "$THREAD" --thread whole $(run_of t) \
+				t/$L >/dev/null 2>&1 || :; } &&
+			rm -rf t.m &&
+			"$LISTSCRUB" purge --message-id "$THREAD" --thread whole \
+				$(run_of t) t/$L >out 2>err ||
+				{ echo "$op $k: the rerun failed"; cat err; exit 1; } &&
+			diff -r ref/$L t/$L >/dev/null ||
+				{ echo "$op $k: not the tree of one run"; diff -r ref/$L t/$L | head; exit 1; } &&
+			test -z "$(find t -name ".*listscrub*")" ||
+				{ echo "$op $k: left"; find t -name ".*listscrub*"; exit 1; } &&
+			k=$((k + 1))
+		done
+	done &&
+	echo "$total kill points" && test $total -gt 100
+'
+
+test_done
