@@ -20,7 +20,7 @@
 #include "audit/tree.h"
 #include "cli/cmd.h"
 #include "cli/print.h"
-#include "cli/print-pipermail.h"
+#include "cli/purge-pipermail.h"
 #include "cli/report.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
@@ -38,6 +38,7 @@ struct purge_opts {
 	int action;
 	const char *marker;
 	const char *tombstone_text;     /* pipermail; NULL: the default */
+	const char *mailman_home;       /* pipermail: take Mailman's locks */
 	int attachments;                /* pipermail: enum attachments_policy */
 	unsigned long limit;            /* 0 = no limit */
 	const char *backup_dir;
@@ -55,6 +56,8 @@ struct purge_run {
 	char *operator_name;
 	struct next_run next;
 	struct record *record;          /* NULL: no manifest */
+	struct mm_lock **mm_locks;      /* Mailman's list locks held */
+	size_t n_mm_locks;
 };
 
 /* What became of a planned item, as purge prints it. */
@@ -487,7 +490,11 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 		goto out;
 	mailbox_walk(&boxes, paths, npaths);
 	report_walk(&boxes);
-	if (take_hold(po, &boxes, &locks) < 0)
+	if ((po->apply && po->mailman_home &&
+	     pipermail_take_locks(&boxes, po->mailman_home,
+				  (unsigned int)po->lock_timeout, &run.mm_locks,
+				  &run.n_mm_locks) < 0) ||
+	    take_hold(po, &boxes, &locks) < 0)
 		goto out;
 	if (select_walked(&po->sel, &boxes, &sel) < 0)
 		goto out;
@@ -510,6 +517,7 @@ out:
 	if (selected)
 		selection_release(&sel);
 	lock_set_free(&locks);
+	pipermail_release_locks(run.mm_locks, run.n_mm_locks);
 	mailbox_list_release(&boxes);
 	close_run(&run);
 	return rc;
@@ -521,7 +529,7 @@ cmd_purge(int argc, char **argv)
 	static const char synopsis[] =
 		"listscrub purge [SELECT] [--action delete|redact] "
 		"[--marker TEXT] [--tombstone-text TEXT] "
-		"[--attachments list|remove] [--apply] "
+		"[--attachments list|remove] [--mailman-home DIR] [--apply] "
 		"[--limit N] [--backup-dir DIR] [--incident ID --sign-key FILE "
 		"--incident-key FILE [--manifest-dir DIR]] PATH...";
 	struct purge_opts po = {
@@ -539,6 +547,9 @@ cmd_purge(int argc, char **argv)
 		{ "tombstone-text", OPT_STRING, &po.tombstone_text, "TEXT",
 		  "what a pipermail page removed says instead (default: This "
 		  "message has been removed from the archive.)", NULL },
+		{ "mailman-home", OPT_STRING, &po.mailman_home, "DIR",
+		  "pipermail: take Mailman's list lock (DIR/locks/LIST.lock) "
+		  "while the run reads and writes the list", NULL },
 		{ "attachments", OPT_KEYWORD, &po.attachments, "list|remove",
 		  "pipermail: the attachments of a redacted message that still "
 		  "hold what was redacted are listed (default), or removed",

@@ -87,12 +87,15 @@ static const struct diag_info catalog[D__COUNT] = {
 		"the run's manifest could not be written" },
 	[D_LOCK_UNAVAILABLE] = {
 		"lock-unavailable", DIAG_ERROR, 2,
-		"an mbox lock could not be had in time (a delivery or another "
-		"run holds it); nothing is written" },
+		"an mbox lock, or Mailman's list lock, could not be had in "
+		"time (a delivery, the archiver or another run holds it); "
+		"nothing is written" },
 	[D_REWRITE_FINISHED] = {
 		"rewrite-finished", DIAG_NOTE, 0,
 		"an in-place rewrite an earlier run left unfinished (its journal "
-		"beside the mbox) was finished before reading" },
+		"beside the mbox) was finished before reading, or the pipermail "
+		"commits of a killed run were finished or dropped (its journal "
+		"in the list folder)" },
 	[D_MAILBOX_REREAD] = {
 		"mailbox-reread", DIAG_NOTE, 0,
 		"an mbox changed between the walk and its lock (mail delivered): "

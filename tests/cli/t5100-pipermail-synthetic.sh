@@ -154,6 +154,44 @@ test_expect_success 'a run that fails while writing the pages changes nothing an
 	diff -r t.before t && test ! -e t.m/0001
 '
 
+# Mailman's LockFile: a claim file holding its own path, linked to
+# LIST.lock, its mtime the time its holder expects to be done.
+mailman_lock() {        # HOME LIST SECONDS-FROM-NOW
+	mkdir -p "$1/locks" &&
+	claim=$1/locks/$2.lock.otherhost.4242.0 &&
+	printf %s "$claim" >"$claim" &&
+	ln "$claim" "$1/locks/$2.lock" &&
+	touch -d "@$(( $(date +%s) + $3 ))" "$claim"
+}
+
+test_expect_success 'Mailman'"'"'s list lock held by another: the run waits, then refuses and changes nothing' '
+	fresh t && rm -rf mm &&
+	mailman_lock mm demo-list 300 &&
+	expect_status 2 "$LISTSCRUB" purge --message-id "$THREAD" --mailman-home mm \
+		--lock-timeout 1 $APPLY t/$L >out 2>err &&
+	grep -q "lock-unavailable: purge: Mailman.s list lock .mm/locks/demo-list.lock. is held by mm/locks/demo-list.lock.otherhost.4242.0" err &&
+	diff -r t.before t &&
+	test "$(stat -c %h mm/locks/demo-list.lock)" = 2
+'
+
+test_expect_success 'a lock whose holder is past its time is broken as Mailman breaks it; the run takes, holds and releases its own' '
+	fresh t && rm -rf mm &&
+	mailman_lock mm demo-list -60 &&
+	rm -f pause && LISTSCRUB_FAULT_PAUSE=$TRASH/pause && export LISTSCRUB_FAULT_PAUSE &&
+	{ with_fault "open:000002.html.listscrub-:1:pause" "$LISTSCRUB" purge \
+		--message-id "$THREAD" --mailman-home mm $APPLY t/$L >out 2>err & } &&
+	i=0; while ! test -f pause && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done &&
+	test -f pause &&
+	test "$(stat -c %h mm/locks/demo-list.lock)" = 2 &&
+	holder=$(cat mm/locks/demo-list.lock) &&
+	test -f "$holder" && case "$holder" in mm/locks/demo-list.lock.*.[0-9]*.[0-9]*) ;; *) false;; esac &&
+	! test -e mm/locks/demo-list.lock.otherhost.4242.0 &&
+	test "$(stat -c %Y "$holder")" -gt "$(date +%s)" &&
+	rm -f pause && wait &&
+	grep -q "pipermail tombstone t/$L/2010-October/000002.html made" out &&
+	test -z "$(ls mm/locks)"
+'
+
 # The kill points: every rename and fsync, and every unlink of a journal
 # or a new copy (those of the mbox locks are #13's: a dotlock a killed
 # run leaves is held until it expires).

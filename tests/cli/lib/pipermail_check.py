@@ -977,34 +977,46 @@ class Checker:
 
     # -- 8. removed content is gone everywhere ---------------------------------------------
 
+    @staticmethod
+    def searchable(tree, rel):
+        """A file as the search for removed content sees it: .txt.gz
+        decompressed, HTML as text (tags stripped, entities decoded, in
+        its own bytes and in UTF-8), the rest raw."""
+        raw = tree.read(rel)
+        if rel.endswith('.txt.gz') and '/' not in rel:
+            data, err = tree.gunzip(rel)
+            return raw if data is None else data
+        if rel.endswith(('.html', '.htm')):
+            t = text_of(dec(raw))
+            return t.encode('latin-1', 'ignore') + b'\n' + t.encode('utf-8', 'surrogateescape')
+        return raw
+
     def after_blobs(self):
-        """[(rel, searchable bytes)] of every file of the after tree: .txt
-        and .txt.gz (decompressed) as they are, HTML as text (tags
-        stripped, entities decoded), the rest raw."""
+        """[(rel, searchable bytes)] of every file of the after tree (a
+        .txt.gz that decompresses to its .txt only once)."""
         out = []
-        seen_txt = {}
         for rel in sorted(self.a.files):
             if isinstance(self.a.files[rel], tuple):
                 continue
-            raw = self.a.read(rel)
-            if rel.endswith('.txt.gz') and '/' not in rel:
-                data, err = self.a.gunzip(rel)
-                if data is None:
-                    out.append((rel, raw))
-                    continue
-                if seen_txt.get(rel[:-3]) == data:
-                    continue
-                out.append((rel + ' (decompressed)', data))
-            elif rel.endswith('.txt') and '/' not in rel:
-                seen_txt[rel] = raw
-                out.append((rel, raw))
-            elif rel.endswith(('.html', '.htm')):
-                t = text_of(dec(raw))
-                out.append((rel, t.encode('latin-1', 'ignore') + b'\n' +
-                            t.encode('utf-8', 'surrogateescape')))
-            else:
-                out.append((rel, raw))
+            if rel.endswith('.txt.gz') and '/' not in rel and self.a.has(rel[:-3]) and \
+                    self.a.gunzip(rel)[0] == self.a.read(rel[:-3]):
+                continue
+            out.append((rel, self.searchable(self.a, rel)))
         return out
+
+    def kept_before_blob(self):
+        """Every before file that is kept as it was (or a neighbour page):
+        text found there is not removed content, even if a removed message
+        had it too (a PGP armour line, a quoted header...)."""
+        if getattr(self, '_kbb', None) is None:
+            parts = []
+            for rel in sorted(self.b.files):
+                if isinstance(self.b.files[rel], tuple):
+                    continue
+                if self.classify(rel) in ('fixed', 'neighbour'):
+                    parts.append(self.searchable(self.b, rel))
+            self._kbb = b'\0\n'.join(parts)
+        return self._kbb
 
     def check_gone(self):
         # body lines of the removed messages that no kept message has
@@ -1034,6 +1046,7 @@ class Checker:
 
         def where(i):
             return blobs[bisect.bisect_right(starts, i) - 1][0]
+        n_kept_elsewhere = 0
         for line, src in needles.items():
             variants = {line}
             try:
@@ -1042,13 +1055,18 @@ class Checker:
                 u = line.decode('latin-1')
             variants.add(u.encode('utf-8'))
             variants.add(u.encode('latin-1', 'ignore'))
-            for v in variants:
-                if len(v) < 30:
-                    continue
-                i = big.find(v)
-                if i >= 0:
-                    self.fail(where(i), 'holds a body line of removed %s: %r' % (src, line[:80]))
-                    break
+            variants = [v for v in variants if len(v) >= 30]
+            hits = [(big.find(v), v) for v in variants]
+            hits = [(i, v) for i, v in hits if i >= 0]
+            if not hits:
+                continue
+            if any(v in self.kept_before_blob() for v in variants):
+                n_kept_elsewhere += 1
+                continue
+            self.fail(where(hits[0][0]), 'holds a body line of removed %s: %r' % (src, line[:80]))
+        if n_kept_elsewhere:
+            self.note('body lines', '%d lines of the removed bodies are also in kept files '
+                      '(not counted as removed content)' % n_kept_elsewhere)
         self.stats['body_lines'] = len(needles)
         # the Message-IDs (but not one that a kept message has too: a
         # duplicate Message-ID stays with the message that keeps it)
@@ -1083,48 +1101,67 @@ class Checker:
         forms.add(html.escape(mid, quote=True).encode('utf-8', 'surrogateescape'))
         return {f for f in forms if len(f) >= 4}
 
+    def id_allowed_cut(self, tree, rel, data):
+        """data (raw, .gz decompressed) with the places a removed
+        Message-ID may stay taken out: kept messages' In-Reply-To and
+        References headers (in the before tree the removed messages go
+        too), kept pages' mailto In-Reply-To= parameters, and the thread
+        keys of thread.html."""
+        parts = rel.split('/')
+        if rel.endswith(('.txt', '.txt.gz')) and '/' not in rel:
+            pre, msgs = split_txt(data)
+            vol = rel[:-4] if rel.endswith('.txt') else rel[:-7]
+            gone = self.removed_msgs.get(vol, set()) if tree is self.b else set()
+            left = [pre]
+            for k, m in enumerate(msgs):
+                if k in gone:
+                    continue
+                cut = [(s, e) for n, _, s, e in txt_headers(m)
+                       if n in (b'in-reply-to', b'references')]
+                for s, e in reversed(cut):
+                    m = m[:s] + m[e:]
+                left.append(m)
+            return b'\0'.join(left)
+        if rel.endswith('.html'):
+            s = dec(data)
+            s = re.sub(r'In-Reply-To=[^"&\s>]*', 'In-Reply-To=', s, flags=re.I)
+            if parts[-1] == 'thread.html':
+                s = THREAD_COMMENT.sub('', s)
+            return s.encode('latin-1')
+        return data
+
     def check_id_gone(self, mid, blobs):
         forms = self.id_forms(mid)
         removed_pages = {'%s/%s' % k for k in self.removed_ids}
         for rel, _ in blobs:
-            frel = rel.replace(' (decompressed)', '')
-            if isinstance(self.a.files.get(frel), tuple):
+            if isinstance(self.a.files.get(rel), tuple):
                 continue
-            raw = self.a.read(frel)
-            data = raw
-            if frel.endswith('.txt.gz'):
-                data = self.a.gunzip(frel)[0] or raw
+            data = self.a.read(rel)
+            if rel.endswith('.txt.gz'):
+                data = self.a.gunzip(rel)[0] or data
             if not any(f in data for f in forms):
                 continue
-            parts = frel.split('/')
-            if frel.endswith(('.txt', '.txt.gz')) and '/' not in frel:
-                # allowed: the In-Reply-To/References headers of kept messages
-                pre, msgs = split_txt(data)
-                left = [pre]
-                for m in msgs:
-                    cut = [(s, e) for n, _, s, e in txt_headers(m)
-                           if n in (b'in-reply-to', b'references')]
-                    for s, e in reversed(cut):
-                        m = m[:s] + m[e:]
-                    left.append(m)
-                data = b'\0'.join(left)
-            elif parts[0] == 'database' and len(parts) == 2:
-                self.check_id_in_db(frel, mid, forms)
+            parts = rel.split('/')
+            if parts[0] == 'database' and len(parts) == 2:
+                self.check_id_in_db(rel, mid, forms)
                 continue
-            elif frel.endswith('.html'):
-                if frel in removed_pages:
-                    pass                       # a tombstone may hold none
-                else:
-                    s = dec(data)
-                    s = re.sub(r'In-Reply-To=[^"&\s>]*', 'In-Reply-To=', s, flags=re.I)
-                    if parts[-1] == 'thread.html':
-                        s = THREAD_COMMENT.sub('', s)
-                    data = s.encode('latin-1')
-            for f in forms:
-                if f in data:
-                    self.fail(frel, 'holds the removed Message-ID <%s>%s' % (
-                        mid, '' if f == mid.encode('utf-8', 'surrogateescape') else ' (as %s)' % f.decode('latin-1')))
-                    break
+            what = ' '.join(sorted({f.decode('latin-1') for f in forms if f in data}))
+            if rel in removed_pages:
+                self.fail(rel, 'the tombstone holds the removed Message-ID <%s> (as %s)' % (mid, what))
+                continue
+            after_n = sum(self.id_allowed_cut(self.a, rel, data).count(f) for f in forms)
+            if not after_n:
+                continue
+            before_n = 0
+            if self.b.has(rel) and not self.is_removed_attachment(rel):
+                bdata = self.b.read(rel)
+                if rel.endswith('.txt.gz'):
+                    bdata = self.b.gunzip(rel)[0] or bdata
+                before_n = sum(self.id_allowed_cut(self.b, rel, bdata).count(f) for f in forms)
+            if after_n > before_n:
+                self.fail(rel, 'holds the removed Message-ID <%s> (as %s)' % (mid, what))
+            else:
+                self.note(rel, 'kept content quotes the removed Message-ID <%s> as it did before' % mid)
 
     def check_id_in_db(self, rel, mid, forms):
         try:
@@ -1616,7 +1653,7 @@ def main(argv):
           '%d changed as required; %d body lines and %d Message-IDs gone everywhere%s; %.1f s'
           % (len(removed), ' '.join(removed[:10]) + (' ...' if len(removed) > 10 else ''),
              len(c.changed_vols), c.stats.get('files', 0), c.stats.get('unchanged', 0),
-             len(c.changed), c.stats.get('body_lines', 0), len(c.removed_ids),
+             len(c.changed), c.stats.get('body_lines', 0), len(set(c.removed_ids.values())),
              '; ' + c.stats['crawl'] if 'crawl' in c.stats else '', c.stats['seconds'])
           + ('; %d notes (-v shows them)' % len(c.notes) if c.notes and not o.verbose else ''))
     return 0

@@ -1,8 +1,9 @@
-/* print-pipermail.h -- the pipermail side of purge: the files it
- * changes, as it prints them (one line each, text or JSON, and a
- * summary line), and what a killed run left, finished and reported. */
-#ifndef LISTSCRUB_PRINT_PIPERMAIL_H
-#define LISTSCRUB_PRINT_PIPERMAIL_H
+/* purge-pipermail.h -- the pipermail side of purge: Mailman's list locks
+ * taken, what a killed run left finished and reported, and the files it
+ * changes as it prints them (one line each, text or JSON, and a summary
+ * line). */
+#ifndef LISTSCRUB_PURGE_PIPERMAIL_H
+#define LISTSCRUB_PURGE_PIPERMAIL_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,5 +29,15 @@ struct errbuf;
 struct mailbox_list;
 int pipermail_finish_interrupted(const struct mailbox_list *boxes,
 				 struct errbuf *err);
+
+/* With --mailman-home DIR: Mailman's list lock (DIR/locks/LIST.lock,
+ * act/mm-lock.h) of every pipermail list of boxes, taken within timeout
+ * seconds; -1, reported, when one cannot be had (none is held then).
+ * Caller owns: pipermail_release_locks. */
+struct mm_lock;
+int pipermail_take_locks(const struct mailbox_list *boxes,
+			 const char *mailman_home, unsigned int timeout,
+			 struct mm_lock ***locks_r, size_t *n_r);
+void pipermail_release_locks(struct mm_lock **locks, size_t n);
 
 #endif

@@ -1,5 +1,5 @@
-/* print-pipermail.c -- the pipermail side of purge: the files it changes,
- * printed, and what a killed run left, finished and reported. */
+/* purge-pipermail.c -- the pipermail side of purge: Mailman's locks, a
+ * killed run's files finished, the files a run changes printed. */
 #include "config.h"
 
 #include <jansson.h>
@@ -7,11 +7,15 @@
 #include <string.h>
 
 #include "act/pm-edits.h"
+#include "act/mm-lock.h"
 #include "act/pm-journal.h"
-#include "cli/print-pipermail.h"
+#include "cli/purge-pipermail.h"
 #include "cli/print.h"
 #include "cli/report.h"
 #include "lib/errbuf.h"
+#include "lib/xalloc.h"
+#include "mail/mailbox.h"
+#include "mail/pipermail.h"
 
 /* planned (a plan), made, or not made (the run stopped first). */
 static const char *
@@ -132,4 +136,66 @@ pipermail_finish_interrupted(const struct mailbox_list *boxes, struct errbuf *er
 		report(D_REWRITE_FINISHED, NULL, "removed %zu new copies that "
 		       "killed runs left in pipermail trees", temps);
 	return 0;
+}
+
+/* How long Mailman's list lock says the run will take: far more than a
+ * purge needs; a killed run's lock is broken by Mailman after it. */
+#define MM_LOCK_LIFETIME 1800
+
+int
+pipermail_take_locks(const struct mailbox_list *boxes, const char *mailman_home,
+		     unsigned int timeout, struct mm_lock ***locks_r,
+		     size_t *n_r)
+{
+	struct errbuf err;
+	char *lock_dir = xasprintf("%s/locks", mailman_home);
+	char **lists = NULL;
+	size_t nlists = 0;
+	int rc = 0;
+
+	*locks_r = NULL;
+	*n_r = 0;
+	for (size_t i = 0; i < boxes->count && rc == 0; i++) {
+		char *list_dir = NULL, *name;
+		bool seen = false;
+
+		if (!mailbox_is_pipermail_text(boxes->items[i]) ||
+		    !pm_volume_text(mailbox_path(boxes->items[i]), &list_dir,
+				    NULL))
+			continue;
+		name = strrchr(list_dir, '/') ? strrchr(list_dir, '/') + 1
+			: list_dir;
+		for (size_t k = 0; k < nlists && !seen; k++)
+			seen = strcmp(lists[k], name) == 0;
+		if (!seen) {
+			*locks_r = xreallocarray(*locks_r, *n_r + 1,
+						 sizeof **locks_r);
+			rc = mm_lock_take(lock_dir, name, timeout,
+					  MM_LOCK_LIFETIME, &(*locks_r)[*n_r],
+					  &err);
+			*n_r += rc == 0;
+			lists = xreallocarray(lists, nlists + 1, sizeof *lists);
+			lists[nlists++] = xstrdup(name);
+		}
+		free(list_dir);
+	}
+	for (size_t k = 0; k < nlists; k++)
+		free(lists[k]);
+	free(lists);
+	free(lock_dir);
+	if (rc < 0) {
+		report(D_LOCK_UNAVAILABLE, NULL, "purge: %s", err.msg);
+		pipermail_release_locks(*locks_r, *n_r);
+		*locks_r = NULL;
+		*n_r = 0;
+	}
+	return rc;
+}
+
+void
+pipermail_release_locks(struct mm_lock **locks, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		mm_lock_release(&locks[i]);
+	free(locks);
 }
