@@ -12,7 +12,7 @@
 
 #include "act/pm-database.h"
 #include "act/pm-edits.h"
-#include "act/pm-marshal.h"
+#include "mail/pm-marshal.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"

@@ -11,7 +11,7 @@
 
 #include "act/pm-dates.h"
 #include "act/pm-edits.h"
-#include "act/pm-marshal.h"
+#include "mail/pm-marshal.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"

@@ -13,6 +13,7 @@
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
 #include "mail/pipermail.h"
+#include "mail/pm-marshal.h"
 #include "mail/words.h"
 
 static bool
@@ -266,4 +267,54 @@ pm_check_pair(const char *page, size_t page_len, const char *msg,
 	buf_release(&pk);
 	buf_release(&mk);
 	return rc;
+}
+
+int
+pm_volume_ids(const char *list_dir, const char *volume, char *const *pages,
+	      size_t n, char ***ids_r, struct errbuf *err)
+{
+	char *path = xasprintf("%s/database/%s-article", list_dir, volume);
+	char *data = NULL;
+	size_t len;
+	struct pm_mfile m = { .path = path };
+	struct stat st;
+	int rc = 0;
+
+	*ids_r = xcalloc(n + 1, sizeof **ids_r);
+	if (lstat(path, &st) < 0 || read_regular_file(path, &data, &len,
+						       NULL) < 0) {
+		free(path);
+		return 0;
+	}
+	m.p = (const unsigned char *)data;
+	m.len = len;
+	rc = pm_marshal_read(&m, err);
+	for (size_t i = 0; rc == 0 && i < m.count; i++) {
+		const struct pm_mitem *it = &m.items[i];
+		size_t from = 0;
+		struct pm_sv file;
+
+		if (!it->key.str.ok || !it->value.str.ok ||
+		    !pm_pickle_next(it->value.str.p, it->value.str.len,
+				    "filename", &from, &file))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (!(*ids_r)[k] && strlen(pages[k]) == file.len &&
+			    memcmp(pages[k], file.p, file.len) == 0)
+				(*ids_r)[k] = xasprintf("<%.*s>",
+							(int)it->key.str.len,
+							it->key.str.p);
+	}
+	pm_marshal_release(&m);
+	free(data);
+	free(path);
+	return rc;
+}
+
+void
+pm_ids_free(char **ids, size_t n)
+{
+	for (size_t i = 0; ids && i < n; i++)
+		free(ids[i]);
+	free(ids);
 }

@@ -46,6 +46,18 @@ void pm_pages_free(char **pages, size_t n);
 /* Page names (char *const *) in number order, for qsort. */
 int pm_compare_pages(const void *a, const void *b);
 
+/* The Message-IDs of a volume's pages[0..n), as its database knows them
+ * (database/VOL-article: a record's key, tied to its page by the file
+ * name in the record, read as text, never unpickled), "<id>", or NULL
+ * where it has none.  Pre-2.0 volume texts carry no Message-ID lines;
+ * the database does.  Caller owns: pm_ids_free.  -1 with err when the
+ * file is not the marshal data Mailman writes; 0 with all NULL when
+ * there is no database. */
+int pm_volume_ids(const char *list_dir, const char *volume,
+		  char *const *pages, size_t n, char ***ids_r,
+		  struct errbuf *err);
+void pm_ids_free(char **ids, size_t n);
+
 /* Do a page and a message of the volume text belong together?  Their
  * subjects agree (letters and digits, the page's entities decoded,
  * addresses in either munged form): -1 with err saying what differs. */

@@ -15,6 +15,7 @@
 #include "mail/mailbox.h"
 #include "mail/msg.h"
 #include "mail/msgid.h"
+#include "mail/pipermail.h"
 #include "select/pass.h"
 
 /* Mailboxes are loaded in parallel, then their messages are searched in
@@ -197,6 +198,10 @@ pass_message(struct pass_ctx *pc, struct msg_walker *mw,
 	from_len = whole_text ? 0 : msg_from_line_len(raw, len);
 	msg_header_end(raw + from_len, len - from_len, &body);
 	read_headers(raw + from_len, whole_text ? 0 : body, &h);
+	if (!h.msgid && box->pm_ids && box->pm_ids[i]) {
+		h.msgid = box->pm_ids[i];
+		h.msgid_len = strlen(h.msgid);
+	}
 	record_thread_data(box, &ck->out, i, &h);
 	box->in_scope[i] = select_in_scope(s, &h, raw, from_len ?
 					   from_len - 1 : 0);
@@ -281,6 +286,31 @@ note_file_kind(struct box_pass *bp, size_t b, const struct mailbox *mb)
 	buf_release(&text);
 }
 
+/* A pre-2.0 pipermail volume text has no Message-ID lines; its database
+ * knows each message's, by its page (mail/pipermail.h). */
+static void
+pipermail_ids(struct box_pass *bp, size_t b, const struct mailbox *mb)
+{
+	char *list_dir = NULL, *volume = NULL, **pages = NULL;
+	size_t npages = 0;
+	struct errbuf err;
+
+	if (mailbox_is_pipermail_text(mb) &&
+	    pm_volume_text(mailbox_path(mb), &list_dir, &volume) &&
+	    pm_volume_pages(list_dir, volume, false, &pages, &npages,
+			    NULL) == 0 && npages == bp->nmsgs &&
+	    pm_volume_ids(list_dir, volume, pages, npages, &bp->pm_ids,
+			  &err) < 0) {
+		pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0,
+				 D_MAILBOX_UNREADABLE, err.msg);
+		pm_ids_free(bp->pm_ids, npages);
+		bp->pm_ids = NULL;
+	}
+	pm_pages_free(pages, npages);
+	free(list_dir);
+	free(volume);
+}
+
 static void
 load_box(struct pass_ctx *pc, size_t b)
 {
@@ -301,6 +331,7 @@ load_box(struct pass_ctx *pc, size_t b)
 	bp->ref_first = xcalloc(n + 1, sizeof *bp->ref_first);
 	bp->ref_count = xcalloc(n + 1, sizeof *bp->ref_count);
 	bp->in_scope = xcalloc(n + 1, 1);
+	pipermail_ids(bp, b, mb);
 }
 
 static void *

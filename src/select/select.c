@@ -192,6 +192,11 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 				if (item.message_id == NULL)
 					item.message_id = read_message_id(
 						pc->boxes->items[b], i);
+				if (item.message_id == NULL && bp->pm_ids &&
+				    bp->pm_ids[i])
+					item.message_id = xstrndup(
+						bp->pm_ids[i] + 1,
+						strlen(bp->pm_ids[i]) - 2);
 				if (i < npages)
 					item.page = xasprintf("%s/%s", volume,
 							      pages[i]);
@@ -204,6 +209,8 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 		}
 		sel->messages += bp->nmsgs;
 		free(bp->in_scope);
+		pm_ids_free(bp->pm_ids, bp->nmsgs);
+		bp->pm_ids = NULL;
 		pm_pages_free(pages, npages);
 		free(volume);
 	}

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "act/pm-marshal.h"
+#include "mail/pm-marshal.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 
