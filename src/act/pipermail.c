@@ -169,7 +169,7 @@ redaction_of(const struct pm_purge *pp, size_t first, struct pm_redaction *r)
 
 		if (!same_volume(p, f) || !p->redacted)
 			continue;
-		pm_redaction_add_page(r, p->page, p->hex8);
+		pm_redaction_add_page(r, p->page);
 		for (size_t t = 0; t < p->ntokens; t++)
 			pm_redaction_add_token(r, p->tokens[t]);
 	}
@@ -296,6 +296,28 @@ place(const struct pm_purge *pp, struct pm_edit *ed, struct errbuf *err)
 					     "this purge", ed->path);
 }
 
+/* What the list's redactions took out, out of its attachments too. */
+static int
+redact_attachments(const struct pm_purge *pp, const char *list_dir,
+		   struct pm_edits *edits, struct errbuf *err)
+{
+	struct pm_redaction all = { .list_dir = list_dir };
+	int rc = 0;
+
+	for (size_t i = 0; i < pp->npages; i++)
+		if (pp->pages[i].redacted &&
+		    strcmp(pp->pages[i].list_dir, list_dir) == 0)
+			for (size_t t = 0; t < pp->pages[i].ntokens; t++)
+				pm_redaction_add_token(&all,
+						       pp->pages[i].tokens[t]);
+	if (all.ntokens > 0)
+		rc = pm_redact_attachments(list_dir, all.tokens, all.ntokens,
+					   pp->s.marker,
+					   pp->s.remove_attachments, edits, err);
+	pm_redaction_release(&all);
+	return rc;
+}
+
 /* A volume's deletions: tombstones, neighbours, indexes, attachments
  * (the database was done first). */
 static int
@@ -358,6 +380,10 @@ pm_purge_build(struct pm_purge *pp, struct pm_edits *edits,
 			rc = pm_redact_volume(&r, edits, err);
 		pm_redaction_release(&r);
 	}
+	for (size_t i = 0; i < pp->npages && rc == 0; i++)
+		if (!list_seen(pp, i))
+			rc = redact_attachments(pp, pp->pages[i].list_dir, edits,
+						err);
 	for (size_t i = 0; i < pp->npages && rc == 0; i++)
 		if (!list_seen(pp, i))
 			rc = add_toc(pp, pp->pages[i].list_dir, edits, err);

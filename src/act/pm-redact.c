@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "act/pm-attachments.h"
 #include "act/pm-database.h"
 #include "act/pm-edits.h"
 #include "act/pm-redact.h"
@@ -19,13 +18,10 @@
 #include "mail/pipermail.h"
 
 void
-pm_redaction_add_page(struct pm_redaction *r, const char *page,
-		      const char *hex8)
+pm_redaction_add_page(struct pm_redaction *r, const char *page)
 {
 	r->pages = xreallocarray(r->pages, r->npages + 1, sizeof *r->pages);
-	r->hex8 = xreallocarray(r->hex8, r->npages + 1, sizeof *r->hex8);
-	r->pages[r->npages] = xstrdup(page);
-	r->hex8[r->npages++] = xstrdup(hex8);
+	r->pages[r->npages++] = xstrdup(page);
 }
 
 void
@@ -41,14 +37,11 @@ pm_redaction_add_token(struct pm_redaction *r, const char *token)
 void
 pm_redaction_release(struct pm_redaction *r)
 {
-	for (size_t i = 0; i < r->npages; i++) {
+	for (size_t i = 0; i < r->npages; i++)
 		free(r->pages[i]);
-		free(r->hex8[i]);
-	}
 	for (size_t i = 0; i < r->ntokens; i++)
 		free(r->tokens[i]);
 	free(r->pages);
-	free(r->hex8);
 	free(r->tokens);
 	memset(r, 0, sizeof *r);
 }
@@ -154,38 +147,80 @@ scrub_indexes(const struct pm_redaction *r, const struct pm_forms *f,
 	return rc;
 }
 
-/* The redacted messages' attachments that still show a token: removed,
- * or held (listed, left as they are). */
+/* One scrubbed attachment that shows a token: a text one (no NUL in its
+ * first 8 KB: the scrubber's .txt and .html) scrubbed as a page is,
+ * another removed or held. */
 static int
-check_attachments(const struct pm_redaction *r, const struct pm_forms *f,
+redact_attachment(const struct pm_forms *f, const char *path,
+		  const char *list_dir, const char *marker, bool remove,
 		  struct pm_edits *edits, struct errbuf *err)
 {
-	for (size_t i = 0; i < r->npages; i++) {
-		struct pm_edits found = { 0 };
-		size_t n;
-		int rc = r->hex8[i][0]
-			? pm_attachments_remove(r->list_dir, r->hex8[i], &found,
-						&n, err) : 0;
+	const struct pm_edit *done = pm_edits_find(edits, path);
+	char *data;
+	size_t len;
+	int rc = 0;
 
-		for (size_t k = 0; rc == 0 && k < found.count; k++) {
-			const char *path = found.items[k].path;
-			char *data;
-			size_t len;
-
-			if ((rc = read_regular_file(path, &data, &len, err)) < 0)
-				break;
-			if (pm_shows(f, data, len))
-				pm_edit_place(pm_edits_add(edits,
-					r->remove_attachments ? PM_EDIT_ATTACHMENT
-					: PM_EDIT_HELD, path, NULL, 0),
-					r->list_dir, r->volume);
-			free(data);
-		}
-		pm_edits_release(&found);
-		if (rc < 0)
-			return -1;
+	if (done && done->remove)
+		return 0;       /* removed with its deleted message */
+	if (pm_edits_current(edits, path, &data, &len, err) < 0)
+		return -1;
+	if (pm_shows(f, data, len)) {
+		if (!memchr(data, '\0', len < 8192 ? len : 8192))
+			rc = scrub_file(f, path, marker, PM_EDIT_REDACTED, edits,
+					err);
+		else
+			pm_edits_add(edits, remove ? PM_EDIT_ATTACHMENT
+				     : PM_EDIT_HELD, path, NULL, 0);
+		pm_edit_place(pm_edits_find(edits, path), list_dir, NULL);
 	}
-	return 0;
+	free(data);
+	return rc;
+}
+
+int
+pm_redact_attachments(const char *list_dir, char *const *tokens, size_t n,
+		      const char *marker, bool remove, struct pm_edits *edits,
+		      struct errbuf *err)
+{
+	char *root = xasprintf("%s/attachments", list_dir), **days = NULL;
+	struct pm_forms *f = pm_forms_new(tokens, n);
+	size_t ndays = 0;
+	struct stat st;
+	int rc = 0;
+
+	if (lstat(root, &st) == 0 && S_ISDIR(st.st_mode))
+		rc = dir_names(root, &days, &ndays, err);
+	for (size_t d = 0; d < ndays && rc == 0; d++) {
+		char *day = xasprintf("%s/%s", root, days[d]), **dirs = NULL;
+		size_t ndirs = 0;
+
+		if (lstat(day, &st) == 0 && S_ISDIR(st.st_mode))
+			rc = dir_names(day, &dirs, &ndirs, err);
+		for (size_t h = 0; h < ndirs && rc == 0; h++) {
+			char *folder = xasprintf("%s/%s", day, dirs[h]), **files = NULL;
+			size_t nfiles = 0;
+
+			if (lstat(folder, &st) == 0 && S_ISDIR(st.st_mode))
+				rc = dir_names(folder, &files, &nfiles, err);
+			for (size_t k = 0; k < nfiles && rc == 0; k++) {
+				char *path = xasprintf("%s/%s", folder, files[k]);
+
+				if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+					rc = redact_attachment(f, path, list_dir,
+							       marker, remove,
+							       edits, err);
+				free(path);
+			}
+			dir_names_free(files, nfiles);
+			free(folder);
+		}
+		dir_names_free(dirs, ndirs);
+		free(day);
+	}
+	dir_names_free(days, ndays);
+	pm_forms_free(&f);
+	free(root);
+	return rc;
 }
 
 int
@@ -200,8 +235,6 @@ pm_redact_volume(const struct pm_redaction *r, struct pm_edits *edits,
 	if (rc == 0)
 		rc = pm_database_redact(r->list_dir, r->volume, r->tokens,
 					r->ntokens, r->marker, edits, err);
-	if (rc == 0)
-		rc = check_attachments(r, f, edits, err);
 	pm_forms_free(&f);
 	return rc;
 }

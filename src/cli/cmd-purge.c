@@ -551,8 +551,8 @@ cmd_purge(int argc, char **argv)
 		  "pipermail: take Mailman's list lock (DIR/locks/LIST.lock) "
 		  "while the run reads and writes the list", NULL },
 		{ "attachments", OPT_KEYWORD, &po.attachments, "list|remove",
-		  "pipermail: the attachments of a redacted message that still "
-		  "hold what was redacted are listed (default), or removed",
+		  "pipermail: binary attachments that still hold what was "
+		  "redacted are listed (default), or removed",
 		  attachments_keywords },
 		{ "limit", OPT_UINT, &po.limit, "N",
 		  "apply to the first N selected messages only (staged runs)",

@@ -92,9 +92,9 @@ print_pipermail_edits(FILE *out, const struct pm_edits *e, bool apply,
 			changes - made);
 	fputc('\n', out);
 	if (count[PM_EDIT_HELD])
-		fprintf(out, "# pipermail: %zu attachments of redacted messages "
-			"still hold what was redacted and are left as they are "
-			"(held): remove them with --attachments remove\n",
+		fprintf(out, "# pipermail: %zu binary attachments still hold "
+			"what was redacted and are left as they are (held): "
+			"remove them with --attachments remove\n",
 			count[PM_EDIT_HELD]);
 }
 

@@ -124,6 +124,21 @@ if [ -d "$P/twisted-web" ]; then
 			--tombstone-text "$TOMBSTONE" $LINKCHECK >check &&
 		grep -q "^pipermail_check: OK: $(wc -l <tw.ids) removed pages" check
 	'
+
+	# An address the .txt bodies show in clear (2004-2009) and munged
+	# (later, and in From_ lines), the pages munged, some attachments
+	# too: redacted in every copy, checked by an independent reader.
+	test_expect_success 'twisted-web: an address in clear and munged is redacted in every copy' '
+		rm -rf twr twr-runs && cp -r tw.orig twr &&
+		"$LISTSCRUB" purge --address exarkun@divmod.com --attachments remove \
+			$(own_run twr-runs) twr >out &&
+		grep -q "^# pipermail: changed [0-9]* files: 0 pages replaced by tombstones, [1-9][0-9]* pages redacted" out &&
+		python3 "$TEST_SRCDIR/tests/cli/lib/pipermail_redact_check.py" \
+			--before tw.orig --after twr \
+			--manifest twr-runs/0001/manifest.jsonl --token exarkun@divmod.com &&
+		verify_run twr-runs twr >report &&
+		grep -q "^# verified: every check passed" report
+	'
 else
 	test_skip 'twisted-web purge' "$NOCORPUS"
 fi

@@ -120,15 +120,18 @@ test_expect_success 'redacting an address takes it out of every copy: texts, pag
 	verify_of t >v && grep -q "^# verified: every check passed" v
 '
 
-test_expect_success 'an attachment that holds the address is held and named (verify fails), or removed with --attachments remove' '
+test_expect_success 'attachments that hold the address: a text one is redacted (any message'"'"'s), a binary one held and named (verify fails) or removed with --attachments remove' '
 	fresh t &&
 	att=$(ls t/$L/attachments/20101216/*/attachment.bin) &&
-	printf "contact: alice.moreau@example.org\n" >>"$att" &&
+	printf "\0\0contact: alice.moreau@example.org\n" >>"$att" &&
+	txt=$(dirname $(ls t/$L/attachments/20101119/*/attachment.bin))/attachment.txt &&
+	printf "write to alice.moreau at example.org\n" >"$txt" &&
 	cp -a t t.before2 &&
 	"$LISTSCRUB" purge --address alice.moreau@example.org $(run_of t) t/$L >out &&
 	grep -q "pipermail held $att held" out &&
-	grep -q "^# pipermail: 1 attachments of redacted messages still hold" out &&
-	test -f "$att" &&
+	grep -q "pipermail redacted $txt made" out &&
+	grep -q "^# pipermail: 1 binary attachments still hold" out &&
+	test -f "$att" && test "$(cat "$txt")" = "write to [redacted]" &&
 	expect_status 1 verify_of t >v &&
 	grep -q "FAIL         gone" v && grep -q "attachment.bin: 1 occurrence" v &&
 	rm -rf t t.m && cp -a t.before2 t &&
