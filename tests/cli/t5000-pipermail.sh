@@ -63,7 +63,7 @@ if [ -d "$P/reality" ]; then
 		copy_list reality re2 &&
 		python3 "$CHECK" --msgid-of re2 2002-June/000110.html >one.ids &&
 		test -s one.ids &&
-		python3 -c "
+		PYTHONDONTWRITEBYTECODE=1 python3 -c "
 import gzip, sys
 sys.path.insert(0, sys.argv[1])
 from pipermail_check import split_txt, txt_msgid, norm_id

@@ -12,22 +12,48 @@ code is used.  Exit 0 and a one-line summary when every check passes, else
 every failure on a line of its own (with the file it is about) and exit 1.
 Exit 2 on a usage error.
 
-What is checked (see doc/../notes on the pipermail format for the rules):
-  txt        VOL.txt and VOL.txt.gz, split by the pipermail From_ rule: the
-             removed messages are gone, every other one is byte-identical and
-             in the same order; the .gz decompresses to the .txt when it did
+The removed messages are found by the Message-ID: line of the .txt and,
+for pre-2.0 volumes whose .txt has none, by the article records of
+database/VOL-article; the k-th .txt message of a volume is its k-th page.
+
+What is checked:
+  txt        VOL.txt and VOL.txt.gz, split by pipermail's own From_ rule
+             (a From_ line of either synthetic format followed by From: or
+             Date:): the removed messages are gone, every other one is
+             byte-identical and in order; the .gz decompresses to the .txt
+             when it did
   files      every file is still there (pages keep their names: URLs stay)
-             and unchanged, except the files a purge must change
-  html       every changed page parses, and its tags balance as before
-  tombstone  removed pages: no subject, author, date, body, mailto; markers
-  index      thread/date/subject/author.html: exactly the removed entries go
-  neighbours prev/next links are spliced around the removed pages
-  gone       the removed bodies and Message-IDs are nowhere in the tree
-  toc        LIST/index.html size labels (Mailman's sizeof) of changed volumes
+             and byte-identical, except the files a purge must change:
+             tombstones, neighbour pages, the 4 index pages and database/
+             files of the volumes that lost messages, their .txt(.gz), the
+             TOC; the removed messages' attachments/*/HEX8/ are gone; no
+             file is new
+  html       every changed page parses (html.parser); tags balance as before
+             (tombstones: fully); <UL> = </UL> in index pages
+  tombstone  no subject, author, date, body line or mailto: of the removed
+             pages; the beginarticle/endarticle markers; --tombstone-text
+  index      exactly the removed entries (and their thread.html comment)
+             go; "Messages:" drops by that many; Starting/Ending/Last
+             message date move only when the first/last message went, and
+             then to the new first/last database date in the page's time
+  neighbours no kept page links a removed one; Next from the first
+             thread.html entry visits the kept pages in the old order, and
+             Previous mirrors it; a neighbour changed only in those links,
+             whose texts are the targets' subjects
+  gone       removed body lines (30+ chars, in no kept message or kept
+             file) and the removed Message-IDs (raw or %-quoted) are in no
+             file, except kept messages' In-Reply-To/References, kept pages'
+             mailto In-Reply-To=, thread keys and kept database records
   database   database/VOL-*: exactly the removed messages' records dropped,
-             still in the marshal format Mailman's Python 2 reads
-  links      (--linkcheck) a wget --spider crawl of both trees: no new
-             broken internal link
+             still in the marshal subset Mailman's Python 2 reads
+  toc        LIST/index.html: the size label of a changed volume is
+             Mailman's sizeof() of the file it links; other rows unchanged
+  links      relative links of changed pages resolve; with --linkcheck, a
+             wget --spider crawl of both trees (served by python3 -m
+             http.server, the tombstones as extra start URLs): no broken
+             internal link that the before tree did not have
+Notes (gzip header or mtime changes, quotes kept as they were) are printed
+with -v or with the failures; they do not fail the check.
 
 Helper modes used by t5000-pipermail.sh:
   pipermail_check.py --pick-thread LISTDIR [--min N] [--max N]
@@ -48,6 +74,7 @@ import html.parser
 import marshal
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -327,12 +354,6 @@ def db_entry_date(key):
     return k
 
 
-def db_key_bytes(key):
-    if isinstance(key, tuple):
-        return b'\0'.join(as_bytes(x) for x in key)
-    return as_bytes(key)
-
-
 # ---------------------------------------------------------------------------
 # the trees
 
@@ -357,6 +378,13 @@ class Tree:
             {r[:-7] for r in self.files if r.endswith('.txt.gz') and '/' not in r})
         self._gz = {}
         self._split = {}
+        self._pages = {}
+        for r in self.files:
+            parts = r.split('/')
+            if len(parts) == 2 and PAGE_RE.match(parts[1]):
+                self._pages.setdefault(parts[0], []).append(parts[1])
+        for ps in self._pages.values():
+            ps.sort(key=lambda p: int(p[:-5]))
 
     def has(self, rel):
         return rel in self.files
@@ -381,10 +409,7 @@ class Tree:
         return self._gz[rel]
 
     def pages(self, vol):
-        ps = [r.split('/')[1] for r in self.files
-              if r.startswith(vol + '/') and r.count('/') == 1 and
-              PAGE_RE.match(r.split('/')[1])]
-        return sorted(ps, key=lambda p: int(p[:-5]))
+        return list(self._pages.get(vol, ()))
 
     def text(self, vol, kind):
         """Split messages of VOL.txt (kind 'txt') or VOL.txt.gz ('gz'),
@@ -1328,6 +1353,9 @@ class Checker:
     # -- 10. wget crawl ---------------------------------------------------------------------
 
     def linkcheck(self):
+        if not shutil.which('wget'):
+            self.fail('--linkcheck', 'wget is not installed')
+            return
         seeds = ['index.html'] + sorted('%s/%s' % k for k in self.removed_ids)
         procs = []
         tmp = tempfile.mkdtemp(prefix='pipermail-check.')
