@@ -1,8 +1,10 @@
 /* apply.c -- a plan carried out: everything prepared, then committed. */
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "act/apply.h"
 #include "act/lock.h"
@@ -368,6 +370,15 @@ apply_plan(struct plan *p, struct mailbox_list *boxes,
 			if (w[i].recorded)
 				record_forget(as->record, mb);
 		}
+	}
+	/* a volume's .txt.gz no older than its .txt: Mailman's nightly gzip
+	 * would write it again from the .txt */
+	for (size_t i = 0; rc == 0 && as->apply && i < prepared; i++) {
+		const struct mailbox *mb = boxes->items[plan_box(p, i)->mailbox];
+
+		if (w[i].bc.count > 0 && mailbox_is_pipermail_text(mb) &&
+		    mailbox_compression(mb) == MAILBOX_GZIP)
+			(void)utimensat(AT_FDCWD, mailbox_path(mb), NULL, 0);
 	}
 	/* then the pages, indexes, database and attachments; what a failed
 	 * commit leaves, its journal has the next run finish */

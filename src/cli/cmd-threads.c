@@ -13,6 +13,7 @@
 #include "lib/xalloc.h"
 #include "mail/msg.h"
 #include "mail/msgid.h"
+#include "mail/pipermail.h"
 #include "mail/words.h"
 
 struct tree_printer {
@@ -42,7 +43,7 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 	uint64_t off;
 	bool owned;
 	struct errbuf err;
-	char *id = NULL, *subject = NULL, *date = NULL, *path;
+	char *id = NULL, *subject = NULL, *date = NULL, *path, *page;
 
 	selection_locate(tp->sel, tp->boxes->count, m, &b, &i);
 	mb = tp->boxes->items[b];
@@ -54,6 +55,9 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 			free((void *)raw);
 	}
 	path = mailbox_file_of(mb, i);
+	page = mailbox_is_pipermail_text(mb)
+		? pm_page_of(mailbox_path(mb), i, mailbox_message_count(mb))
+		: NULL;
 	if (tp->o->format == FORMAT_JSON) {
 		json_t *j = json_object();
 
@@ -61,16 +65,20 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 		json_object_set_new(j, "message_id", json_text(id ? id : ""));
 		json_object_set_new(j, "path", json_text(path));
 		json_object_set_new(j, "index", json_integer((json_int_t)i));
+		if (page)
+			json_object_set_new(j, "page", json_text(page));
 		json_object_set_new(j, "offset", json_integer((json_int_t)off));
 		json_object_set_new(j, "date", date ? json_text(date) : json_null());
 		json_object_set_new(j, "subject", subject ? json_text(subject)
 				    : json_null());
 		print_json_line(j);
 	} else
-		printf("%*s<%s> %s:%zu  %s  %s\n", (int)depth * 2, "",
-		       id ? id : "", path, i,
-		       date ? date : "-", subject ? subject : "");
+		printf("%*s<%s> %s:%zu%s%s  %s  %s\n", (int)depth * 2, "",
+		       id ? id : "", path, i, page ? " page=" : "",
+		       page ? page : "", date ? date : "-",
+		       subject ? subject : "");
 	free(path);
+	free(page);
 	free(id);
 	free(subject);
 	free(date);

@@ -318,3 +318,19 @@ pm_ids_free(char **ids, size_t n)
 		free(ids[i]);
 	free(ids);
 }
+
+char *
+pm_page_of(const char *path, size_t index, size_t messages)
+{
+	char *list_dir = NULL, *volume = NULL, **pages = NULL, *page = NULL;
+	size_t n = 0;
+
+	if (pm_volume_text(path, &list_dir, &volume) &&
+	    pm_volume_pages(list_dir, volume, false, &pages, &n, NULL) == 0 &&
+	    n == messages && index < n)
+		page = xasprintf("%s/%s", volume, pages[index]);
+	pm_pages_free(pages, n);
+	free(list_dir);
+	free(volume);
+	return page;
+}

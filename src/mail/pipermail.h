@@ -58,6 +58,11 @@ int pm_volume_ids(const char *list_dir, const char *volume,
 		  struct errbuf *err);
 void pm_ids_free(char **ids, size_t n);
 
+/* "VOL/NNNNNN.html", the page of message index of the volume text at
+ * path that holds messages messages; NULL when pages and messages cannot
+ * be tied.  Caller frees. */
+char *pm_page_of(const char *path, size_t index, size_t messages);
+
 /* Do a page and a message of the volume text belong together?  Their
  * subjects agree (letters and digits, the page's entities decoded,
  * addresses in either munged form): -1 with err saying what differs. */

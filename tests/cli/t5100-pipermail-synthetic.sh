@@ -29,7 +29,9 @@ test_expect_success 'the tree is recognised: each message of a volume text names
 	grep -q "<$THREAD> page=2010-October/000002.html " out &&
 	grep -q "page=2010-November/000005.html " out &&
 	grep -q "passed over: 3 links of pipermail volumes" out &&
-	! grep -q "not-mail\|symlink-not-followed" err
+	! grep -q "not-mail\|symlink-not-followed" err &&
+	"$LISTSCRUB" threads --message-id "$THREAD" t/$L >out &&
+	grep -q "^<$THREAD> t/$L/2010-October.txt:2 page=2010-October/000002.html " out
 '
 
 test_expect_success 'the plan of a thread across months lists every page, index and database file, and changes nothing' '
@@ -47,6 +49,8 @@ test_expect_success 'deleting it: tombstones, neighbours, indexes, database; che
 	fresh t &&
 	"$LISTSCRUB" purge --message-id "$THREAD" --thread whole $(run_of t) t/$L >out &&
 	grep -q "^# pipermail: changed 25 files: 4 pages replaced by tombstones" out &&
+	! test t/$L/2010-October.txt.gz -ot t/$L/2010-October.txt &&
+	! test t/$L/2010-November.txt.gz -ot t/$L/2010-November.txt &&
 	printf "%s\n" "$THREAD" 20101027172342.GA13572@laptop.example.org \
 		AANLkTi6D1FB6DFBDB0AE0755-281220e0878@mail.gmail.com \
 		B9255858-9EAF-F309-CAD6-8386D070C415@example.org >removed &&
