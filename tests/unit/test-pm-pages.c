@@ -1,4 +1,5 @@
-/* test-pm-pages.c -- the page edits of a pipermail deletion, on pages in
+/* test-pm-pages.c -- a page tied to its message (subject, author, date,
+ * reply link), and the page edits of a pipermail deletion, on pages in
  * Mailman's markup of two eras: the tombstone keeps the frame and says
  * nothing of the message, a neighbour links past a removed page, an index
  * loses exactly the entries asked for, the table of contents shows the
@@ -228,7 +229,95 @@ test_pm_pages__the_toc_label_is_mailmans_sizeof(void **state)
 	}
 }
 
+/* A message of a volume text and pages that show it, or show it wrong. */
+static const char text_msg[] =
+	"From secret at example.org  Mon May 10 10:04:57 2010\n"
+	"From: secret at example.org (Secret Author)\n"
+	"Date: Mon, 10 May 2010 16:04:57 +0200\n"
+	"Subject: [L] Secret subject\n"
+	"In-Reply-To: <parent@example.org>\n"
+	"Message-ID: <child@example.org>\n\nbody\n";
+
+static char *
+replaced(const char *page, const char *from, const char *to)
+{
+	const char *at = strstr(page, from);
+	size_t n = strlen(page) - strlen(from) + strlen(to);
+	char *out = malloc(n + 1);
+
+	assert_non_null(at);
+	snprintf(out, n + 1, "%.*s%s%s", (int)(at - page), page, to,
+		 at + strlen(from));
+	return out;
+}
+
+/* page_e3 as the page of text_msg, with from changed to to. */
+static char *
+page_with(const char *from, const char *to)
+{
+	char *base = replaced(page_e3, "In-Reply-To=id%40x",
+			      "In-Reply-To=parent%40example.org");
+	char *out = replaced(base, from, to);
+
+	free(base);
+	return out;
+}
+
+static void
+test_pm_pages__a_pair_agrees_in_subject_author_date_and_reply_link(void **state)
+{
+	static const struct { const char *from, *to; bool ok; } cases[] = {
+		{ "In-Reply-To=parent", "In-Reply-To=parent", true },
+		{ "In-Reply-To=parent%40example.org", "In-Reply-To=%3Cchild%40example.org%3E", true },
+		{ "In-Reply-To=parent%40example.org", "In-Reply-To=other%40example.org", false },
+		{ "<B>Secret Author</B>", "<B>Someone Else</B>", false },
+		/* rendered later in another zone: whole hours apart */
+		{ "Mon May 10 11:04:57 EDT 2010", "Mon May 10 12:04:57 CDT 2010", true },
+		{ "Mon May 10 11:04:57 EDT 2010", "Mon May 10 11:05:57 EDT 2010", false },
+		{ "[L] Secret subject</H1>", "[L] Another subject</H1>", false },
+	};
+	struct errbuf err;
+
+	(void)state;
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *page = page_with(cases[i].from, cases[i].to);
+		int rc = pm_check_pair(page, strlen(page), text_msg,
+				       strlen(text_msg), &err);
+
+		if ((rc == 0) != cases[i].ok)
+			fail_msg("case %zu: %s", i, rc ? err.msg : "agreed");
+		free(page);
+	}
+}
+
+static void
+test_pm_pages__a_pre_2_0_page_shows_the_date_field(void **state)
+{
+	static const char msg[] =
+		"From jk@example.edu Sun, 15 Aug 1999 06:47:19 -0400\n"
+		"Date: Sun, 15 Aug 1999 06:47:19 -0400\n"
+		"From: James K jk@example.edu\n"
+		"Subject: [Reality] more release stuffs\n\nthree things\n";
+	static const char page[] =
+		"<HTML><HEAD></HEAD><BODY>\n<H1>[Reality] more release stuffs</H1>\n"
+		"<B>James K</B>\n<A HREF=\"mailto:jk%40example.edu\">jk@example.edu</A><BR>\n"
+		"<I>Sun, 15 Aug 1999 06:47:19 -0400</I>\n"
+		"<!--beginarticle-->\n<PRE>three things\n</pre>\n<!--endarticle-->\n";
+	char *wrong = strdup(page);
+	struct errbuf err;
+
+	(void)state;
+	assert_int_equal(pm_check_pair(page, strlen(page), msg, strlen(msg),
+				       &err), 0);
+	memcpy(strstr(wrong, "06:47:19"), "06:48:19", 8);
+	assert_int_equal(pm_check_pair(wrong, strlen(wrong), msg, strlen(msg),
+				       &err), -1);
+	free(wrong);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_pm_pages__a_pair_agrees_in_subject_author_date_and_reply_link),
+	cmocka_unit_test(test_pm_pages__a_pre_2_0_page_shows_the_date_field),
 	cmocka_unit_test(test_pm_pages__links_are_read_in_both_directions),
 	cmocka_unit_test(test_pm_pages__the_tombstone_keeps_the_frame_and_says_nothing),
 	cmocka_unit_test(test_pm_pages__a_page_not_of_mailman_gets_no_tombstone),
