@@ -13,6 +13,7 @@
 #include "act/pm-edits.h"
 #include "mail/pm-marshal.h"
 #include "lib/buf.h"
+#include "lib/datetime.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
@@ -79,30 +80,12 @@ struct shown {
 static bool
 read_shown(const char *s, struct shown *out)
 {
-	char wd[4], mon[4], zone[16];
-	int day, h, mi, sec, year, m = -1;
-	struct tm tm;
+	int64_t t;
 
 	memset(out, 0, sizeof *out);
-	if (sscanf(s, "%3s %3s %d %d:%d:%d %15s %d", wd, mon, &day, &h, &mi,
-		   &sec, zone, &year) == 8)
-		snprintf(out->zone, sizeof out->zone, "%s", zone);
-	else if (sscanf(s, "%3s %3s %d %d:%d:%d %d", wd, mon, &day, &h, &mi,
-			&sec, &year) != 7)
+	if (datetime_parse_ctime_zone(s, &t, out->zone) < 0)
 		return false;
-	for (int i = 0; i < 12; i++)
-		if (strcmp(mon, months[i]) == 0)
-			m = i;
-	if (m < 0)
-		return false;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = year - 1900;
-	tm.tm_mon = m;
-	tm.tm_mday = day;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	out->naive = (long long)timegm(&tm);
+	out->naive = t;
 	return true;
 }
 

@@ -172,3 +172,38 @@ datetime_parse_arg(const char *s, int64_t *t_r)
 	*t_r = to_epoch(&p);
 	return 0;
 }
+
+int
+datetime_parse_ctime_zone(const char *s, int64_t *naive_r, char zone[16])
+{
+	static const char *const names[] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+	};
+	char wd[4], mon[4], word[16];
+	int day, h, mi, sec, year, m = -1;
+	struct tm tm;
+
+	zone[0] = '\0';
+	if (sscanf(s, "%3s %3s %d %d:%d:%d %15s %d", wd, mon, &day, &h, &mi,
+		   &sec, word, &year) == 8)
+		snprintf(zone, 16, "%s", word);
+	else if (sscanf(s, "%3s %3s %d %d:%d:%d %d", wd, mon, &day, &h, &mi,
+			&sec, &year) != 7)
+		return -1;
+	for (int i = 0; i < 12; i++)
+		if (strcmp(mon, names[i]) == 0)
+			m = i;
+	if (m < 0 || year < 1970 || day < 1 || day > 31 || h > 23 || mi > 59 ||
+	    sec > 60)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = year - 1900;
+	tm.tm_mon = m;
+	tm.tm_mday = day;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	*naive_r = (int64_t)timegm(&tm);
+	return 0;
+}

@@ -15,6 +15,14 @@
  * 2015").  Returns 0 with seconds since the epoch (UTC), or -1. */
 int datetime_parse_mail(const char *s, size_t len, int64_t *t_r);
 
+/* A ctime date as Mailman's pages show it, with or without a zone word
+ * before the year ("Mon May 10 11:04:57 EDT 2010", "Sun Aug 15 06:47:19
+ * 1999"), at the start of s: its fields read as UTC (the zone word is not
+ * interpreted: a page gives the server's local time), and the zone word
+ * copied into zone ("" without).  Returns 0 or -1. */
+int datetime_parse_ctime_zone(const char *s, int64_t *naive_r,
+			      char zone[16]);
+
 /* A command-line date: YYYY-MM-DD, optionally followed by THH:MM[:SS] or
  * " HH:MM[:SS]", taken as UTC.  Returns 0 or -1. */
 int datetime_parse_arg(const char *s, int64_t *t_r);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "lib/buf.h"
+#include "lib/datetime.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "mail/header.h"
@@ -119,42 +120,20 @@ check_author(const char *page, size_t len, const char *msg, size_t msg_len,
 	return rc;
 }
 
-static const char *const month_names[] = {
-	"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-	"Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-};
-
-/* "Www Mmm dd hh:mm:ss [ZONE] yyyy" (ctime, with the zone Mailman adds)
- * anywhere in s: its fields read as UTC; false when there is none. */
+/* A ctime date (Mailman's, with or without its zone word) anywhere in
+ * s: its fields read as UTC; false when there is none. */
 static bool
 find_ctime(const char *s, long long *t_r)
 {
 	for (const char *p = s; *p; p++) {
-		char mon[4], zone[16];
-		int day, h, mi, sec, year, m = -1;
-		struct tm tm;
+		char zone[16];
+		int64_t t;
 
-		if (!isupper((unsigned char)p[0]) || (p != s && p[-1] != ' '))
-			continue;
-		if (sscanf(p, "%*3s %3s %d %d:%d:%d %15s %d", mon, &day, &h, &mi,
-			   &sec, zone, &year) != 7 &&
-		    sscanf(p, "%*3s %3s %d %d:%d:%d %d", mon, &day, &h, &mi,
-			   &sec, &year) != 6)
-			continue;
-		for (int i = 0; i < 12; i++)
-			if (strcmp(mon, month_names[i]) == 0)
-				m = i;
-		if (m < 0 || year < 1970)
-			continue;
-		memset(&tm, 0, sizeof tm);
-		tm.tm_year = year - 1900;
-		tm.tm_mon = m;
-		tm.tm_mday = day;
-		tm.tm_hour = h;
-		tm.tm_min = mi;
-		tm.tm_sec = sec;
-		*t_r = (long long)timegm(&tm);
-		return true;
+		if (isupper((unsigned char)p[0]) && (p == s || p[-1] == ' ') &&
+		    datetime_parse_ctime_zone(p, &t, zone) == 0) {
+			*t_r = t;
+			return true;
+		}
 	}
 	return false;
 }

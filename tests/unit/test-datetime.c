@@ -61,7 +61,35 @@ test_datetime__parses_arguments(void **state)
 	assert_int_equal(datetime_parse_arg("2015-01-06x", &t), -1);
 }
 
+/* Mailman's page dates: the fields as written, the zone word kept apart. */
+static void
+test_datetime__parses_ctime_with_a_zone_word(void **state)
+{
+	int64_t t;
+	char zone[16];
+
+	(void)state;
+	assert_int_equal(datetime_parse_ctime_zone("Mon May 10 11:04:57 EDT 2010",
+						   &t, zone), 0);
+	assert_int_equal(t, 1273489497);
+	assert_string_equal(zone, "EDT");
+	assert_int_equal(datetime_parse_ctime_zone("Sun Aug 15 06:47:19 1999",
+						   &t, zone), 0);
+	assert_int_equal(t, 934699639);
+	assert_string_equal(zone, "");
+	assert_int_equal(datetime_parse_ctime_zone("Mon Nov  1 14:44:28 EDT 2010",
+						   &t, zone), 0);
+	assert_int_equal(t, 1288622668);
+	assert_int_equal(datetime_parse_ctime_zone("Mon Foo 10 11:04:57 2010",
+						   &t, zone), -1);
+	assert_int_equal(datetime_parse_ctime_zone("Mon May 10 25:04:57 2010",
+						   &t, zone), -1);
+	assert_int_equal(datetime_parse_ctime_zone("Sun, 15 Aug 1999 06:47:19",
+						   &t, zone), -1);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_datetime__parses_ctime_with_a_zone_word),
 	cmocka_unit_test(test_datetime__parses_mail_dates),
 	cmocka_unit_test(test_datetime__rejects_non_dates),
 	cmocka_unit_test(test_datetime__parses_arguments),
