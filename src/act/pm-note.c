@@ -202,6 +202,17 @@ note_page(struct pm_purge *pp, const struct mailbox *mb, const char *list_dir,
 	}
 }
 
+static bool
+volume_touched(const struct pm_purge *pp, const char *list_dir,
+	       const char *volume)
+{
+	for (size_t i = 0; i < pp->npages; i++)
+		if (strcmp(pp->pages[i].volume, volume) == 0 &&
+		    strcmp(pp->pages[i].list_dir, list_dir) == 0)
+			return true;
+	return false;
+}
+
 int
 pm_purge_note(struct pm_purge *pp, const struct mailbox *mb,
 	      const struct pm_change *changes, size_t n, struct errbuf *err)
@@ -210,8 +221,10 @@ pm_purge_note(struct pm_purge *pp, const struct mailbox *mb,
 	size_t npages = 0;
 	int rc = 1;
 
+	/* a text left as it is matters only beside one that changes */
 	if (!pm_volume_text(mailbox_path(mb), &list_dir, &volume) ||
-	    (n == 0 && pm_noted_text(pp, mailbox_path(mb)))) {
+	    (n == 0 && (pm_noted_text(pp, mailbox_path(mb)) ||
+			!volume_touched(pp, list_dir, volume)))) {
 		free(list_dir);
 		free(volume);
 		return 0;
