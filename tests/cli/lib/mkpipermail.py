@@ -5,7 +5,7 @@ usage: mkpipermail.py --out DIR [--list NAME] [--seed S] [--messages N]
 
 Writes DIR/archives/private/NAME/ as Mailman 2.1.x does in template era E3
 (HTML 3.2, charset META, "user at example.org", thread keys "DATE/MSGID-"; see
-/work/notes/pipermail-format.md), the raw mbox NAME.mbox/NAME.mbox beside it
+doc/listscrub-pipermail.7 and Mailman 2.1's own templates), the raw mbox NAME.mbox/NAME.mbox beside it
 and the symlink DIR/archives/public/NAME; prints {"list_dir", "messages":
 [{message_id, volume, page, subject, author, address, in_reply_to,
 attachment}]} in mbox (= sequence) order.  N >= 6 messages (default 12) over
