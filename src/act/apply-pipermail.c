@@ -23,15 +23,14 @@
 #include "select/select.h"
 
 /* The size a box's file will have: the writer's, or (a plan) counted by
- * writing its new bytes (compressed where it is) nowhere. */
+ * the writer without writing. */
 static bool
 size_after(const struct mailbox *mb, const struct box_work *w,
 	   unsigned long long *size_r)
 {
-	size_t len, n = mailbox_message_count(mb), k = 0;
-	const char *data;
-	uint64_t at = 0, written;
-	struct out *o;
+	size_t *indices;
+	uint64_t size = 0;
+	int rc;
 
 	if (w->prepared) {
 		const struct change_digests *d = writer_digests(w->prepared);
@@ -39,30 +38,12 @@ size_after(const struct mailbox *mb, const struct box_work *w,
 		*size_r = d->size_after;
 		return d->has_file_after;
 	}
-	if (mailbox_kind(mb) != MAILBOX_MBOX ||
-	    !(data = mailbox_content(mb, &len)) ||
-	    !(o = out_open(-1, mailbox_path(mb),
-			   mailbox_compression(mb) == MAILBOX_GZIP, NULL)))
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t start, end;
-
-		mailbox_message_range(mb, i, &start, &end);
-		out_write(o, data + at, start - at, NULL);
-		at = end;
-		if (k < w->bc.count && w->bc.picked[k].index == i) {
-			const struct message_change *c = &w->bc.changes[k++];
-
-			if (c->data)
-				out_write(o, c->data, c->len, NULL);
-		} else
-			out_write(o, data + start, end - start, NULL);
-	}
-	out_write(o, data + at, len - at, NULL);
-	if (out_finish(&o, &written, NULL) < 0)
-		return false;
-	*size_r = written;
-	return true;
+	indices = box_indices(&w->bc);
+	rc = writer_new_size(mb, indices, w->bc.changes, w->bc.count, &size,
+			     NULL);
+	free(indices);
+	*size_r = size;
+	return rc == 0;
 }
 
 /* What redacting item takes out: the leaked addresses as the selection

@@ -21,6 +21,10 @@ struct box_work {
 	bool recorded;
 };
 
+/* The messages a box's changes are about, in order (for the writer).
+ * Caller frees. */
+size_t *box_indices(const struct box_changes *bc);
+
 /* Phase 1 for pipermail trees: what the volume texts' changes (boxes
  * w[0..n)) mean for the pages, indexes, database and attachments, built,
  * written beside their files (with apply) and recorded. */

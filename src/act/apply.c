@@ -16,8 +16,8 @@
 #include "mail/mailbox.h"
 #include "select/select.h"
 
-static size_t *
-indices_of(const struct box_changes *bc)
+size_t *
+box_indices(const struct box_changes *bc)
 {
 	size_t *indices = xcalloc(bc->count + 1, sizeof *indices);
 
@@ -44,7 +44,7 @@ prepare_box(struct plan *p, size_t i, struct mailbox *mb,
 	rep->binary_parts[i] = w->bc.binary_parts;
 	if (w->bc.count == 0)
 		return 0;
-	indices = indices_of(&w->bc);
+	indices = box_indices(&w->bc);
 	rc = as->apply ? writer_prepare(mb, indices, w->bc.changes, w->bc.count,
 					&ws, &w->prepared, err) : 0;
 	free(indices);

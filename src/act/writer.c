@@ -76,19 +76,20 @@ copy_range(struct out *o, int src_fd, int dst_fd, const char *content,
 	return from < to ? out_write(o, content + from, to - from, err) : 0;
 }
 
-/* The kept byte ranges, and a changed message's new bytes in its place. */
+/* The kept byte ranges of mbox mb, and a changed message's new bytes in
+ * its place (del[0..n): the messages changed). */
 static int
-write_new_copy(struct prepared *p, struct out *o, int src_fd, int dst_fd,
-	       const size_t *del, const struct message_change *changes,
-	       struct errbuf *err)
+write_kept(const struct mailbox *mb, size_t n, struct out *o, int src_fd,
+	   int dst_fd, const size_t *del, const struct message_change *changes,
+	   struct errbuf *err)
 {
-	const struct mbox_split *s = mailbox_split(p->mb);
-	const char *path = mailbox_path(p->mb);
+	const struct mbox_split *s = mailbox_split(mb);
+	const char *path = mailbox_path(mb);
 	size_t len;
-	const char *content = mailbox_content(p->mb, &len);
+	const char *content = mailbox_content(mb, &len);
 	uint64_t from = 0;
 
-	for (size_t k = 0; k < p->n; k++) {
+	for (size_t k = 0; k < n; k++) {
 		const struct mbox_msg *m = &s->msgs[del[k]];
 
 		if (copy_range(o, src_fd, dst_fd, content, from, m->start, path,
@@ -99,6 +100,36 @@ write_new_copy(struct prepared *p, struct out *o, int src_fd, int dst_fd,
 		from = m->end;
 	}
 	return copy_range(o, src_fd, dst_fd, content, from, len, path, err);
+}
+
+static int
+write_new_copy(struct prepared *p, struct out *o, int src_fd, int dst_fd,
+	       const size_t *del, const struct message_change *changes,
+	       struct errbuf *err)
+{
+	return write_kept(p->mb, p->n, o, src_fd, dst_fd, del, changes, err);
+}
+
+int
+writer_new_size(const struct mailbox *mb, const size_t *indices,
+		const struct message_change *changes, size_t n,
+		uint64_t *size_r, struct errbuf *err)
+{
+	struct out *o;
+	size_t len;
+	int rc;
+
+	if (mailbox_kind(mb) != MAILBOX_MBOX || !mailbox_content(mb, &len))
+		return errbuf_set(err, "'%s': not an mbox in memory",
+				  mailbox_path(mb));
+	o = out_open(-1, mailbox_path(mb),
+		     mailbox_compression(mb) == MAILBOX_GZIP, err);
+	if (!o)
+		return -1;
+	rc = write_kept(mb, n, o, -1, -1, indices, changes, err);
+	if (out_finish(&o, size_r, err) < 0)
+		rc = -1;
+	return rc;
 }
 
 /* The SHA-256 of every message as it is, and of every message the new

@@ -47,6 +47,13 @@ int writer_prepare(struct mailbox *mb, const size_t *indices,
 		   const struct writer_settings *ws, struct prepared **p_r,
 		   struct errbuf *err);
 
+/* The size the file of mbox mb would have after that change (compressed
+ * where it is), counted from the same bytes writer_prepare writes, none
+ * of them written: a plan's. */
+int writer_new_size(const struct mailbox *mb, const size_t *indices,
+		    const struct message_change *changes, size_t n,
+		    uint64_t *size_r, struct errbuf *err);
+
 /* What the prepared change holds, for the record (audit/digest.h);
  * borrowed until writer_prepared_free. */
 const struct change_digests *writer_digests(const struct prepared *p);
