@@ -286,29 +286,31 @@ note_file_kind(struct box_pass *bp, size_t b, const struct mailbox *mb)
 	buf_release(&text);
 }
 
-/* A pre-2.0 pipermail volume text has no Message-ID lines; its database
- * knows each message's, by its page (mail/pipermail.h). */
+/* A pipermail volume text: its messages' pages, tied by order (when
+ * there are as many), and the Message-IDs its database knows of them
+ * (a pre-2.0 text has no Message-ID lines; mail/pipermail.h). */
 static void
-pipermail_ids(struct box_pass *bp, size_t b, const struct mailbox *mb)
+pipermail_pages(struct box_pass *bp, size_t b, const struct mailbox *mb)
 {
-	char *list_dir = NULL, *volume = NULL, **pages = NULL;
-	size_t npages = 0;
+	char *list_dir = NULL;
 	struct errbuf err;
 
-	if (mailbox_is_pipermail_text(mb) &&
-	    pm_volume_text(mailbox_path(mb), &list_dir, &volume) &&
-	    pm_volume_pages(list_dir, volume, false, &pages, &npages,
-			    NULL) == 0 && npages == bp->nmsgs &&
-	    pm_volume_ids(list_dir, volume, pages, npages, &bp->pm_ids,
-			  &err) < 0) {
+	if (!mailbox_is_pipermail_text(mb) ||
+	    !pm_volume_text(mailbox_path(mb), &list_dir, &bp->pm_volume) ||
+	    pm_volume_pages(list_dir, bp->pm_volume, false, &bp->pm_pages,
+			    &bp->pm_npages, NULL) < 0 ||
+	    bp->pm_npages != bp->nmsgs) {
+		pm_pages_free(bp->pm_pages, bp->pm_npages);
+		bp->pm_pages = NULL;
+		bp->pm_npages = 0;
+	} else if (pm_volume_ids(list_dir, bp->pm_volume, bp->pm_pages,
+				 bp->pm_npages, &bp->pm_ids, &err) < 0) {
 		pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0,
 				 D_MAILBOX_UNREADABLE, err.msg);
-		pm_ids_free(bp->pm_ids, npages);
+		pm_ids_free(bp->pm_ids, bp->pm_npages);
 		bp->pm_ids = NULL;
 	}
-	pm_pages_free(pages, npages);
 	free(list_dir);
-	free(volume);
 }
 
 static void
@@ -331,7 +333,7 @@ load_box(struct pass_ctx *pc, size_t b)
 	bp->ref_first = xcalloc(n + 1, sizeof *bp->ref_first);
 	bp->ref_count = xcalloc(n + 1, sizeof *bp->ref_count);
 	bp->in_scope = xcalloc(n + 1, 1);
-	pipermail_ids(bp, b, mb);
+	pipermail_pages(bp, b, mb);
 }
 
 static void *

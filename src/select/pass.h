@@ -36,9 +36,12 @@ struct box_pass {
 	uint32_t *ref_first;            /* into the chunk's refs */
 	uint32_t *ref_count;
 	unsigned char *in_scope;
-	char **pm_ids;                  /* a pipermail volume text: the
-					   Message-IDs its database knows of
-					   its messages ("<id>"), or NULL */
+	char **pm_pages;                /* a pipermail volume text: the
+					   page of each message, in VOL/ */
+	size_t pm_npages;               /* (0: not tied) */
+	char *pm_volume;
+	char **pm_ids;                  /* the Message-IDs its database
+					   knows of them ("<id>"), or NULL */
 	struct pass_out load;           /* problems loading the mailbox */
 	size_t first_chunk, nchunks;
 	atomic_bool cut_reported;       /* cut short while read: said once */

@@ -119,29 +119,6 @@ take_problems(struct selection *sel, size_t *alloc, struct pass_out *out)
 	out->problems = NULL;
 }
 
-/* The pages of a pipermail volume text, when its messages and pages
- * can be tied (as many of each): pm_pages_free; else none. */
-static void
-volume_pages(const struct mailbox *mb, char ***pages_r, size_t *n_r,
-	     char **volume_r)
-{
-	char *list_dir = NULL;
-
-	*pages_r = NULL;
-	*n_r = 0;
-	*volume_r = NULL;
-	if (!mailbox_is_pipermail_text(mb) ||
-	    !pm_volume_text(mailbox_path(mb), &list_dir, volume_r))
-		return;
-	if (pm_volume_pages(list_dir, *volume_r, false, pages_r, n_r,
-			    NULL) < 0 || *n_r != mailbox_message_count(mb)) {
-		pm_pages_free(*pages_r, *n_r);
-		*pages_r = NULL;
-		*n_r = 0;
-	}
-	free(list_dir);
-}
-
 /* Merge thread reasons and address hits, chunk by chunk, in order. */
 static void
 collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
@@ -151,10 +128,6 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 
 	for (size_t b = 0; b < pc->boxes->count; b++) {
 		struct box_pass *bp = &pc->passes[b];
-		char **pages, *volume;
-		size_t npages;
-
-		volume_pages(pc->boxes->items[b], &pages, &npages, &volume);
 		take_problems(sel, &palloc, &bp->load);
 		for (size_t c = bp->first_chunk; c < bp->first_chunk + bp->nchunks;
 		     c++) {
@@ -197,9 +170,10 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 					item.message_id = xstrndup(
 						bp->pm_ids[i] + 1,
 						strlen(bp->pm_ids[i]) - 2);
-				if (i < npages)
-					item.page = xasprintf("%s/%s", volume,
-							      pages[i]);
+				if (i < bp->pm_npages)
+					item.page = xasprintf("%s/%s",
+							      bp->pm_volume,
+							      bp->pm_pages[i]);
 				push_selected(sel, &alloc, &item);
 			}
 			take_problems(sel, &palloc, &ck->out);
@@ -209,10 +183,12 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 		}
 		sel->messages += bp->nmsgs;
 		free(bp->in_scope);
-		pm_ids_free(bp->pm_ids, bp->nmsgs);
+		pm_ids_free(bp->pm_ids, bp->pm_npages);
+		pm_pages_free(bp->pm_pages, bp->pm_npages);
+		free(bp->pm_volume);
 		bp->pm_ids = NULL;
-		pm_pages_free(pages, npages);
-		free(volume);
+		bp->pm_pages = NULL;
+		bp->pm_volume = NULL;
 	}
 }
 
