@@ -4,17 +4,6 @@ test_description='trust: nothing removed that was not selected, no leak left and
 
 CHECK=$TEST_SRCDIR/tests/cli/lib/trust_check.py
 
-# A run of its own (run 1 of an incident, in DIR), so that verify can
-# check it whole.
-own_run() {
-	echo "--apply --incident T-1 --sign-key $KEYS/sign.key --incident-key $KEYS/incident.key --manifest-dir $1"
-}
-verify_run() {  # DIR PATH...
-	_dir=$1; shift
-	"$LISTSCRUB" verify --manifest "$_dir/0001" --pubkey "$KEYS/sign.pub" \
-		--incident-key "$KEYS/incident.key" "$@"
-}
-
 # ---- A. nothing removed or damaged that was not asked ------------------------
 
 test_expect_success 'a CR-only message is redacted in its own line ends, nothing else changed' '
@@ -116,7 +105,7 @@ test_expect_success 'the From_ line is searched, redacted (sender only, date kep
 	"$LISTSCRUB" purge --address ann@example.org $(own_run env-runs) env.mbox >out &&
 	test "$(grep -c "^From redacted@redacted.invalid  *Tue Jun  2 1[01]:00:00 2015$" env.mbox)" = 2 &&
 	! grep -qi "ann" env.mbox &&
-	verify_run env-runs env.mbox >out &&
+	verify_own_run env-runs env.mbox >out &&
 	grep -q "^OK  *gone" out
 '
 
@@ -129,7 +118,7 @@ test_expect_success 'every form of an address in every encoding: scan finds each
 	"$LISTSCRUB" purge --address ann@example.org $(own_run forms-runs) forms.mbox >out &&
 	grep -q "redacted $n in 1 mailboxes" out &&
 	python3 "$FORMS" check orig.mbox forms.mbox ann@example.org &&
-	verify_run forms-runs forms.mbox >out &&
+	verify_own_run forms-runs forms.mbox >out &&
 	grep -q "^OK  *gone" out
 '
 
@@ -239,7 +228,7 @@ test_expect_success 'a message selected for redaction that holds nothing to take
 	grep -q "1 messages selected for redaction hold nothing" out &&
 	test "$(grep -c "\"action\":\"redact-message\"" nr/0001/manifest.jsonl)" = "$n" &&
 	grep -q "move-5@example.org" list.mbox &&
-	verify_run nr list.mbox >/dev/null
+	verify_own_run nr list.mbox >/dev/null
 '
 
 test_expect_success 'a staged run (--limit) records what it deferred; verify says NOT CHECKED for it, then OK after the next stage' '

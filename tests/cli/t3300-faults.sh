@@ -9,10 +9,6 @@ BASIC=$FIXTURES/basic/list.mbox
 [ -f "${FAULT_LIB:-}" ] ||
 	test_skip_all "the fault injector (tests/fault/libfault.so) is not built: run make check"
 
-# A run of its own in DIR, so that verify can check it whole.
-own_run() {
-	echo "--apply --incident T-1 --sign-key $KEYS/sign.key --incident-key $KEYS/incident.key --manifest-dir $1"
-}
 verify_json() {  # RUN PATH... (the report in report.json)
 	_run=$1; shift
 	"$LISTSCRUB" verify --manifest "$_run" --pubkey "$KEYS/sign.pub" \

@@ -9,17 +9,6 @@ CHECK=$TEST_SRCDIR/tests/cli/lib/pipermail_check.py
 P=$CORPORA/pipermail-twisted/archives/private
 NOCORPUS='../shared/corpora/pipermail-twisted is not here (the shared corpora are not part of this repository)'
 
-# A run of its own (run 1 of an incident, in DIR), so that verify can
-# check it whole (as in t3200).
-own_run() {
-	echo "--apply --incident T-1 --sign-key $KEYS/sign.key --incident-key $KEYS/incident.key --manifest-dir $1"
-}
-verify_run() {  # DIR PATH...
-	_dir=$1; shift
-	"$LISTSCRUB" verify --manifest "$_dir/0001" --pubkey "$KEYS/sign.pub" \
-		--incident-key "$KEYS/incident.key" "$@"
-}
-
 # A writable copy of a corpus list dir (the corpus is read-only).
 copy_list() {  # LIST DEST
 	cp -r "$P/$1" "$2" && chmod -R u+w "$2"
@@ -115,7 +104,7 @@ if [ -d "$P/twisted-web" ]; then
 
 	test_expect_success 'twisted-web: --apply with a signed manifest, then verify' '
 		"$LISTSCRUB" purge $(cat tw.args) --thread none $(own_run tw-runs) tw >out &&
-		verify_run tw-runs tw >report &&
+		verify_own_run tw-runs tw >report &&
 		grep -q "^OK  *gone" report
 	'
 
@@ -136,7 +125,7 @@ if [ -d "$P/twisted-web" ]; then
 		python3 "$TEST_SRCDIR/tests/cli/lib/pipermail_redact_check.py" \
 			--before tw.orig --after twr \
 			--manifest twr-runs/0001/manifest.jsonl --token exarkun@divmod.com &&
-		verify_run twr-runs twr >report &&
+		verify_own_run twr-runs twr >report &&
 		grep -q "^# verified: every check passed" report
 	'
 else
@@ -167,7 +156,7 @@ if [ -d "$P/reality" ]; then
 
 	test_expect_success 'reality (1999 format): --apply, verify, and the checker' '
 		"$LISTSCRUB" purge --message-ids re.ids --thread none $(own_run re-runs) arch >out &&
-		verify_run re-runs arch >report &&
+		verify_own_run re-runs arch >report &&
 		grep -q "^OK  *gone" report &&
 		cmp arch.orig/public/reality arch/public/reality &&
 		python3 "$CHECK" --before arch.orig/private/reality --after arch/private/reality \

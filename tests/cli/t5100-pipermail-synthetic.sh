@@ -15,13 +15,6 @@ fresh() {
 	python3 "$MKPM" --out "$1" --seed 1 >"$1.json" &&
 	cp -a "$1" "$1.before"
 }
-run_of() {      # DIR: a signed run of its own
-	echo "--apply --incident PM-1 --sign-key $KEYS/sign.key --incident-key $KEYS/incident.key --manifest-dir $1.m"
-}
-verify_of() {   # DIR
-	"$LISTSCRUB" verify --manifest "$1.m/0001" --pubkey "$KEYS/sign.pub" \
-		--incident-key "$KEYS/incident.key" "$1/$L"
-}
 
 test_expect_success 'the tree is recognised: each message of a volume text names its page' '
 	fresh t &&
@@ -47,7 +40,7 @@ test_expect_success 'the plan of a thread across months lists every page, index 
 
 test_expect_success 'deleting it: tombstones, neighbours, indexes, database; checked by an independent reader and verify' '
 	fresh t &&
-	"$LISTSCRUB" purge --message-id "$THREAD" --thread whole $(run_of t) t/$L >out &&
+	"$LISTSCRUB" purge --message-id "$THREAD" --thread whole $(own_run t.m) t/$L >out &&
 	grep -q "^# pipermail: changed 25 files: 4 pages replaced by tombstones" out &&
 	! test t/$L/2010-October.txt.gz -ot t/$L/2010-October.txt &&
 	! test t/$L/2010-November.txt.gz -ot t/$L/2010-November.txt &&
@@ -55,13 +48,13 @@ test_expect_success 'deleting it: tombstones, neighbours, indexes, database; che
 		AANLkTi6D1FB6DFBDB0AE0755-281220e0878@mail.gmail.com \
 		B9255858-9EAF-F309-CAD6-8386D070C415@example.org >removed &&
 	python3 "$CHECK" --before t.before/$L --after t/$L --removed-ids removed &&
-	verify_of t >v && grep -q "^# verified: every check passed" v &&
+	verify_own_run t.m t/$L >v && grep -q "^# verified: every check passed" v &&
 	grep -q "^OK           gone" v
 '
 
 test_expect_success 'the JSON output gives each file with its role and state, and the manifest a file line with the role' '
 	fresh t &&
-	"$LISTSCRUB" purge --format json --message-id "$THREAD" --thread whole $(run_of t) t/$L >out &&
+	"$LISTSCRUB" purge --format json --message-id "$THREAD" --thread whole $(own_run t.m) t/$L >out &&
 	grep -q "\"pipermail\":\"tombstone\",\"change\":\"rewrite\",\"state\":\"made\",\"path\":\"t/$L/2010-October/000002.html\"" out &&
 	grep -q "\"page\":\"2010-October/000002.html\"" out &&
 	grep "\"path\":\"2010-October/000002.html\"" t.m/0001/manifest.jsonl >line &&
@@ -114,14 +107,14 @@ test_expect_success 'one text of a volume alone is refused: the other would keep
 
 test_expect_success 'redacting an address takes it out of every copy: texts, pages, neighbours, indexes, database' '
 	fresh t &&
-	"$LISTSCRUB" purge --address alice.moreau@example.org $(run_of t) t/$L >out &&
+	"$LISTSCRUB" purge --address alice.moreau@example.org $(own_run t.m) t/$L >out &&
 	grep -q "pipermail redacted t/$L/2010-October/000000.html made" out &&
 	grep -q "pipermail database t/$L/database/2010-October-article made" out &&
 	python3 "$RCHECK" --before t.before/$L --after t/$L \
 		--manifest t.m/0001/manifest.jsonl --root t/$L \
 		--token alice.moreau@example.org &&
 	! grep -q "Alice Moreau" t/$L/2010-October/author.html &&
-	verify_of t >v && grep -q "^# verified: every check passed" v
+	verify_own_run t.m t/$L >v && grep -q "^# verified: every check passed" v
 '
 
 test_expect_success 'attachments that hold the address: a text one is redacted (any message'"'"'s), a binary one held and named (verify fails) or removed with --attachments remove' '
@@ -131,32 +124,32 @@ test_expect_success 'attachments that hold the address: a text one is redacted (
 	txt=$(dirname $(ls t/$L/attachments/20101119/*/attachment.bin))/attachment.txt &&
 	printf "write to alice.moreau at example.org\n" >"$txt" &&
 	cp -a t t.before2 &&
-	"$LISTSCRUB" purge --address alice.moreau@example.org $(run_of t) t/$L >out &&
+	"$LISTSCRUB" purge --address alice.moreau@example.org $(own_run t.m) t/$L >out &&
 	grep -q "pipermail held $att held" out &&
 	grep -q "pipermail redacted $txt made" out &&
 	grep -q "^# pipermail: 1 binary attachments still hold" out &&
 	test -f "$att" && test "$(cat "$txt")" = "write to [redacted]" &&
-	expect_status 1 verify_of t >v &&
+	expect_status 1 verify_own_run t.m t/$L >v &&
 	grep -q "FAIL         gone" v && grep -q "attachment.bin: 1 occurrence" v &&
 	rm -rf t t.m && cp -a t.before2 t &&
-	"$LISTSCRUB" purge --address alice.moreau@example.org --attachments remove $(run_of t) t/$L >out &&
+	"$LISTSCRUB" purge --address alice.moreau@example.org --attachments remove $(own_run t.m) t/$L >out &&
 	grep -q "pipermail attachment $att made" out &&
 	test ! -e "$att" &&
-	verify_of t >v && grep -q "^# verified: every check passed" v
+	verify_own_run t.m t/$L >v && grep -q "^# verified: every check passed" v
 '
 
 test_expect_success 'a leaked token put back into a page after the run fails verify (gone, archive)' '
 	fresh t &&
-	"$LISTSCRUB" purge --address alice.moreau@example.org $(run_of t) t/$L >out &&
+	"$LISTSCRUB" purge --address alice.moreau@example.org $(own_run t.m) t/$L >out &&
 	sed -i "s|<b>Messages:</b>|alice.moreau%40example.org <b>Messages:</b>|" t/$L/2010-October/date.html &&
-	expect_status 1 verify_of t >v &&
+	expect_status 1 verify_own_run t.m t/$L >v &&
 	grep -q "FAIL         archive" v &&
 	grep -q "2010-October/date.html: 1 occurrence(s) of a leaked token" v
 '
 
 test_expect_success 'a run that fails while writing the pages changes nothing and writes no manifest' '
 	fresh t &&
-	expect_status 2 with_fault "write:000002.html:1" "$LISTSCRUB" purge --message-id "$THREAD" --thread whole $(run_of t) t/$L >out 2>err &&
+	expect_status 2 with_fault "write:000002.html:1" "$LISTSCRUB" purge --message-id "$THREAD" --thread whole $(own_run t.m) t/$L >out 2>err &&
 	grep -q "stopped before changing anything" err &&
 	diff -r t.before t && test ! -e t.m/0001
 '
@@ -204,14 +197,14 @@ test_expect_success 'a lock whose holder is past its time is broken as Mailman b
 # run leaves is held until it expires).
 test_expect_success 'killed at any rename, fsync or journal unlink, the next run ends in the same tree as one run' '
 	fresh ref &&
-	"$LISTSCRUB" purge --message-id "$THREAD" --thread whole $(run_of ref) ref/$L >/dev/null &&
+	"$LISTSCRUB" purge --message-id "$THREAD" --thread whole $(own_run ref.m) ref/$L >/dev/null &&
 	fresh t &&
 	total=0 &&
 	for point in rename:/ fsync:/ unlink:listscrub; do
 		op=${point%%:*} match=${point#*:} &&
 		fresh t &&
 		n=$(fault_points $op "$match" "$LISTSCRUB" purge --message-id "$THREAD" \
-			--thread whole $(run_of t) t/$L) &&
+			--thread whole $(own_run t.m) t/$L) &&
 		echo "$op $match: $n points" &&
 		test "$n" -gt 0 &&
 		total=$((total + n)) &&
@@ -219,11 +212,11 @@ test_expect_success 'killed at any rename, fsync or journal unlink, the next run
 		while [ $k -le $n ]; do
 			fresh t &&
 			{ with_fault "$op:$match:$k:kill" "$LISTSCRUB" purge \
-				--message-id "$THREAD" --thread whole $(run_of t) \
+				--message-id "$THREAD" --thread whole $(own_run t.m) \
 				t/$L >/dev/null 2>&1 || :; } &&
 			rm -rf t.m &&
 			"$LISTSCRUB" purge --message-id "$THREAD" --thread whole \
-				$(run_of t) t/$L >out 2>err ||
+				$(own_run t.m) t/$L >out 2>err ||
 				{ echo "$op $k: the rerun failed"; cat err; exit 1; } &&
 			diff -r ref/$L t/$L >/dev/null ||
 				{ echo "$op $k: not the tree of one run"; diff -r ref/$L t/$L | head; exit 1; } &&

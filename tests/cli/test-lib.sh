@@ -35,6 +35,18 @@ mkdir -p "$KEYS"
 MANIFESTS=$TRASH/.manifests
 APPLY="--apply --incident T-1 --sign-key $KEYS/sign.key --incident-key $KEYS/incident.key --manifest-dir $MANIFESTS"
 
+# own_run DIR -- the options of a signed run of its own (run 1 of an
+# incident, in DIR), so that verify can check it whole.
+own_run() {
+	echo "--apply --incident T-1 --sign-key $KEYS/sign.key --incident-key $KEYS/incident.key --manifest-dir $1"
+}
+# verify_own_run DIR PATH... -- verify that run; the status is verify's.
+verify_own_run() {
+	_dir=$1; shift
+	"$LISTSCRUB" verify --manifest "$_dir/0001" --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" "$@"
+}
+
 # with_fault SPEC COMMAND... -- run COMMAND with one system call made to
 # fail or to kill it (tests/fault/fault.c: SPEC is OP:MATCH:N[:kill]).
 with_fault() {
