@@ -66,14 +66,19 @@ has_volume(const char *dir)
 	return found;
 }
 
+/* Does dir hold what Mailman keeps beside a list's volumes? */
+static bool
+is_marked(const char *dir)
+{
+	return has_entry(dir, "pipermail.pck", S_IFREG) ||
+		(has_entry(dir, "database", S_IFDIR) &&
+		 has_entry(dir, "index.html", S_IFREG));
+}
+
 bool
 pm_is_list_dir(const char *dir)
 {
-	bool marked = has_entry(dir, "pipermail.pck", S_IFREG) ||
-		(has_entry(dir, "database", S_IFDIR) &&
-		 has_entry(dir, "index.html", S_IFREG));
-
-	return marked && has_volume(dir);
+	return is_marked(dir) && has_volume(dir);
 }
 
 bool
@@ -83,7 +88,8 @@ pm_volume_text(const char *path, char **list_dir_r, char **volume_r)
 	char *dir = slash ? xstrndup(path, (size_t)(slash - path))
 		: xstrdup(".");
 	char *vol = pm_volume_of_name(slash ? slash + 1 : path);
-	bool yes = vol && has_entry(dir, vol, S_IFDIR) && pm_is_list_dir(dir);
+	/* path itself is a volume's text: the folder needs only its marks */
+	bool yes = vol && has_entry(dir, vol, S_IFDIR) && is_marked(dir);
 
 	if (yes && list_dir_r) {
 		*list_dir_r = dir;
