@@ -155,6 +155,10 @@ apply_prepare_pipermail(struct mailbox_list *boxes, const struct plan *p,
 			rc = record_file(as->record, ed->path, ed->remove,
 					 pm_edit_kind_name(ed->kind), text,
 					 index, err);
+		/* the new bytes are known now: the intent holds their digest */
+		if (rc == 0 && pm_edit_changes(ed) && ed->data)
+			record_file_after(as->record, ed->path, ed->data,
+					  ed->len);
 	}
 	pm_purge_free(&pp);
 	return rc;

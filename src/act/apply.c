@@ -137,6 +137,10 @@ apply_plan(struct plan *p, struct mailbox_list *boxes,
 		rc = apply_prepare_pipermail(boxes, p, w, prepared, as, rep, err);
 	if (rc == 0 && as->apply)
 		rc = apply_journal_pipermail(boxes, p, w, prepared, rep, err);
+	/* what the run means to do, signed before its first change: a run
+	 * killed from here on is accounted for by the next one */
+	if (rc == 0 && as->apply && as->record)
+		rc = record_write_intent(as->record, err);
 	if (rc < 0) {
 		if (rep->pipermail.journaled)
 			(void)pm_journal_clear(&rep->pipermail, NULL);
@@ -156,7 +160,8 @@ apply_plan(struct plan *p, struct mailbox_list *boxes,
 
 		if (rc == 0 && as->apply) {
 			rc = commit_box(p, i, mb, as, &w[i], err);
-			rep->boxes_committed += rc == 0 && w[i].bc.count > 0;
+			/* a box whose commit failed after a change counts */
+			rep->boxes_committed += any_done(&w[i]);
 			rep->stopped_in_commit |= rc < 0 &&
 				(rep->boxes_committed > 0 ||
 				 any_done(&w[i]));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "act/journal.h"
+#include "act/output.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
@@ -85,9 +86,9 @@ read_journal(const char *path, struct journal *j, struct errbuf *err)
 			rc = -1;
 	}
 	if (rc < 0)
-		errbuf_set(err, "'%s' is not a journal listscrub can trust; "
-			   "finish by hand: compare the mbox with its backup",
-			   jp);
+		errbuf_format(err, "'%s' is not a journal listscrub can trust; "
+			      "finish by hand: compare the mbox with its backup",
+			      jp);
 	free(text);
 	free(jp);
 	return rc;
@@ -188,13 +189,27 @@ drop_journal(const char *path, const struct journal *j, struct errbuf *err)
 	return rc;
 }
 
+static bool is_new_copy(int fd, const char *path, const struct journal *j);
+
 int
 journal_commit(int fd, const char *path, const struct journal *j,
-	       struct errbuf *err)
+	       bool *made_r, struct errbuf *err)
 {
-	if (write_journal(path, j, err) < 0 || copy_in(fd, path, j, err) < 0)
+	struct errbuf why;
+
+	*made_r = false;
+	if (write_journal(path, j, err) < 0)
 		return -1;
-	return drop_journal(path, j, err);
+	if (copy_in(fd, path, j, err) < 0) {
+		/* cut at its last fsync: the bytes may all be in already */
+		*made_r = is_new_copy(fd, path, j);
+		return -1;
+	}
+	*made_r = true;
+	if (drop_journal(path, j, &why) < 0)
+		return errbuf_set(err, "'%s' holds its new copy, but %s: "
+				  NOT_DURABLE, path, why.msg);
+	return 0;
 }
 
 /* SHA-256 of fd's bytes [0, size). */

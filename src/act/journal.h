@@ -37,9 +37,10 @@ struct journal {
 /* Copy the checked new copy into the mbox (fd, open read-write, its locks
  * held): journal, copy from j->first, cut to j->new_size, fsync, drop the
  * journal and the temp.  -1 with err filled when it could not finish:
- * the journal stays, and journal_recover finishes it. */
+ * the journal stays, and journal_recover finishes it.  *made_r: the mbox
+ * holds the new copy, even when what came after the copy failed. */
 int journal_commit(int fd, const char *mbox_path, const struct journal *j,
-		   struct errbuf *err);
+		   bool *made_r, struct errbuf *err);
 
 /* Is there the journal of an unfinished in-place rewrite beside
  * mbox_path? */

@@ -10,8 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <mailutils/errno.h>
-#include <mailutils/locker.h>
+#include <lockfile.h>
 
 #include "lib/errbuf.h"
 #include "act/lock.h"
@@ -21,84 +20,142 @@
 #define F_OFD_SETLK F_SETLK     /* older systems: classic POSIX lock */
 #endif
 
-#define STALE_LOCK_SECONDS 600
-
 struct mbox_lock {
-	mu_locker_t dotlock;
+	char *dotlock;                  /* NULL: none (folder not writable) */
 	int fd;
 	char *path;
 };
 
+/* liblockfile writes our PID into a temp of its own and link()s it to
+ * NAME.lock, so a NAME.lock of ours is never empty; one whose PID is
+ * gone is stale, and one without a PID (empty, garbage: another
+ * program's, or cut short) is stale once LOCK_STALE_SECONDS old, as
+ * liblockfile, mutt and procmail hold. */
 static int
-take_dotlock(struct mbox_lock *lk, const char *path, unsigned int timeout,
-	     struct errbuf *err)
+take_dotlock(struct mbox_lock *lk, const char *path, unsigned int wait,
+	     unsigned int timeout, struct errbuf *err)
 {
-	mu_locker_hints_t hints;
-	int rc;
+	char *dotlock = xasprintf("%s.lock", path);
+	struct timespec pause = { 1, 0 };
+	int rc = L_MAXTRYS;
 
-	memset(&hints, 0, sizeof hints);
-	hints.flags = MU_LOCKER_FLAG_TYPE | MU_LOCKER_FLAG_RETRY |
-		MU_LOCKER_FLAG_EXPIRE_TIME | MU_LOCKER_FLAG_CHECK_PID;
-	hints.type = MU_LOCKER_TYPE_DOTLOCK;
-	hints.retry_count = timeout > 0 ? timeout : 1;
-	hints.retry_sleep = 1;
-	hints.expire_time = STALE_LOCK_SECONDS;
-	rc = mu_locker_create_ext(&lk->dotlock, path, &hints);
-	if (rc != 0)
-		return errbuf_set(err, "cannot set up the lock of '%s': %s",
-				  path, mu_strerror(rc));
-	rc = mu_locker_lock(lk->dotlock);
-	if (rc != 0) {
-		mu_locker_destroy(&lk->dotlock);
-		if (rc == MU_ERR_LOCK_CONFLICT || rc == EAGAIN)
-			return errbuf_set(err, "'%s' is locked by another "
-					  "process ('%s.lock' held for %u s); "
-					  "stop the list's mail delivery and "
-					  "archiver, then run again", path, path,
-					  timeout);
-		return errbuf_set(err, "cannot lock '%s' (%s.lock): %s", path,
-				  path, mu_strerror(rc));
-	}
-	return 0;
-}
-
-static int
-take_kernel_lock(struct mbox_lock *lk, const char *path, unsigned int timeout,
-		 struct errbuf *err)
-{
-	struct flock fl;
-	struct timespec pause = { 0, 100 * 1000 * 1000 };
-	unsigned int tries = timeout * 10 + 1;
-
-	lk->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (lk->fd < 0)
-		return errbuf_errno(err, errno, "cannot open '%s' for writing",
-				    path);
-	for (unsigned int i = 0; i < tries; i++) {
-		memset(&fl, 0, sizeof fl);
-		fl.l_type = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		if (fcntl(lk->fd, F_OFD_SETLK, &fl) == 0)
-			return 0;
-		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
-			return errbuf_errno(err, errno, "cannot lock '%s'", path);
+	for (unsigned int waited = 0, quick = 0;;) {
+		errno = 0;
+		rc = lockfile_create(dotlock, 0, L_PID);
+		if (rc != L_MAXTRYS)
+			break;
+		/* liblockfile dates a lock by the file system's clock, read
+		 * as the atime its own read of the lock sets: the first look
+		 * at a lock nobody read for long sees it young.  Look again
+		 * at once (a stale lock it removed is taken then too). */
+		if (quick++ < 2)
+			continue;
+		if (waited++ >= wait)
+			break;
 		nanosleep(&pause, NULL);
 	}
-	return errbuf_set(err, "'%s' is locked by another process (fcntl "
-			  "lock held for %u s); stop the list's mail delivery "
-			  "and archiver, then run again", path, timeout);
+	if (rc == L_SUCCESS) {
+		lk->dotlock = dotlock;
+		return 0;
+	}
+	free(dotlock);
+	/* a folder we may not write: the kernel lock alone, as Mailutils
+	 * and procmail fall back to */
+	if (rc == L_TMPLOCK && (errno == EACCES || errno == EROFS))
+		return 0;
+	if (rc == L_MAXTRYS)
+		return errbuf_set(err, "'%s' is locked by another "
+				  "process ('%s.lock' held for %u s); "
+				  "stop the list's mail delivery and "
+				  "archiver, then run again", path, path,
+				  timeout);
+	if (rc == L_RMSTALE)
+		return errbuf_errno(err, errno, "'%s.lock' is stale but cannot "
+				    "be removed", path);
+	return errbuf_errno(err, errno, "cannot lock '%s' (%s.lock)", path,
+			    path);
 }
 
+/* The kernel lock, without waiting: 0 taken, 1 held by another
+ * process, -1 with err filled. */
+static int
+try_kernel_lock(struct mbox_lock *lk, const char *path, struct errbuf *err)
+{
+	struct flock fl;
+
+	if (lk->fd < 0 && (lk->fd = open(path, O_RDWR | O_CLOEXEC)) < 0)
+		return errbuf_errno(err, errno, "cannot open '%s' for writing",
+				    path);
+	memset(&fl, 0, sizeof fl);
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(lk->fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES || errno == EINTR)
+		return 1;
+	return errbuf_errno(err, errno, "cannot lock '%s'", path);
+}
+
+static void
+drop_dotlock(struct mbox_lock *lk)
+{
+	if (lk->dotlock) {
+		(void)lockfile_remove(lk->dotlock);
+		free(lk->dotlock);
+		lk->dotlock = NULL;
+	}
+}
+
+static double
+seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The dotlock, then the kernel lock without waiting.  A delivery agent
+ * in Postfix local's order holds the kernel lock and waits for the
+ * dotlock: when the kernel lock is held, the dotlock is let go for a
+ * random 50 to 250 ms (two processes backing off do not meet again in
+ * step) and the pair tried again, until timeout. */
 int
 mbox_lock_acquire(const char *path, unsigned int timeout,
 		  struct mbox_lock **lock_r, struct errbuf *err)
 {
 	struct mbox_lock *lk = xcalloc(1, sizeof *lk);
+	double deadline = seconds_now() + timeout;
+	struct timespec pause;
+	unsigned int seed;
+	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &pause);
+	seed = (unsigned int)getpid() ^ (unsigned int)pause.tv_nsec;
 	lk->fd = -1;
 	lk->path = xstrdup(path);
-	if (take_dotlock(lk, path, timeout, err) < 0 ||
-	    take_kernel_lock(lk, path, timeout, err) < 0) {
+	for (;;) {
+		double left = deadline - seconds_now();
+
+		rc = take_dotlock(lk, path, left > 0 ? (unsigned int)left : 0,
+				  timeout, err);
+		if (rc == 0)
+			rc = try_kernel_lock(lk, path, err);
+		if (rc <= 0)
+			break;
+		drop_dotlock(lk);
+		if (seconds_now() >= deadline) {
+			rc = errbuf_set(err, "'%s' is locked by another process "
+					"(fcntl lock held for %u s); stop the "
+					"list's mail delivery and archiver, "
+					"then run again", path, timeout);
+			break;
+		}
+		pause.tv_sec = 0;
+		pause.tv_nsec = (50 + rand_r(&seed) % 201) * 1000L * 1000L;
+		nanosleep(&pause, NULL);
+	}
+	if (rc < 0) {
 		mbox_lock_release(&lk);
 		return -1;
 	}
@@ -115,10 +172,7 @@ mbox_lock_release(struct mbox_lock **lockp)
 		return;
 	if (lk->fd >= 0)
 		close(lk->fd);
-	if (lk->dotlock) {
-		mu_locker_unlock(lk->dotlock);
-		mu_locker_destroy(&lk->dotlock);
-	}
+	drop_dotlock(lk);
 	free(lk->path);
 	free(lk);
 	*lockp = NULL;
@@ -134,7 +188,7 @@ void
 mbox_lock_touch(struct mbox_lock *lock)
 {
 	if (lock->dotlock)
-		mu_locker_touchlock(lock->dotlock);
+		(void)lockfile_touch(lock->dotlock);
 }
 
 /* ---- a run's locks ---------------------------------------------------- */

@@ -1,8 +1,13 @@
 /* lock.h -- the locks an mbox writer must hold: a dotlock (<mbox>.lock,
- * through Mailutils' locker, with stale-lock expiry and PID check) and a
+ * through liblockfile: our PID in it from its creation on; stale when
+ * that process is gone, or, holding no PID, when older than
+ * LOCK_STALE_SECONDS) and a
  * kernel write lock on the file (open file description lock, so closing
  * another descriptor of the same file does not drop it).  Both are tried
- * for a bounded time.
+ * for a bounded time: the dotlock, then the kernel lock without waiting;
+ * when that is held (a delivery agent in Postfix local's order holds it
+ * and waits for the dotlock), the dotlock is let go for a random moment
+ * and the pair tried again.
  *
  * A run takes the locks of every mbox it may change before it reads them
  * (a lock set), holds them until its last write, and touches the
@@ -15,6 +20,7 @@ struct errbuf;
 struct mbox_lock;
 
 #define LOCK_DEFAULT_TIMEOUT 10         /* seconds */
+#define LOCK_STALE_SECONDS 300          /* liblockfile's fixed age */
 
 /* caller owns *lock_r: mbox_lock_release */
 int mbox_lock_acquire(const char *path, unsigned int timeout_seconds,
@@ -31,8 +37,9 @@ int mbox_lock_fd(const struct mbox_lock *lock);
 void mbox_lock_touch(struct mbox_lock *lock);
 
 /* The locks of a run, their dotlocks touched every touch_seconds by a
- * thread while any is held (Mailutils and most delivery agents take a
- * dotlock untouched for 600 s for a stale one). */
+ * thread while any is held (liblockfile takes a dotlock untouched for
+ * 300 s for a stale one when it cannot read a live PID in it, most
+ * delivery agents after 300-1024 s). */
 struct lock_set;
 
 #define LOCK_TOUCH_SECONDS 60

@@ -114,8 +114,8 @@ mm_lock_take(const char *lock_dir, const char *list, unsigned int timeout,
 			return 0;
 		}
 		if (errno != EEXIST && errno != ENOENT) {
-			errbuf_errno(err, errno, "cannot take Mailman's lock "
-				     "'%s'", l->lock);
+			errbuf_format_errno(err, errno, "cannot take Mailman's lock "
+					    "'%s'", l->lock);
 			break;
 		}
 		if (lstat(l->lock, &st) == 0 &&
@@ -132,12 +132,12 @@ mm_lock_take(const char *lock_dir, const char *list, unsigned int timeout,
 				strftime(until, sizeof until, "%Y-%m-%d %H:%M:%S",
 					 &tm);
 			holder = read_text(l->lock);
-			errbuf_set(err, "Mailman's list lock '%s' is held%s%s "
-				   "(until %s): the archiver or an admin is "
-				   "working on the list; nothing was changed; "
-				   "wait for it, or raise --lock-timeout",
-				   l->lock, holder ? " by " : "",
-				   holder ? holder : "", until);
+			errbuf_format(err, "Mailman's list lock '%s' is held%s%s "
+				      "(until %s): the archiver or an admin is "
+				      "working on the list; nothing was changed; "
+				      "wait for it, or raise --lock-timeout",
+				      l->lock, holder ? " by " : "",
+				      holder ? holder : "", until);
 			free(holder);
 			break;
 		}

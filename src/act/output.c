@@ -38,7 +38,7 @@ temp_create(struct temp *t, const char *path, struct errbuf *err)
 	t->fd = -1;
 	t->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (t->dirfd < 0) {
-		errbuf_errno(err, errno, "cannot open directory '%s'", dir);
+		errbuf_format_errno(err, errno, "cannot open directory '%s'", dir);
 		free(dir);
 		return -1;
 	}
@@ -51,8 +51,8 @@ temp_create(struct temp *t, const char *path, struct errbuf *err)
 			break;
 	}
 	if (t->fd < 0) {
-		errbuf_errno(err, errno, "cannot create a temp file in '%s'",
-			     dir);
+		errbuf_format_errno(err, errno, "cannot create a temp file in '%s'",
+				    dir);
 		close(t->dirfd);
 		t->dirfd = -1;
 		t->name[0] = '\0';
@@ -86,15 +86,20 @@ temp_finish(struct temp *t, const char *path, unsigned int mode,
 }
 
 int
-temp_commit(struct temp *t, const char *path, struct errbuf *err)
+temp_commit(struct temp *t, const char *path, bool *made_r,
+	    struct errbuf *err)
 {
+	*made_r = false;
 	if (renameat(t->dirfd, t->name, t->dirfd, base_of(path)) < 0)
 		return errbuf_errno(err, errno, "cannot rename the new copy "
 				    "over '%s'", path);
+	/* from here on the change is made, durable or not */
 	t->name[0] = '\0';
+	*made_r = true;
 	if (fsync(t->dirfd) < 0)
 		return errbuf_errno(err, errno, "'%s' was replaced, but its "
-				    "directory could not be fsynced", path);
+				    "directory could not be fsynced: "
+				    NOT_DURABLE, path);
 	return 0;
 }
 
@@ -143,6 +148,41 @@ is_left_over(const char *name, const char *base)
 	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
 }
 
+/* Is name the temp of a dotlock (liblockfile's ".lkPPPPPXHOST": PID, a
+ * hex digit, this host's name up to its first dot) whose process is
+ * gone?  Left when a run is killed between creating it and linking it to
+ * NAME.lock. */
+static bool
+is_dead_lock_temp(const char *name)
+{
+	char host[256], *dot, *end;
+	size_t hlen, nlen = strlen(name);
+	long pid;
+
+	if (strncmp(name, ".lk", 3) != 0 || gethostname(host, sizeof host) < 0)
+		return false;
+	host[sizeof host - 1] = '\0';
+	if ((dot = strchr(host, '.')) != NULL)
+		*dot = '\0';
+	hlen = strlen(host);
+	/* at least five digits of PID and the hex digit before the host */
+	if (nlen < 3 + 5 + 1 + hlen || strcmp(name + nlen - hlen, host) != 0)
+		return false;
+	{
+		char digits[32];
+		size_t dlen = nlen - hlen - 1 - 3;
+
+		if (dlen >= sizeof digits)
+			return false;
+		memcpy(digits, name + 3, dlen);
+		digits[dlen] = '\0';
+		pid = strtol(digits, &end, 10);
+		if (*end != '\0' || pid <= 0 || pid == (long)getpid())
+			return false;
+	}
+	return kill((pid_t)pid, 0) < 0 && errno == ESRCH;
+}
+
 /* Is name a temp of a killed run, whatever file it was for? */
 static bool
 is_dead_temp(const char *name)
@@ -174,8 +214,8 @@ sweep_dir(const char *dir, const char *base, size_t *removed_r,
 	for (size_t i = 0; i < n; i++) {
 		char *p;
 
-		if (!(base ? is_left_over(names[i], base)
-		      : is_dead_temp(names[i])))
+		if (!(base ? is_left_over(names[i], base) ||
+		      is_dead_lock_temp(names[i]) : is_dead_temp(names[i])))
 			continue;
 		p = xasprintf("%s/%s", dir, names[i]);
 		if (unlink(p) == 0)
@@ -269,7 +309,7 @@ out_open(int fd, const char *what, bool gzip, struct errbuf *err)
 	if (deflateInit2(&o->zs, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(o);
-		errbuf_set(err, "cannot start zlib for '%s'", what);
+		errbuf_format(err, "cannot start zlib for '%s'", what);
 		return NULL;
 	}
 	o->zbuf = xmalloc(WRITE_CHUNK);
@@ -388,18 +428,34 @@ same_bytes(const char *a, const char *b)
 	return same;
 }
 
+static bool
+has_dotdot(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return true;
+	return false;
+}
+
 int
 backup_file(const char *backup_dir, const char *path, bool link_ok,
 	    char **made_r, struct errbuf *err)
 {
-	const char *rel = path;
+	/* a path with ".." in it is kept at its real absolute path: no
+	 * backup lands outside backup_dir */
+	char *real = has_dotdot(path) ? realpath(path, NULL) : NULL;
+	const char *rel = real ? real : path;
 	char *target;
 	int rc = 0;
 
 	*made_r = NULL;
+	if (has_dotdot(rel))
+		return errbuf_errno(err, errno, "cannot resolve '%s' for its "
+				    "backup", path);
 	while (*rel == '/')
 		rel++;
 	target = xasprintf("%s/%s", backup_dir, rel);
+	free(real);
 	if (make_parent_dirs(target, err) < 0) {
 		free(target);
 		return -1;

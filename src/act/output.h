@@ -25,8 +25,16 @@ int temp_create(struct temp *t, const char *path, struct errbuf *err);
 int temp_finish(struct temp *t, const char *path, unsigned int mode,
 		unsigned int uid, unsigned int gid, struct errbuf *err);
 
-/* Rename it over path, fsync the folder. */
-int temp_commit(struct temp *t, const char *path, struct errbuf *err);
+/* Rename it over path, fsync the folder.  *made_r: the rename was
+ * done, even when the fsync after it failed (then -1, err says so). */
+int temp_commit(struct temp *t, const char *path, bool *made_r,
+		struct errbuf *err);
+
+/* What an error after a change was made says: the change stands (and
+ * is recorded as made), but a crash may still undo it. */
+#define NOT_DURABLE "the change is made and recorded as made, but may " \
+	"not survive a crash: check the file system (the kernel log), " \
+	"run sync, and after a crash run the same purge again"
 
 /* Remove it (when it is still there) and close what is open. */
 void temp_discard(struct temp *t);

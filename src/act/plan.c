@@ -61,6 +61,9 @@ decide(const struct plan_settings *ps, const struct selected *item)
 {
 	enum item_action d = default_action(ps->select, item);
 
+	/* what a run that stopped half-way left: as that run planned it */
+	if (item->finishes)
+		return item->finishes_redact ? ITEM_REDACT : ITEM_DELETE;
 	if (d == ITEM_FLAG || d == ITEM_KEEP || ps->action == PLAN_ACTION_AUTO)
 		return d;
 	return ps->action == PLAN_ACTION_REDACT ? ITEM_REDACT : ITEM_DELETE;
@@ -257,10 +260,10 @@ plan_changes(struct plan *p, const struct mailbox *mb, size_t bi,
 					mailbox_file_of(mb, pi->sel->index);
 
 				memcpy(msg, err->msg, sizeof msg);
-				errbuf_set(err, "%s:#%zu (offset %llu): cannot "
-					   "redact: %s", path, pi->sel->index,
-					   (unsigned long long)pi->sel->offset,
-					   msg);
+				errbuf_format(err, "%s:#%zu (offset %llu): cannot "
+					      "redact: %s", path, pi->sel->index,
+					      (unsigned long long)pi->sel->offset,
+					      msg);
 				free(path);
 				break;
 			}

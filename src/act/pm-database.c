@@ -504,14 +504,14 @@ redact_file(const struct db_file *f, bool article, const struct forms *plain,
 			continue;
 		if (ms->type == 'u' &&
 		    !pm_utf8_ok((const unsigned char *)s.p, s.len)) {
-			errbuf_set(err, "'%s': byte %zu: the unicode string is "
-				   "no longer UTF-8 once redacted (a token that "
-				   "is not UTF-8?)", f->path, ms->at);
+			errbuf_format(err, "'%s': byte %zu: the unicode string is "
+				      "no longer UTF-8 once redacted (a token that "
+				      "is not UTF-8?)", f->path, ms->at);
 			goto out;
 		}
 		if (s.len > INT32_MAX) {
-			errbuf_set(err, "'%s': byte %zu: the string is too long "
-				   "once redacted", f->path, ms->at);
+			errbuf_format(err, "'%s': byte %zu: the string is too long "
+				      "once redacted", f->path, ms->at);
 			goto out;
 		}
 		for (int b = 0; b < 4; b++)

@@ -177,6 +177,7 @@ pm_edits_commit(struct pm_edits *e, struct errbuf *err)
 {
 	for (size_t i = 0; i < e->count; i++) {
 		struct pm_edit *ed = &e->items[i];
+		struct errbuf why;
 
 		if (!pm_edit_changes(ed))
 			continue;
@@ -185,6 +186,7 @@ pm_edits_commit(struct pm_edits *e, struct errbuf *err)
 				return errbuf_errno(err, errno, "%s: cannot "
 						    "remove it", ed->path);
 			pm_remove_empty_parents(ed->path);
+			ed->done = true;
 		} else {
 			if (rename(ed->temp, ed->path) < 0)
 				return errbuf_errno(err, errno, "cannot rename "
@@ -192,10 +194,13 @@ pm_edits_commit(struct pm_edits *e, struct errbuf *err)
 						    ed->path);
 			free(ed->temp);
 			ed->temp = NULL;
-			if (fsync_dir_of(ed->path, err) < 0)
-				return -1;
+			/* renamed: made, whatever the fsync says */
+			ed->done = true;
+			if (fsync_dir_of(ed->path, &why) < 0)
+				return errbuf_set(err, "'%s' was replaced, but "
+						  "%s: " NOT_DURABLE, ed->path,
+						  why.msg);
 		}
-		ed->done = true;
 	}
 	return 0;
 }

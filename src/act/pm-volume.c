@@ -102,8 +102,8 @@ pm_volume_tombstones(struct pm_volume *w, const char *notice,
 				      kept_link(w, i, PM_NEXT), &out, &why);
 
 		if (rc < 0) {
-			errbuf_set(err, "%s: %s: nothing was changed", path,
-				   why.msg);
+			errbuf_format(err, "%s: %s: nothing was changed", path,
+				      why.msg);
 			free(path);
 			buf_release(&out);
 			return -1;

@@ -277,6 +277,18 @@ redact_message(redact_find_fn find, void *ctx, const char *marker,
 	memset(res, 0, sizeof *res);
 	msg_walk(mw, raw, len, redact_part, &r, &report);
 	msg_walker_free(&mw);
+	/* Past a cap the rest was read as raw bytes: a base64 or
+	 * quoted-printable part there was not decoded, so neither the
+	 * redaction nor its check could see all of it. */
+	if (!r.failed && report.cap != MSG_PROBLEM_NONE) {
+		errbuf_format(err, "%s: past the cap the message was read "
+			      "as raw bytes, so a redaction of it cannot be "
+			      "checked whole; it is left as it is.  Delete it "
+			      "(--action delete), or raise the cap "
+			      "(listscrub(1) LIMITS)",
+			      diag_info((enum diag_code)report.cap)->id);
+		r.failed = 1;
+	}
 	if (r.failed)
 		rc = -1;
 	else {

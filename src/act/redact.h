@@ -43,7 +43,8 @@ struct redact_result {
 /* Redact raw[0..len) (a message without its mbox From_ line).  Returns 0
  * (res->spans may be 0: nothing found), or -1 with err filled when the
  * message cannot be redacted safely (a part in a charset we cannot write
- * back, or the check after redaction failed); the message is then left
+ * back, the check after redaction failed, or the walk hit a cap of
+ * mail/limits.h and read the rest as raw bytes); the message is then left
  * as it is and the caller must not write. */
 int redact_message(redact_find_fn find, void *ctx, const char *marker,
 		   const char *raw, size_t len, struct redact_result *res,

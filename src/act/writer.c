@@ -281,23 +281,26 @@ out:
 	return rc;
 }
 
+/* *made_r: the mbox holds its new copy (even when -1: what came after
+ * the change failed). */
 static int
-commit_mbox(struct prepared *p, struct errbuf *err)
+commit_mbox(struct prepared *p, bool *made_r, struct errbuf *err)
 {
 	const char *path = mailbox_path(p->mb);
 	int fd, rc;
 	bool recovered;
 
+	*made_r = false;
 	if (mailbox_check_unchanged(p->mb, err) < 0)
 		return -1;
 	if (!p->in_place)
-		return temp_commit(&p->temp, path, err);
+		return temp_commit(&p->temp, path, made_r, err);
 	fd = p->ws.lock ? mbox_lock_fd(p->ws.lock)
 		: open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return errbuf_errno(err, errno, "cannot open '%s' for writing",
 				    path);
-	rc = journal_commit(fd, path, &p->journal, err);
+	rc = journal_commit(fd, path, &p->journal, made_r, err);
 	mailbox_forget_content(p->mb);  /* its bytes changed under the map */
 	/* A passing fault (a full disk freed, an interrupted write): finish
 	 * from the journal at once; else it stays for the next run. */
@@ -309,7 +312,9 @@ commit_mbox(struct prepared *p, struct errbuf *err)
 			rc = 0;
 	}
 	if (rc == 0)
-		p->temp.name[0] = '\0';         /* the journal dropped it */
+		*made_r = true;
+	if (*made_r)
+		p->temp.name[0] = '\0';         /* the journal drops it */
 	if (!p->ws.lock)
 		close(fd);
 	return rc;
@@ -414,14 +419,20 @@ commit_files(struct prepared *p, struct errbuf *err)
 					  "it were not changed: run purge again",
 					  f->path);
 		if (f->remove) {
+			struct errbuf why;
+
 			if (unlink(f->path) < 0)
 				return errbuf_errno(err, errno, "cannot remove "
 						    "'%s'", f->path);
-			if (fsync_dir_of(f->path, err) < 0)
-				return -1;
-		} else if (temp_commit(&f->temp, f->path, err) < 0)
+			/* gone: made, whatever the fsync says */
+			p->done[k] = true;
+			if (fsync_dir_of(f->path, &why) < 0)
+				return errbuf_set(err, "'%s' was removed, but %s: "
+						  NOT_DURABLE, f->path,
+						  why.msg);
+		} else if (temp_commit(&f->temp, f->path, &p->done[k],
+				       err) < 0)
 			return -1;
-		p->done[k] = true;
 	}
 	return 0;
 }
@@ -476,14 +487,15 @@ writer_digests(const struct prepared *p)
 int
 writer_commit(struct prepared *p, struct errbuf *err)
 {
+	bool made;
 	int rc;
 
 	if (p->n == 0)
 		return 0;
 	if (mailbox_kind(p->mb) != MAILBOX_MBOX)
 		return commit_files(p, err);
-	rc = commit_mbox(p, err);
-	for (size_t k = 0; rc == 0 && k < p->n; k++)
+	rc = commit_mbox(p, &made, err);
+	for (size_t k = 0; made && k < p->n; k++)
 		p->done[k] = true;
 	return rc;
 }

@@ -59,9 +59,10 @@ int writer_new_size(const struct mailbox *mb, const size_t *indices,
 const struct change_digests *writer_digests(const struct prepared *p);
 
 /* Make the prepared change.  -1 with err filled when it could not be
- * made whole; writer_done says which changes were made (a Maildir may be
- * changed in part); an interrupted in-place rewrite is left to
- * journal_recover. */
+ * made whole, or when what came after a change (a directory's fsync)
+ * failed; writer_done says which changes were made (a Maildir may be
+ * changed in part, a change whose fsync failed is made); an interrupted
+ * in-place rewrite is left to journal_recover. */
 int writer_commit(struct prepared *p, struct errbuf *err);
 
 /* Was change k made (after writer_commit)? */

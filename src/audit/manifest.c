@@ -1,8 +1,12 @@
 /* manifest.c -- writing and strictly reading manifest lines. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
@@ -12,6 +16,86 @@
 #include "lib/xalloc.h"
 
 #define LINE_FLAGS (JSON_COMPACT | JSON_SORT_KEYS)
+#define READ_CHUNK ((size_t)1 << 20)
+
+static struct manifest_limits limits = {
+	MANIFEST_PART_MAX_DEFAULT, MANIFEST_LINE_MAX_DEFAULT,
+	MANIFEST_ENTRIES_MAX_DEFAULT,
+};
+
+void
+manifest_set_limits(const struct manifest_limits *l)
+{
+	limits = *l;
+}
+
+const struct manifest_limits *
+manifest_get_limits(void)
+{
+	return &limits;
+}
+
+int
+manifest_read_part(const char *path, char **data_r, size_t *len_r,
+		   struct errbuf *err)
+{
+	int fd = open_regular_nonblock(path, false);
+	struct stat st;
+	char *data;
+	size_t got = 0, line_start = 0, lines = 0;
+
+	if (fd < 0)
+		return errbuf_errno(err, errno, "cannot read '%s'", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return errbuf_set(err, "'%s' is not a regular file", path);
+	}
+	if ((uint64_t)st.st_size > limits.part_bytes) {
+		close(fd);
+		return errbuf_set(err, "'%s' is %llu bytes, more than the %llu "
+				  "a manifest file may have (--max-file-size)",
+				  path, (unsigned long long)st.st_size,
+				  (unsigned long long)limits.part_bytes);
+	}
+	data = xmalloc((size_t)st.st_size + 1);
+	/* in chunks, each line's length checked as it comes: an overlong
+	 * line is refused after line_bytes, not after the whole file */
+	while (got < (size_t)st.st_size) {
+		size_t want = (size_t)st.st_size - got;
+		ssize_t n = read(fd, data + got, want < READ_CHUNK ? want
+				 : READ_CHUNK);
+		const char *nl;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
+
+			close(fd);
+			free(data);
+			return errbuf_errno(err, e, "cannot read '%s'", path);
+		}
+		for (nl = data + got; (nl = memchr(nl, '\n', (size_t)(data + got
+			+ n - nl))) != NULL; nl++) {
+			line_start = (size_t)(nl - data) + 1;
+			lines++;
+		}
+		got += (size_t)n;
+		if (got - line_start > limits.line_bytes) {
+			close(fd);
+			free(data);
+			return errbuf_set(err, "'%s' line %zu is longer than the "
+					  "%zu bytes a manifest line may have "
+					  "(--max-line)", path, lines + 1,
+					  limits.line_bytes);
+		}
+	}
+	close(fd);
+	data[got] = '\0';
+	*data_r = data;
+	*len_r = got;
+	return 0;
+}
 
 struct manifest_writer {
 	char *text;
@@ -175,7 +259,7 @@ parse_line(struct manifest *m, size_t i, struct errbuf *err)
 }
 
 static int
-split_manifest(struct manifest *m, struct errbuf *err)
+split_manifest(struct manifest *m, const char *path, struct errbuf *err)
 {
 	size_t pos = 0;
 
@@ -193,6 +277,15 @@ split_manifest(struct manifest *m, struct errbuf *err)
 
 		if (n == 0)
 			return errbuf_set(err, "line %zu is empty", m->count + 1);
+		if (n > limits.line_bytes)
+			return errbuf_set(err, "'%s' line %zu is %zu bytes long, "
+					  "more than the %zu a manifest line "
+					  "may have (--max-line)", path,
+					  m->count + 1, n, limits.line_bytes);
+		if (m->count >= limits.entries)
+			return errbuf_set(err, "'%s' has more than %zu lines "
+					  "(--max-entries)", path,
+					  limits.entries);
 		m->raw = xreallocarray(m->raw, m->count + 1, sizeof *m->raw);
 		m->raw_len = xreallocarray(m->raw_len, m->count + 1,
 					   sizeof *m->raw_len);
@@ -244,9 +337,9 @@ int
 manifest_read(const char *path, struct manifest *m, struct errbuf *err)
 {
 	memset(m, 0, sizeof *m);
-	if (read_whole_file(path, &m->text, &m->len, err) < 0)
+	if (manifest_read_part(path, &m->text, &m->len, err) < 0)
 		return -1;
-	if (split_manifest(m, err) < 0)
+	if (split_manifest(m, path, err) < 0)
 		goto fail;
 	m->lines = xcalloc(m->count, sizeof *m->lines);
 	for (size_t i = 0; i < m->count; i++)

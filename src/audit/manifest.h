@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "audit/digest.h"
 
@@ -26,6 +27,29 @@ struct manifest_writer;
 #define MANIFEST_VERSION 2
 #define MANIFEST_VERSION_MIN 1
 #define MANIFEST_NAME "manifest.jsonl"
+
+/* What a reader of manifests takes at most (listscrub-verify(1)): a
+ * file of a run directory (part_bytes), one line of a manifest or
+ * listing (line_bytes) and the lines of one manifest or listing
+ * (entries).  More is refused before it is parsed. */
+struct manifest_limits {
+	uint64_t part_bytes;
+	size_t line_bytes;
+	size_t entries;
+};
+
+#define MANIFEST_PART_MAX_DEFAULT ((uint64_t)1 << 30)   /* 1 GiB */
+#define MANIFEST_LINE_MAX_DEFAULT ((size_t)1 << 20)     /* 1 MiB */
+#define MANIFEST_ENTRIES_MAX_DEFAULT ((size_t)10000000)
+
+/* For the whole process (a command sets them once, before reading). */
+void manifest_set_limits(const struct manifest_limits *l);
+const struct manifest_limits *manifest_get_limits(void);
+
+/* Read a regular file of a run directory whole, refused past part_bytes
+ * (checked before it is read); caller owns *data_r (NUL-terminated). */
+int manifest_read_part(const char *path, char **data_r, size_t *len_r,
+		       struct errbuf *err);
 
 /* caller owns: manifest_writer_free */
 struct manifest_writer *manifest_writer_new(void);

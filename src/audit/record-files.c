@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "audit/record-private.h"
 #include "audit/record.h"
@@ -23,9 +24,9 @@ record_file(struct record *r, const char *path, bool removed,
 	if (rel == NULL)
 		return -1;
 	if (tree_find(&r->before, rel) == NULL) {
-		errbuf_set(err, "'%s' is not in the listing of the archive made "
-			   "before the run (created meanwhile?); run purge "
-			   "again", rel);
+		errbuf_format(err, "'%s' is not in the listing of the archive made "
+			      "before the run (created meanwhile?); run purge "
+			      "again", rel);
 		free(rel);
 		return -1;
 	}
@@ -42,6 +43,24 @@ record_file(struct record *r, const char *path, bool removed,
 					      "index", (json_int_t)index));
 	free(of_rel);
 	return 0;
+}
+
+void
+record_file_after(struct record *r, const char *path, const void *data,
+		  size_t len)
+{
+	char *rel = scope_relative(r->sc, path, NULL);
+
+	for (size_t i = 0; rel && i < r->nfiles; i++) {
+		struct changed_file *f = &r->files[i];
+
+		if (f->mb == NULL && !f->removed && strcmp(f->rel, rel) == 0) {
+			sha256_of(data, len, f->file_after);
+			f->size_after = len;
+			f->has_file_after = true;
+		}
+	}
+	free(rel);
 }
 
 void

@@ -13,6 +13,7 @@
 #include "audit/tree.h"
 
 struct manifest_writer;
+struct ms_secret;
 
 #define TIME_TEXT_SIZE 32
 
@@ -48,7 +49,23 @@ struct record {
 	bool partial;                   /* stopped after changing something */
 	unsigned int kinds;             /* 1 << enum mailbox_kind seen */
 	bool compressed;
+	bool intent_written;            /* its intent is in the manifest dir */
 };
+
+/* Write data as dir/name (new) and its signature as dir/name.minisig. */
+int record_write_signed(const struct ms_secret *key, const char *dir,
+			const char *name, const char *data, size_t len,
+			const char *comment, struct errbuf *err);
+
+/* Copy the signed intent (intent.json and its .minisig) from dir from
+ * into dir to. */
+int record_copy_intent(const char *from, const char *to, struct errbuf *err);
+
+/* The run's manifest is written: its intent goes (record-intent.c). */
+void record_drop_intent(struct record *r);
+
+/* Remove dir and the files in it (a run's temp directory); best effort. */
+void record_remove_dir(const char *dir);
 
 /* "YYYY-MM-DDTHH:MM:SSZ", now. */
 void now_text(char out[TIME_TEXT_SIZE]);

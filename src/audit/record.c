@@ -99,6 +99,9 @@ record_act(struct record *r, const struct act_input *in,
 		"reasons", reasons_json(item->reasons), "t", "act");
 	if (ch && ch->data)
 		json_object_set_new(obj, "spans", json_integer((json_int_t)ch->spans));
+	if (item->finishes)     /* left by a run that stopped half-way */
+		json_object_set_new(obj, "finishes",
+				    json_integer((json_int_t)item->finishes));
 	add_act(r, file, index_in_file, obj);
 	return 0;
 }
@@ -209,8 +212,8 @@ listed(const struct record *r, const char *rel, struct errbuf *err)
 {
 	if (tree_find(&r->before, rel) != NULL)
 		return true;
-	errbuf_set(err, "'%s' is not in the listing of the archive made before "
-		   "the run (created meanwhile?); run purge again", rel);
+	errbuf_format(err, "'%s' is not in the listing of the archive made before "
+		      "the run (created meanwhile?); run purge again", rel);
 	return false;
 }
 
@@ -393,17 +396,16 @@ write_in(const char *dir, const char *name, const char *data, size_t len,
 	return rc;
 }
 
-/* Write data as dir/name and its signature as dir/name.minisig. */
-static int
-write_signed(const struct record *r, const char *dir, const char *name,
-	     const char *data, size_t len, const char *comment,
-	     struct errbuf *err)
+int
+record_write_signed(const struct ms_secret *key, const char *dir,
+		    const char *name, const char *data, size_t len,
+		    const char *comment, struct errbuf *err)
 {
 	char *sig, *signame;
 	int rc;
 
 	if (write_in(dir, name, data, len, err) < 0 ||
-	    ms_sign(r->s.sign_key, data, len, comment, &sig, err) < 0)
+	    ms_sign(key, data, len, comment, &sig, err) < 0)
 		return -1;
 	signame = xasprintf("%s.minisig", name);
 	rc = write_in(dir, signame, sig, strlen(sig), err);
@@ -438,23 +440,33 @@ write_run_dir(const struct record *r, const char *run_dir,
 	/* the listings are signed too: an auditor with minisign and
 	 * sha256sum alone checks what they say */
 	if (rc == 0)
-		rc = write_signed(r, tmp, "tree-before.sha256", rf->before,
-				  rf->before_len, rf->before_comment, err);
+		rc = record_write_signed(r->s.sign_key, tmp,
+					 "tree-before.sha256", rf->before,
+					 rf->before_len, rf->before_comment, err);
 	if (rc == 0)
-		rc = write_signed(r, tmp, "tree-after.sha256", rf->after,
-				  rf->after_len, rf->after_comment, err);
+		rc = record_write_signed(r->s.sign_key, tmp,
+					 "tree-after.sha256", rf->after,
+					 rf->after_len, rf->after_comment, err);
 	if (rc == 0)
-		rc = write_signed(r, tmp, "summary.json", rf->summary,
-				  rf->summary_len, rf->summary_comment, err);
+		rc = record_write_signed(r->s.sign_key, tmp,
+					 "summary.json", rf->summary,
+					 rf->summary_len, rf->summary_comment, err);
+	/* a run that failed half-way keeps what it planned: the next run
+	 * makes what is left of it (record_pending_acts) */
+	if (rc == 0 && r->partial && r->intent_written)
+		rc = record_copy_intent(r->s.intent_dir, tmp, err);
 	/* the manifest's signature last: without it the run is incomplete */
 	if (rc == 0)
-		rc = write_signed(r, tmp, MANIFEST_NAME, rf->manifest,
-				  rf->manifest_len, rf->manifest_comment, err);
+		rc = record_write_signed(r->s.sign_key, tmp,
+					 MANIFEST_NAME, rf->manifest,
+					 rf->manifest_len, rf->manifest_comment, err);
 	if (rc == 0 && rename(tmp, run_dir) < 0)
 		rc = errbuf_errno(err, errno, "cannot rename '%s' to '%s'", tmp,
 				  run_dir);
 	if (rc == 0)
 		rc = fsync_dir_of(run_dir, err);
+	else            /* a full disk: no half run directory is left */
+		record_remove_dir(tmp);
 	free(tmp);
 	return rc;
 }
@@ -518,6 +530,8 @@ record_finish(struct record *r, const char *run_dir, struct errbuf *err)
 	rf.summary[rf.summary_len++] = '\n';
 	rf.summary[rf.summary_len] = '\0';
 	rc = write_run_dir(r, run_dir, &rf, err);
+	if (rc == 0)            /* the manifest accounts for the run now */
+		record_drop_intent(r);
 out:
 	free(rf.before);
 	free(rf.after);

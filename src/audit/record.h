@@ -42,6 +42,9 @@ struct record_settings {
 	const struct incident_key *incident_key;
 	const struct ms_secret *sign_key;
 	const struct select_settings *selectors;        /* what was asked */
+	const char *intent_dir;                 /* where record_write_intent
+						   puts the intent; NULL:
+						   none */
 };
 
 int record_begin(struct record **r, const struct record_settings *s,
@@ -76,6 +79,12 @@ int record_file(struct record *r, const char *path, bool removed,
 		const char *role, const char *of, size_t index,
 		struct errbuf *err);
 
+/* path's new bytes, known before the change (a pipermail edit's): their
+ * digest goes into the intent and tree-after.  No-op for a path not
+ * recorded. */
+void record_file_after(struct record *r, const char *path, const void *data,
+		       size_t len);
+
 /* That file was not changed after all (the run stopped before). */
 void record_file_forget(struct record *r, const char *path);
 
@@ -90,6 +99,15 @@ int record_deferred(struct record *r, const struct mailbox *mb,
 /* The run stopped after changing some files: its manifest says "partial"
  * and records exactly what was changed. */
 void record_mark_partial(struct record *r);
+
+/* After the last record_mailbox / record_file and before the first
+ * change: write and sign the run's intent (listscrub-manifest(5)) into
+ * the settings' intent_dir, which appears whole or not at all: every
+ * file the run will change with its digest before (and after, where the
+ * new copy is built already) and the act lines.  record_finish removes
+ * it once the manifest is written; a run that stops before leaves it
+ * for the next run (record_resolve_intents) and for verify to find. */
+int record_write_intent(struct record *r, struct errbuf *err);
 
 /* List the archive again, write and sign everything into run_dir (which
  * must not exist; it appears complete or not at all): the manifest, its
@@ -108,6 +126,7 @@ struct next_run {
 	unsigned char prev[DIGEST_LEN];
 	char *manifest_dir;             /* absolute */
 	char *dir;                      /* the run's: manifest_dir/NNNN */
+	char *intent_dir;               /* its intent: dir + ".intent" */
 	int lock_fd;
 };
 
@@ -115,5 +134,70 @@ int record_next_run(const char *manifest_dir, const char *incident,
 		    struct next_run *next, struct errbuf *err);
 
 void record_next_run_release(struct next_run *next);
+
+/* What an earlier run that stopped half-way (its intent there, its
+ * manifest not) turned out to have done, as the next run found it: each
+ * file's digest now against its digest before and after.  outcome is
+ * "done" (every change made), "partial" or "not-carried-out". */
+struct intent_outcome {
+	unsigned long seq;
+	const char *outcome;
+	size_t after, before, other;    /* files found changed, unchanged,
+					   in neither state */
+	char *record;                   /* its record now:
+					   manifest_dir/NNNN.interrupted-K */
+};
+
+/* With next's lock held: turn every intent left in next->manifest_dir
+ * into a signed record of its outcome (the intent kept beside it, the
+ * resolution signed with key), and remove the temp directories killed
+ * runs left there (*temps_r counts them).  sc resolves the intents'
+ * paths.  Caller frees *out_r with intent_outcomes_free. */
+int record_resolve_intents(const struct next_run *next, const struct scope *sc,
+			   const struct ms_secret *key, const char *operator_name,
+			   struct intent_outcome **out_r, size_t *n_r,
+			   size_t *temps_r, struct errbuf *err);
+
+void intent_outcomes_free(struct intent_outcome *o, size_t n);
+
+/* A change a run that stopped half-way planned (an act of its intent)
+ * that may still be to make: the intents of killed runs (NNNN.interrupted-K,
+ * unless resolved "done") and of runs that failed after their first change
+ * (kept in their NNNN beside the manifest of what they made), less the
+ * files the resolution found changed.  Whether the message is still there
+ * as it was, its keyed digest tells. */
+struct pending_act {
+	unsigned long seq;                      /* the run that planned it */
+	bool redact;                            /* else a deletion */
+	char *file;                             /* relative to the root */
+	size_t index;                           /* in the file then */
+	unsigned char before[DIGEST_LEN];       /* the message's keyed digest */
+	unsigned int reasons;                   /* enum select_reason */
+};
+
+/* Every such act recorded in manifest_dir, in run order.  Caller frees
+ * *out_r with pending_acts_free; -1 with err when a record cannot be
+ * read. */
+int record_pending_acts(const char *manifest_dir, struct pending_act **out_r,
+			size_t *n_r, struct errbuf *err);
+void pending_acts_free(struct pending_act *a, size_t n);
+
+/* Is name "NNNN.intent": a run's intent (left when it stopped)? */
+bool record_is_intent_name(const char *name, unsigned long *seq_r);
+
+/* Does path (its last part) name "NNNN.interrupted-K": the record of a
+ * run that stopped half-way, as the next run resolved it?  seq_r (or
+ * NULL) gets NNNN. */
+bool record_is_interrupted_name(const char *path, unsigned long *seq_r);
+
+/* The trusted comments of an intent and of its resolution (by: the run
+ * that resolved it): what purge signs and verify expects. */
+char *record_intent_comment(const char *incident, unsigned long seq,
+			    const char *started);
+char *record_resolution_comment(unsigned long seq, const char *outcome,
+				const char *resolved, unsigned long by);
+
+#define INTENT_NAME "intent.json"
+#define RESOLUTION_NAME "resolution.json"
 
 #endif

@@ -39,7 +39,7 @@ highest_run(const char *manifest_dir, struct errbuf *err)
 	struct dirent *de;
 
 	if (d == NULL) {
-		errbuf_errno(err, errno, "cannot list '%s'", manifest_dir);
+		errbuf_format_errno(err, errno, "cannot list '%s'", manifest_dir);
 		return ULONG_MAX;
 	}
 	while ((de = readdir(d)) != NULL)
@@ -93,12 +93,12 @@ record_next_run(const char *manifest_dir, const char *incident,
 		goto fail;
 	next->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (next->lock_fd < 0) {
-		errbuf_errno(err, errno, "cannot open '%s'", lock_path);
+		errbuf_format_errno(err, errno, "cannot open '%s'", lock_path);
 		goto fail;
 	}
 	if (flock(next->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-		errbuf_set(err, "another listscrub run is writing to '%s'; wait "
-			   "for it to finish", manifest_dir);
+		errbuf_format(err, "another listscrub run is writing to '%s'; wait "
+			      "for it to finish", manifest_dir);
 		goto fail;
 	}
 	next->manifest_dir = realpath(manifest_dir, NULL);
@@ -112,6 +112,7 @@ record_next_run(const char *manifest_dir, const char *incident,
 	next->seq = last + 1;
 	next->has_prev = last > 0;
 	next->dir = xasprintf("%s/%04lu", next->manifest_dir, next->seq);
+	next->intent_dir = xasprintf("%s.intent", next->dir);
 	free(lock_path);
 	return 0;
 fail:
@@ -127,6 +128,7 @@ record_next_run_release(struct next_run *next)
 		close(next->lock_fd);
 	next->lock_fd = -1;
 	free(next->dir);
+	free(next->intent_dir);
 	free(next->manifest_dir);
-	next->dir = next->manifest_dir = NULL;
+	next->dir = next->intent_dir = next->manifest_dir = NULL;
 }

@@ -1,4 +1,4 @@
-/* tree.c -- archive scope, file listings and their digests. */
+/* tree.c -- file listings of a scope (scope.c) and their digests. */
 #include "config.h"
 
 #include <dirent.h>
@@ -12,176 +12,10 @@
 #include <unistd.h>
 
 #include "lib/errbuf.h"
+#include "audit/manifest.h"
 #include "audit/merkle.h"
 #include "audit/tree.h"
 #include "lib/xalloc.h"
-
-/* ---- scope ----------------------------------------------------------------- */
-
-static int
-compare_strings(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort the includes; a PATH given twice is one include. */
-static void
-sort_unique(struct scope *sc)
-{
-	size_t out = 0;
-
-	qsort(sc->includes, sc->count, sizeof *sc->includes, compare_strings);
-	for (size_t i = 0; i < sc->count; i++) {
-		if (out > 0 && strcmp(sc->includes[out - 1], sc->includes[i]) == 0)
-			free(sc->includes[i]);
-		else
-			sc->includes[out++] = sc->includes[i];
-	}
-	sc->count = out;
-}
-
-/* Narrow root (absolute) to the deepest directory that also holds dir. */
-static void
-narrow_root(char *root, const char *dir)
-{
-	size_t keep = 0;
-
-	for (size_t i = 0;; i++) {
-		bool end_r = root[i] == '\0' || root[i] == '/';
-		bool end_d = dir[i] == '\0' || dir[i] == '/';
-
-		if (end_r && end_d) {
-			keep = i;
-			if (root[i] == '\0' || dir[i] == '\0')
-				break;
-		} else if (root[i] != dir[i])
-			break;
-	}
-	if (keep == 0)
-		strcpy(root, "/");
-	else
-		root[keep] = '\0';
-}
-
-static char *
-relative_to(const char *root, const char *abs)
-{
-	size_t n = strlen(root);
-
-	if (strcmp(root, abs) == 0)
-		return xstrdup(".");
-	if (strcmp(root, "/") == 0)
-		return xstrdup(abs + 1);
-	if (strncmp(root, abs, n) == 0 && abs[n] == '/')
-		return xstrdup(abs + n + 1);
-	return NULL;
-}
-
-/* The directory an operand contributes to the root: itself or its parent. */
-static char *
-operand_dir(const char *abs, const struct stat *st)
-{
-	char *dir = xstrdup(abs);
-
-	if (!S_ISDIR(st->st_mode)) {
-		*strrchr(dir, '/') = '\0';
-		if (dir[0] == '\0')
-			strcpy(dir, "/");
-	}
-	return dir;
-}
-
-int
-scope_from_paths(struct scope *sc, char *const *paths, size_t n,
-		 struct errbuf *err)
-{
-	memset(sc, 0, sizeof *sc);
-	sc->includes = xcalloc(n + 1, sizeof *sc->includes);
-	for (size_t i = 0; i < n; i++) {
-		struct stat st;
-		char *dir;
-
-		sc->includes[i] = realpath(paths[i], NULL);
-		sc->count = i + 1;
-		if (sc->includes[i] == NULL || stat(sc->includes[i], &st) < 0) {
-			errbuf_errno(err, errno, "cannot resolve '%s'", paths[i]);
-			scope_release(sc);
-			return -1;
-		}
-		dir = operand_dir(sc->includes[i], &st);
-		if (sc->root == NULL)
-			sc->root = dir;
-		else {
-			narrow_root(sc->root, dir);
-			free(dir);
-		}
-	}
-	/* now that the root is known, make the includes relative to it */
-	for (size_t i = 0; i < sc->count; i++) {
-		char *rel = relative_to(sc->root, sc->includes[i]);
-
-		free(sc->includes[i]);
-		sc->includes[i] = rel;
-	}
-	sort_unique(sc);
-	return 0;
-}
-
-int
-scope_from_root(struct scope *sc, const char *root, char *const *includes,
-		size_t n, struct errbuf *err)
-{
-	memset(sc, 0, sizeof *sc);
-	sc->root = realpath(root, NULL);
-	if (sc->root == NULL)
-		return errbuf_errno(err, errno, "cannot resolve '%s'", root);
-	sc->includes = xcalloc(n + 1, sizeof *sc->includes);
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(includes[i], ".") != 0 && !path_is_safe(includes[i])) {
-			scope_release(sc);
-			return errbuf_set(err, "unsafe scope path '%s'",
-					  includes[i]);
-		}
-		sc->includes[sc->count++] = xstrdup(includes[i]);
-	}
-	sort_unique(sc);
-	return 0;
-}
-
-char *
-scope_relative(const struct scope *sc, const char *path, struct errbuf *err)
-{
-	char *abs = realpath(path, NULL), *rel;
-
-	if (abs == NULL) {
-		errbuf_errno(err, errno, "cannot resolve '%s'", path);
-		return NULL;
-	}
-	rel = relative_to(sc->root, abs);
-	free(abs);
-	if (rel == NULL)
-		errbuf_set(err, "'%s' is outside the archive root", path);
-	return rel;
-}
-
-char *
-scope_absolute(const struct scope *sc, const char *rel)
-{
-	if (strcmp(rel, ".") == 0)
-		return xstrdup(sc->root);
-	return xasprintf("%s/%s", strcmp(sc->root, "/") == 0 ? "" : sc->root,
-			 rel);
-}
-
-void
-scope_release(struct scope *sc)
-{
-	for (size_t i = 0; i < sc->count; i++)
-		free(sc->includes[i]);
-	free(sc->includes);
-	free(sc->root);
-	memset(sc, 0, sizeof *sc);
-}
 
 /* ---- paths ------------------------------------------------------------------ */
 
@@ -254,6 +88,26 @@ add_file(struct tree *t, const char *rel, const struct stat *st,
 	return 0;
 }
 
+static bool
+is_dir_at(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Is name, in the folder dirfd, a Maildir's tmp/?  Deliveries in
+ * progress, not archive content: the reader (mail/walk) skips it too,
+ * and a delivery moves its files out at any moment. */
+static bool
+is_maildir_tmp(int dirfd, const char *name)
+{
+	return strcmp(name, "tmp") == 0 && is_dir_at(dirfd, "cur") &&
+		is_dir_at(dirfd, "new");
+}
+
+/* A file or folder that went between readdir and its stat or open (a
+ * delivery moving it, a program removing it) is not listed: gone. */
 static int
 walk_dir(struct tree *t, const struct scope *sc, const char *rel,
 	 const char *skip_dir, struct errbuf *err)
@@ -264,7 +118,8 @@ walk_dir(struct tree *t, const struct scope *sc, const char *rel,
 	int rc = 0;
 
 	if (d == NULL) {
-		rc = errbuf_errno(err, errno, "cannot list '%s'", abs);
+		rc = errno == ENOENT ? 0
+			: errbuf_errno(err, errno, "cannot list '%s'", abs);
 		free(abs);
 		return rc;
 	}
@@ -276,10 +131,14 @@ walk_dir(struct tree *t, const struct scope *sc, const char *rel,
 		    is_lock_name(de->d_name))
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
 			rc = errbuf_errno(err, errno, "cannot stat '%s/%s'",
 					  abs, de->d_name);
 			break;
 		}
+		if (S_ISDIR(st.st_mode) && is_maildir_tmp(dirfd(d), de->d_name))
+			continue;
 		child_rel = strcmp(rel, ".") == 0 ? xstrdup(de->d_name)
 			: xasprintf("%s/%s", rel, de->d_name);
 		if (S_ISDIR(st.st_mode)) {
@@ -328,14 +187,18 @@ same_identity(const struct tree_entry *a, const struct tree_entry *b)
 	       a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
+/* Each file's digest; a file gone since it was listed is dropped. */
 static int
 hash_entries(struct tree *t, const struct scope *sc, const struct tree *reuse,
 	     struct errbuf *err)
 {
+	size_t out = 0;
+
 	for (size_t i = 0; i < t->count; i++) {
 		struct tree_entry *e = &t->entries[i];
 		const struct tree_entry *old = reuse ? tree_find(reuse, e->path)
 			: NULL;
+		struct errbuf why;
 		char *abs;
 		int rc;
 
@@ -344,11 +207,23 @@ hash_entries(struct tree *t, const struct scope *sc, const struct tree *reuse,
 			continue;
 		}
 		abs = scope_absolute(sc, e->path);
-		rc = sha256_of_file(abs, e->sha256, &e->size, err);
+		errbuf_clear(&why);
+		rc = sha256_of_file(abs, e->sha256, &e->size, &why);
 		free(abs);
-		if (rc < 0)
+		if (rc < 0 && why.code != ENOENT) {
+			if (err)
+				*err = why;
 			return -1;
+		}
+		if (rc < 0) {
+			free(e->path);
+			e->path = NULL;
+		}
 	}
+	for (size_t i = 0; i < t->count; i++)
+		if (t->entries[i].path)
+			t->entries[out++] = t->entries[i];
+	t->count = out;
 	return 0;
 }
 
@@ -429,6 +304,7 @@ tree_digest_of_text(const char *text, size_t len, struct tree_digest *d)
 int
 tree_parse(struct tree *t, const char *text, size_t len, struct errbuf *err)
 {
+	const struct manifest_limits *lim = manifest_get_limits();
 	size_t pos = 0, line = 0;
 
 	memset(t, 0, sizeof *t);
@@ -439,6 +315,13 @@ tree_parse(struct tree *t, const char *text, size_t len, struct errbuf *err)
 		struct tree_entry *e;
 
 		line++;
+		if (n > lim->line_bytes || line > lim->entries) {
+			tree_release(t);
+			return errbuf_set(err, "line %zu is longer than %zu bytes "
+					  "(--max-line) or past %zu lines "
+					  "(--max-entries)", line, lim->line_bytes,
+					  lim->entries);
+		}
 		if (nl == NULL || n < 2 * DIGEST_LEN + 3 ||
 		    memcmp(p + 2 * DIGEST_LEN, "  ", 2) != 0) {
 			tree_release(t);
@@ -482,10 +365,23 @@ tree_diff(const struct tree *old, const struct tree *new, tree_diff_fn fn,
 {
 	size_t i = 0, j = 0;
 
+	/* a merge of the two sorted listings; past the end of one, the
+	 * other's entries are all removed or all added */
 	while (i < old->count || j < new->count) {
-		const struct tree_entry *o = i < old->count ? &old->entries[i] : NULL;
-		const struct tree_entry *n = j < new->count ? &new->entries[j] : NULL;
-		int c = !o ? 1 : !n ? -1 : strcmp(o->path, n->path);
+		const struct tree_entry *o, *n;
+		int c;
+
+		if (j == new->count) {
+			fn(old->entries[i++].path, TREE_REMOVED, ctx);
+			continue;
+		}
+		if (i == old->count) {
+			fn(new->entries[j++].path, TREE_ADDED, ctx);
+			continue;
+		}
+		o = &old->entries[i];
+		n = &new->entries[j];
+		c = strcmp(o->path, n->path);
 
 		if (c < 0)
 			fn(o->path, TREE_REMOVED, ctx);

@@ -65,6 +65,11 @@ char *scope_relative(const struct scope *sc, const char *path,
 /* The absolute path of a relative one; caller owns. */
 char *scope_absolute(const struct scope *sc, const char *rel);
 
+/* -1 with err naming what when path (which need not exist yet) is one
+ * of the scope's PATHs or inside one; 0 for NULL. */
+int scope_keeps_out(const struct scope *sc, const char *path, const char *what,
+		    struct errbuf *err);
+
 void scope_release(struct scope *sc);
 
 /* List and hash every file in scope.  skip_dir (absolute, or NULL) is left

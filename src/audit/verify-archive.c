@@ -131,7 +131,9 @@ current_digests(struct vctx *v, const char *rel, size_t expect,
 	*d = NULL;
 	*n = 0;
 	errbuf_clear(&err);
-	if (expect > 0) {
+	if (expect == 0)        /* an empty array, never NULL, on success */
+		*d = xcalloc(1, DIGEST_LEN);
+	else {
 		rc = mailbox_load(mb, &err);
 		if (rc == 0 && mailbox_kind(mb) != MAILBOX_MBOX)
 			rc = errbuf_set(&err, "it is not an mbox any more");

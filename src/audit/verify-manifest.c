@@ -170,22 +170,25 @@ check_syntax(struct vctx *v)
 		free(path);
 		return;
 	}
-	free(path);
 	v->header = manifest_header(&v->m);
 	v->footer = manifest_footer(&v->m);
 	v->partial = str_is(v->header, "mode", "partial");
 	v->apply = str_is(v->header, "mode", "apply") || v->partial;
 	if ((bad = header_problem(v->header, v->m.version)) == NULL &&
-	    (bad = footer_problem(v->footer)) == NULL)
-		for (line = 1; line + 1 < v->m.count && bad == NULL; line++)
-			bad = str_is(v->m.lines[line], "t", "file")
-				? file_problem(v->m.lines[line], v->apply)
-				: act_problem(v->m.lines[line], v->m.version);
-	if (bad) {
-		vset(v, CHECK_SYNTAX, STATUS_FAIL, "line %zu: a missing or bad "
-		     "field: %s", line ? line : 1, bad);
+	    (line = v->m.count - 1, bad = footer_problem(v->footer)) == NULL)
+		for (line = 1; line + 1 < v->m.count; line++)
+			if ((bad = str_is(v->m.lines[line], "t", "file")
+			     ? file_problem(v->m.lines[line], v->apply)
+			     : act_problem(v->m.lines[line], v->m.version)))
+				break;
+	if (bad)        /* an unsafe path is refused here, never opened */
+		vset(v, CHECK_SYNTAX, STATUS_FAIL, "'%s' line %zu: a missing or "
+		     "bad field: %s%s", path, line + 1, bad,
+		     strcmp(bad, "path") && strcmp(bad, "file") ? "" : " (a "
+		     "path must be relative, inside the archive, without '..')");
+	free(path);
+	if (bad)
 		return;
-	}
 	vset(v, CHECK_SYNTAX, STATUS_OK, "%zu lines: header, %lld files, "
 	     "%lld acts, footer; incident %s, run %lld, %s", v->m.count,
 	     json_int(json_object_get(v->footer, "entries"), "file"),
@@ -195,21 +198,6 @@ check_syntax(struct vctx *v)
 }
 
 
-/* The first field of two trusted comments that differs, for the report. */
-static void
-first_difference(const char *got, const char *want, char *out, size_t size)
-{
-	size_t i = 0, start = 0;
-
-	while (got[i] && got[i] == want[i]) {
-		if (got[i] == ' ')
-			start = i + 1;
-		i++;
-	}
-	snprintf(out, size, "%.*s", (int)strcspn(want + start, "="),
-		 want + start);
-}
-
 /* Verify dir/name against its .minisig; the trusted comment must be the
  * one the manifest's header and footer give. */
 bool
@@ -217,31 +205,10 @@ check_signed_file(struct vctx *v, enum verify_check check, const char *dir,
 		  const char *name, const struct manifest *m, const char *data,
 		  size_t len)
 {
-	char *sigpath = xasprintf("%s/%s.minisig", dir, name);
-	char *sig = NULL, *trusted = NULL, *want, field[64];
-	struct errbuf err;
-	size_t siglen;
-	bool ok = false;
+	char *want = manifest_trusted_comment(name, manifest_header(m),
+					      manifest_footer(m));
+	bool ok = check_signed_text(v, check, dir, name, want, data, len);
 
-	errbuf_clear(&err);
-	want = manifest_trusted_comment(name, manifest_header(m),
-					manifest_footer(m));
-	if (read_whole_file(sigpath, &sig, &siglen, &err) < 0)
-		finding(v, check, "%s.minisig: missing or unreadable "
-			"(%s)", name, err.msg);
-	else if (ms_verify(v->s->pubkey, data, len, sig, siglen, &trusted,
-			   &err) < 0)
-		finding(v, check, "%s: %s", name, err.msg);
-	else if (want == NULL || strcmp(trusted, want) != 0) {
-		first_difference(trusted, want ? want : "", field, sizeof field);
-		finding(v, check, "%s: the signed trusted comment does "
-			"not match the manifest (field '%s'): the signature "
-			"belongs to another run or incident", name, field);
-	} else
-		ok = true;
-	free(sigpath);
-	free(sig);
-	free(trusted);
 	free(want);
 	return ok;
 }
@@ -257,7 +224,7 @@ check_summary(struct vctx *v)
 	size_t len;
 	bool ok = false;
 
-	if (read_whole_file(path, &text, &len, &err) < 0) {
+	if (manifest_read_part(path, &text, &len, &err) < 0) {
 		finding(v, CHECK_SIGNATURE, "summary.json: %s", err.msg);
 		free(path);
 		return false;
@@ -397,7 +364,7 @@ read_listing(struct vctx *v, const char *name, const json_t *commit,
 	bool ok = false;
 
 	errbuf_clear(&err);
-	if (read_whole_file(path, &text, &len, &err) < 0) {
+	if (manifest_read_part(path, &text, &len, &err) < 0) {
 		finding(v, CHECK_LISTINGS, "%s: %s", name, err.msg);
 		free(path);
 		return false;
@@ -532,7 +499,7 @@ list_changes_between(struct vctx *v, const char *prev_dir)
 	struct errbuf err;
 	size_t len;
 
-	if (read_whole_file(path, &text, &len, &err) == 0 &&
+	if (manifest_read_part(path, &text, &len, &err) == 0 &&
 	    tree_parse(&prev_after, text, len, &err) == 0) {
 		tree_diff(&prev_after, &v->before, note_between_runs, v);
 		tree_release(&prev_after);

@@ -52,6 +52,23 @@ bool check_signed_file(struct vctx *v, enum verify_check check,
 		       const char *dir, const char *name,
 		       const struct manifest *m, const char *data, size_t len);
 
+/* Verify dir/name against its .minisig by the pinned key; the trusted
+ * comment must be want (NULL: none can be, the file is not what it should
+ * be).  Failures are findings of check. */
+bool check_signed_text(struct vctx *v, enum verify_check check,
+		       const char *dir, const char *name, const char *want,
+		       const char *data, size_t len);
+
+/* The runs of the incident (in the folder of this one) that stopped
+ * before their manifest was written: an intent not yet resolved, or a
+ * record of one that is not signed or does not agree with the listing of
+ * the run that resolved it, fails the run check (verify-interrupted.c). */
+void check_unfinished(struct vctx *v);
+
+/* v->s->manifest_dir is a record NNNN.interrupted-K: check it instead of
+ * a run, and list what the stopped run changed. */
+void verify_interrupted(struct vctx *v);
+
 /* The checks, in the order verify.c runs them. */
 void check_syntax(struct vctx *v);
 void check_signature(struct vctx *v);

@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "audit/record.h"
 #include "audit/verify-private.h"
+#include "lib/fileio.h"
 #include "lib/xalloc.h"
 
 static const char *const check_names[CHECK_COUNT] = {
@@ -102,6 +105,10 @@ verify_run(const struct verify_settings *s, struct verify_report *rep,
 		rep->checks[c].required = c != CHECK_CHAIN;
 		rep->checks[c].status = STATUS_NOT_CHECKED;
 	}
+	if (record_is_interrupted_name(s->manifest_dir, NULL)) {
+		verify_interrupted(&v);
+		return 0;
+	}
 	check_syntax(&v);
 	if (passed(&v, CHECK_SYNTAX) && resolve_scope(&v, err) < 0)
 		rc = -1;
@@ -109,6 +116,7 @@ verify_run(const struct verify_settings *s, struct verify_report *rep,
 		check_signature(&v);
 		check_completeness(&v);
 		check_run(&v);
+		check_unfinished(&v);
 		check_listings(&v);
 		check_archive(&v);
 		check_messages(&v);

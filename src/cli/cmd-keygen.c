@@ -54,8 +54,10 @@ make_signing_key(const struct keygen_opts *ko)
 		free_password(password);
 		return usage_error("keygen", "the password is empty");
 	}
-	rc = ms_keygen(ko->out, password, ko->kdf == 1 ? MS_KDF_SENSITIVE
-		       : MS_KDF_INTERACTIVE, &err);
+	rc = make_key_dir(ko->out, &err);
+	if (rc == 0)
+		rc = ms_keygen(ko->out, password, ko->kdf == 1
+			       ? MS_KDF_SENSITIVE : MS_KDF_INTERACTIVE, &err);
 	free_password(password);
 	if (rc < 0) {
 		report(D_KEY, NULL, "keygen: %s", err.msg);
@@ -76,7 +78,8 @@ make_incident_key(const struct keygen_opts *ko)
 	struct errbuf err;
 
 	errbuf_clear(&err);
-	if (incident_key_generate(ko->incident_key, &err) < 0 ||
+	if (make_key_dir(ko->incident_key, &err) < 0 ||
+	    incident_key_generate(ko->incident_key, &err) < 0 ||
 	    incident_key_load(ko->incident_key, &key, &err) < 0) {
 		report(D_KEY, NULL, "keygen: %s", err.msg);
 		return EXIT_ERROR;

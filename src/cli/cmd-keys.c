@@ -2,9 +2,11 @@
  * (with its password from a file or the terminal) and the incident key. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -42,8 +44,8 @@ password_from_terminal(const char *prompt, struct errbuf *err)
 	if (tty == NULL || !isatty(fileno(tty))) {
 		if (tty)
 			fclose(tty);
-		errbuf_set(err, "no terminal to ask for the password: give "
-			   "--password-file FILE");
+		errbuf_format(err, "no terminal to ask for the password: give "
+			      "--password-file FILE");
 		return NULL;
 	}
 	fputs(prompt, tty);
@@ -57,7 +59,7 @@ password_from_terminal(const char *prompt, struct errbuf *err)
 	fputc('\n', tty);
 	fclose(tty);
 	if (got == NULL) {
-		errbuf_set(err, "no password was typed");
+		errbuf_format(err, "no password was typed");
 		return NULL;
 	}
 	buf[strcspn(buf, "\r\n")] = '\0';
@@ -83,15 +85,34 @@ free_password(char *password)
 	}
 }
 
+/* A secret that others can read is no secret: refused, as ssh refuses
+ * a private key with group or other permissions. */
+static int
+check_private(const char *path, struct errbuf *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errbuf_errno(err, errno, "cannot read '%s'", path);
+	if ((st.st_mode & 077) != 0)
+		return errbuf_set(err, "permissions %04o for '%s' are too open: "
+				  "a secret key must be readable by its owner "
+				  "only; run 'chmod 600 %s' (and check who "
+				  "may have copied it)",
+				  (unsigned int)(st.st_mode & 07777), path,
+				  path);
+	return 0;
+}
+
 int
 load_sign_key(const char *path, const char *password_file,
 	      struct ms_secret **key_r, struct errbuf *err)
 {
-	int enc = ms_secret_is_encrypted(path, err);
 	char *password = NULL;
-	int rc;
+	int enc, rc;
 
-	if (enc < 0)
+	if (check_private(path, err) < 0 ||
+	    (enc = ms_secret_is_encrypted(path, err)) < 0)
 		return -1;
 	if (enc && (password = read_password(password_file,
 					     "Password for the signing key: ",
@@ -99,6 +120,25 @@ load_sign_key(const char *path, const char *password_file,
 		return -1;
 	rc = ms_secret_load(path, password, key_r, err);
 	free_password(password);
+	return rc;
+}
+
+int
+load_incident_key(const char *path, struct incident_key **key_r,
+		  struct errbuf *err)
+{
+	if (check_private(path, err) < 0)
+		return -1;
+	return incident_key_load(path, key_r, err);
+}
+
+int
+make_key_dir(const char *path, struct errbuf *err)
+{
+	char *copy = xstrdup(path);
+	int rc = make_parent_dirs(copy, err);     /* missing ones: 0700 */
+
+	free(copy);
 	return rc;
 }
 

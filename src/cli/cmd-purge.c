@@ -20,6 +20,7 @@
 #include "audit/tree.h"
 #include "cli/cmd.h"
 #include "cli/print.h"
+#include "cli/purge-intent.h"
 #include "cli/purge-pipermail.h"
 #include "cli/report.h"
 #include "lib/errbuf.h"
@@ -224,12 +225,14 @@ open_run(const struct purge_opts *po, char *const *paths, size_t npaths,
 	errbuf_clear(&err);
 	if (load_sign_key(po->sign_key_path, po->password_file, &run->sign_key,
 			  &err) < 0 ||
-	    incident_key_load(po->incident_key_path, &run->incident_key,
+	    load_incident_key(po->incident_key_path, &run->incident_key,
 			      &err) < 0) {
 		report(D_KEY, NULL, "purge: %s", err.msg);
 		return -1;
 	}
-	if (scope_from_paths(&run->scope, paths, npaths, &err) < 0) {
+	if (scope_from_paths(&run->scope, paths, npaths, &err) < 0 ||
+	    scope_keeps_out(&run->scope, po->backup_dir, "--backup-dir",
+			    &err) < 0) {
 		report(D_MAILBOX_UNREADABLE, NULL, "purge: %s", err.msg);
 		return -1;
 	}
@@ -254,14 +257,17 @@ begin_record(const struct purge_opts *po, struct purge_run *run)
 		.prev = run->next.has_prev ? run->next.prev : NULL,
 		.incident_key = run->incident_key, .sign_key = run->sign_key,
 		.selectors = &po->sel.settings,
+		.intent_dir = run->next.intent_dir,
 	};
 	struct errbuf err;
 
 	errbuf_clear(&err);
 	if (record_begin(&run->record, &rs, &run->scope, run->next.manifest_dir,
 			 &err) < 0) {
-		report(D_MANIFEST_NOT_WRITTEN, NULL, "purge: cannot list the "
-		       "archive for the manifest: %s", err.msg);
+		/* before the first change: say that nothing changed */
+		report(D_PURGE_STOPPED, NULL, "purge: cannot list the archive "
+		       "for the manifest: %s; stopped before changing anything: "
+		       "no file was changed and no manifest written", err.msg);
 		return -1;
 	}
 	return 0;
@@ -481,8 +487,7 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 	struct purge_run run = { .next.lock_fd = -1 };
 	struct mailbox_list boxes = { 0 };
 	struct lock_set *locks = NULL;
-	struct selection sel = { 0 };
-	bool selected = false;
+	struct selection sel = { 0 };  /* released whole or zero */
 	int rc = EXIT_ERROR;
 
 	if ((po->apply || po->manifest_dir) &&
@@ -496,9 +501,16 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 				  &run.n_mm_locks) < 0) ||
 	    take_hold(po, &boxes, &locks) < 0)
 		goto out;
+	/* after the interrupted rewrites are finished: files as they are */
+	if ((po->apply || po->manifest_dir) &&
+	    purge_resolve_intents(&run.next, &run.scope, run.sign_key,
+				  run.operator_name) < 0)
+		goto out;
 	if (select_walked(&po->sel, &boxes, &sel) < 0)
 		goto out;
-	selected = true;
+	if (run.incident_key && purge_take_pending(&run.next, &run.scope,
+	    run.incident_key, &po->sel.settings, &boxes, &sel) < 0)
+		goto out;
 	if (selection_has_fatal(&sel) || mailbox_walk_failed(&boxes))
 		report(D_PURGE_STOPPED, NULL, "purge: stopped before writing "
 		       "anything: the PATHs or mailboxes above could not be "
@@ -514,8 +526,7 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 		plan_free(&plan);
 	}
 out:
-	if (selected)
-		selection_release(&sel);
+	selection_release(&sel);
 	lock_set_free(&locks);
 	pipermail_release_locks(run.mm_locks, run.n_mm_locks);
 	mailbox_list_release(&boxes);

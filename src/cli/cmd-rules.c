@@ -160,7 +160,6 @@ rules_validate(int argc, char **argv)
 	validator_fn fn;
 	char *line = NULL;
 	size_t alloc = 0;
-	ssize_t got;
 	bool all = true;
 
 	if (argc < 2)
@@ -175,7 +174,7 @@ rules_validate(int argc, char **argv)
 		all &= ok;
 	}
 	/* one answer per line, however long the line */
-	while (argc == 2 && (got = getline(&line, &alloc, stdin)) >= 0) {
+	while (argc == 2 && getline(&line, &alloc, stdin) >= 0) {
 		size_t n = strcspn(line, "\r\n");
 		bool ok = fn(line, n);
 

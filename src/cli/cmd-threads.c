@@ -44,6 +44,9 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 	bool owned;
 	struct errbuf err;
 	char *id = NULL, *subject = NULL, *date = NULL, *path, *page;
+	/* a Subject often names people (addresses, phone numbers): it is
+	 * personal data, printed only when asked for */
+	bool show = tp->o->show_matches;
 
 	selection_locate(tp->sel, tp->boxes->count, m, &b, &i);
 	mb = tp->boxes->items[b];
@@ -69,14 +72,22 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 			json_object_set_new(j, "page", json_text(page));
 		json_object_set_new(j, "offset", json_integer((json_int_t)off));
 		json_object_set_new(j, "date", date ? json_text(date) : json_null());
-		json_object_set_new(j, "subject", subject ? json_text(subject)
-				    : json_null());
+		json_object_set_new(j, "subject", subject && show
+				    ? json_text(subject) : json_null());
 		print_json_line(j);
-	} else
+	} else {
+		char *eid = text_escaped(id ? id : ""), *epath = text_escaped(path);
+		char *edate = text_escaped(date ? date : "-");
+		char *esubject = text_escaped(subject && show ? subject : "");
+
 		printf("%*s<%s> %s:%zu%s%s  %s  %s\n", (int)depth * 2, "",
-		       id ? id : "", path, i, page ? " page=" : "",
-		       page ? page : "", date ? date : "-",
-		       subject ? subject : "");
+		       eid, epath, i, page ? " page=" : "", page ? page : "",
+		       edate, esubject);
+		free(eid);
+		free(epath);
+		free(edate);
+		free(esubject);
+	}
 	free(path);
 	free(page);
 	free(id);
@@ -142,7 +153,8 @@ int
 cmd_threads(int argc, char **argv)
 {
 	static const char synopsis[] =
-		"listscrub threads --message-id ID [--format text|json] PATH...";
+		"listscrub threads --message-id ID [--format text|json] "
+		"[--show-matches] PATH...";
 	struct select_opts o;
 	struct opt_spec specs[] = {
 		{ "message-id", OPT_LIST, &o.message_ids, "ID",
@@ -154,6 +166,9 @@ cmd_threads(int argc, char **argv)
 		  format_keywords },
 		{ "jobs", OPT_UINT, &o.jobs, "N",
 		  "worker threads (default: one per core)", NULL },
+		{ "show-matches", OPT_FLAG, &o.show_matches, NULL,
+		  "print the Subjects (they may hold personal data)", NULL },
+		LIMIT_OPT_SPECS(&o.limits),
 		{ 0 },
 	};
 	struct mailbox_list boxes = { 0 };

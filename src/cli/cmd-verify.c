@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "audit/incident.h"
+#include "audit/record.h"
 #include "audit/manifest.h"
 #include "audit/minisign.h"
 #include "audit/verify.h"
@@ -22,6 +23,8 @@ struct verify_opts {
 	const char *manifest, *pubkey, *incident_key, *prev;
 	int format;
 	unsigned long jobs;
+	unsigned long max_file_mb, max_line_kb, max_entries;
+	struct limit_opts limits;
 };
 
 static const char *const status_names[] = {
@@ -92,7 +95,7 @@ load_keys(const struct verify_opts *vo, struct ms_public **pub,
 	errbuf_clear(&err);
 	if (ms_public_load(vo->pubkey, pub, &err) < 0 ||
 	    (vo->incident_key &&
-	     incident_key_load(vo->incident_key, ikey, &err) < 0)) {
+	     load_incident_key(vo->incident_key, ikey, &err) < 0)) {
 		report(D_KEY, NULL, "verify: %s", err.msg);
 		return -1;
 	}
@@ -110,6 +113,32 @@ is_run_dir(const char *dir)
 
 	free(path);
 	return yes;
+}
+
+/* The intent of a run that stopped before its manifest was written
+ * (listscrub-manifest(5)): nothing to verify yet, and not OK. */
+static bool
+is_intent_dir(const char *dir)
+{
+	char *path = xasprintf("%s/%s", dir, INTENT_NAME);
+	struct stat st;
+	bool yes = stat(path, &st) == 0 && !is_run_dir(dir);
+
+	free(path);
+	return yes;
+}
+
+static int
+intent_only(const char *dir)
+{
+	/* a failed check, as verify reports one: not a diagnostic */
+	printf("%-12s %-13s %s is the signed intent of a run that stopped "
+	       "half-way, before its manifest was written: the archive may "
+	       "hold changes no manifest records; run the same purge again "
+	       "(it records what that run did, as NNNN.interrupted-K), then "
+	       "verify the run it writes\n", "FAIL", "run", dir);
+	printf("# FAILED: an unfinished run\n");
+	return EXIT_FINDINGS;
 }
 
 static int
@@ -156,7 +185,12 @@ cmd_verify(int argc, char **argv)
 	static const char synopsis[] =
 		"listscrub verify --manifest DIR --pubkey FILE "
 		"[--incident-key FILE] [--prev DIR] PATH...";
-	struct verify_opts vo = { .format = FORMAT_TEXT };
+	struct verify_opts vo = {
+		.format = FORMAT_TEXT,
+		.max_file_mb = MANIFEST_PART_MAX_DEFAULT >> 20,
+		.max_line_kb = MANIFEST_LINE_MAX_DEFAULT >> 10,
+		.max_entries = MANIFEST_ENTRIES_MAX_DEFAULT,
+	};
 	struct opt_spec specs[] = {
 		{ "manifest", OPT_STRING, &vo.manifest, "DIR",
 		  "the run's directory (manifest.jsonl and its companions)",
@@ -171,19 +205,45 @@ cmd_verify(int argc, char **argv)
 		  "output format", format_keywords },
 		{ "jobs", OPT_UINT, &vo.jobs, "N",
 		  "worker threads for the scan (default: one per core)", NULL },
+		{ "max-file-size", OPT_UINT, &vo.max_file_mb, "MB",
+		  "refuse a file of the run larger than this (default 1024)",
+		  NULL },
+		{ "max-line", OPT_UINT, &vo.max_line_kb, "KB",
+		  "refuse a manifest or listing line longer than this "
+		  "(default 1024)", NULL },
+		{ "max-entries", OPT_UINT, &vo.max_entries, "N",
+		  "refuse a manifest or listing of more lines (default "
+		  "10000000)", NULL },
+		LIMIT_OPT_SPECS(&vo.limits),
 		{ 0 },
 	};
+	struct errbuf err;
 	int first, rc;
 
+	limit_opts_init(&vo.limits);
 	if ((rc = cmd_parse("verify", synopsis, argc, argv, specs, &first)) >= 0)
 		return rc;
+	if (limit_opts_apply(&vo.limits, &err) < 0)
+		return usage_error("verify", err.msg);
 	if (vo.manifest == NULL || vo.pubkey == NULL)
 		return usage_error("verify", "give --manifest DIR and --pubkey "
 				   "FILE");
 	if (first >= argc)
 		return usage_error("verify", "no PATH given (the archive's root "
 				   "directory, or the PATHs purge was given)");
-	if (!is_run_dir(vo.manifest))
+	if (vo.max_file_mb == 0 || vo.max_line_kb == 0 || vo.max_entries == 0)
+		return usage_error("verify", "--max-file-size, --max-line and "
+				   "--max-entries take a number above 0");
+	manifest_set_limits(&(struct manifest_limits){
+		(uint64_t)vo.max_file_mb << 20, (size_t)vo.max_line_kb << 10,
+		(size_t)vo.max_entries });
+	/* a stopped run's record (NNNN.interrupted-K, its intent inside) is
+	 * verified as one */
+	if (is_intent_dir(vo.manifest) &&
+	    !record_is_interrupted_name(vo.manifest, NULL))
+		return intent_only(vo.manifest);
+	if (!is_run_dir(vo.manifest) &&
+	    !record_is_interrupted_name(vo.manifest, NULL))
 		return usage_error("verify", "--manifest takes a run's directory "
 				   "(listscrub-manifests/INCIDENT/NNNN), which "
 				   "holds manifest.jsonl; that one does not");

@@ -27,6 +27,35 @@ int cmd_verify(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
 
 
+/* The caps on reading mail every reading command takes (mail/limits.h,
+ * listscrub(1) LIMITS). */
+struct limit_opts {
+	unsigned long mime_depth, mime_parts, header_line_kb;
+	unsigned long inflated_mb, inflate_ratio;
+};
+
+#define LIMIT_OPT_SPECS(l) \
+	{ "max-mime-depth", OPT_UINT, &(l)->mime_depth, "N", \
+	  "MIME nesting read (default 32); deeper is searched as raw bytes", \
+	  NULL }, \
+	{ "max-mime-parts", OPT_UINT, &(l)->mime_parts, "N", \
+	  "MIME parts read of a message (default 4096); the rest is searched " \
+	  "as raw bytes", NULL }, \
+	{ "max-header-line", OPT_UINT, &(l)->header_line_kb, "KB", \
+	  "longest header line parsed (default 1024); a longer one: the " \
+	  "entity is searched as raw bytes", NULL }, \
+	{ "max-inflated-size", OPT_UINT, &(l)->inflated_mb, "MB", \
+	  "refuse a .gz that inflates to more (default 4096)", NULL }, \
+	{ "max-inflate-ratio", OPT_UINT, &(l)->inflate_ratio, "N", \
+	  "refuse a .gz that inflates past 64 MB to N times its size or " \
+	  "more (default 100)", NULL }
+
+void limit_opts_init(struct limit_opts *l);
+
+/* Check the caps given (each above 0) and set them for the run.
+ * Returns 0, or -1 with err filled. */
+int limit_opts_apply(const struct limit_opts *l, struct errbuf *err);
+
 /* The selectors every reading command takes (SPEC §2 SELECT). */
 struct select_opts {
 	struct opt_list message_ids, message_id_files;
@@ -40,6 +69,7 @@ struct select_opts {
 	bool show_matches;
 	bool keep_text;                 /* the matched texts, though not
 					   printed (purge: pipermail pages) */
+	struct limit_opts limits;
 	/* resolved */
 	struct addrset *addrset;
 	struct ruleset *ruleset;
@@ -80,7 +110,8 @@ extern const char *const format_keywords[];
 	{ "format", OPT_KEYWORD, &(o)->format, "text|json", \
 	  "output format", format_keywords }, \
 	{ "jobs", OPT_UINT, &(o)->jobs, "N", \
-	  "worker threads (default: one per core)", NULL }
+	  "worker threads (default: one per core)", NULL }, \
+	LIMIT_OPT_SPECS(&(o)->limits)
 
 void select_opts_init(struct select_opts *o);
 
@@ -132,9 +163,19 @@ char *read_password(const char *password_file, const char *prompt,
 		    struct errbuf *err);
 void free_password(char *password);
 
-/* Load a minisign secret key, asking for its password when encrypted. */
+struct incident_key;
+
+/* Load a minisign secret key, asking for its password when encrypted.
+ * Refused when group or others may read it (chmod 600). */
 int load_sign_key(const char *path, const char *password_file,
 		  struct ms_secret **key_r, struct errbuf *err);
+
+/* Load the incident key; refused as a signing key is. */
+int load_incident_key(const char *path, struct incident_key **key_r,
+		      struct errbuf *err);
+
+/* Create the missing folders of path's parent, mode 0700 (keygen). */
+int make_key_dir(const char *path, struct errbuf *err);
 
 /* 1-64 of [A-Za-z0-9._-]: it goes into trusted comments and file names. */
 bool incident_id_is_valid(const char *id);

@@ -43,6 +43,58 @@ json_text(const char *s)
 	return j;
 }
 
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0. */
+static size_t
+utf8_len(const unsigned char *p, size_t n)
+{
+	size_t need;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	need = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	if (n < need ||
+	    (p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
+	for (size_t k = 1; k < need; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	return need;
+}
+
+char *
+text_escaped(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+	struct buf b = { 0 };
+
+	buf_addf(&b, "%s", "");
+	for (size_t i = 0; i < n;) {
+		size_t u = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 0;
+
+		if (u) {
+			buf_addf(&b, "%.*s", (int)u, s + i);
+			i += u;
+			continue;
+		}
+		if (p[i] == '\\')
+			buf_addf(&b, "\\\\");
+		else if (p[i] == '\n')
+			buf_addf(&b, "\\n");
+		else if (p[i] == '\t')
+			buf_addf(&b, "\\t");
+		else if (p[i] == '\r')
+			buf_addf(&b, "\\r");
+		else if (p[i] < 0x20 || p[i] >= 0x7f)
+			buf_addf(&b, "\\x%02x", p[i]);
+		else
+			buf_addf(&b, "%c", p[i]);
+		i++;
+	}
+	return b.p;
+}
+
 static const char *const reason_names[SELECT_REASONS] = {
 	"message-id", "thread", "address", "rule", "mass-recipients",
 	"address-list",
@@ -157,14 +209,21 @@ print_selected(FILE *out, const struct select_opts *o,
 		if (item->binary_parts)
 			json_object_set_new(j, "unsearched_parts", json_integer(
 				(json_int_t)item->binary_parts));
+		if (item->finishes)
+			json_object_set_new(j, "finishes", json_integer(
+				(json_int_t)item->finishes));
 		line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
 		fprintf(out, "%s\n", line);
 		free(line);
 		json_decref(j);
 	} else {
-		fprintf(out, "%s:%zu offset=%llu <%s>%s%s reasons=", path,
-			item->index, (unsigned long long)item->offset, id,
+		char *epath = text_escaped(path), *eid = text_escaped(id);
+
+		fprintf(out, "%s:%zu offset=%llu <%s>%s%s reasons=", epath,
+			item->index, (unsigned long long)item->offset, eid,
 			page ? " page=" : "", page ? page : "");
+		free(epath);
+		free(eid);
 		reasons_text(out, item->reasons);
 		fprintf(out, " action=%s%s%s matches=%zu", action,
 			state ? " state=" : "", state ? state : "",
@@ -172,6 +231,9 @@ print_selected(FILE *out, const struct select_opts *o,
 		if (item->binary_parts)
 			fprintf(out, " unsearched-attachments=%zu",
 				item->binary_parts);
+		if (item->finishes)
+			fprintf(out, " [left by run %04lu (interrupted)]",
+				item->finishes);
 		fputc('\n', out);
 		for (size_t k = 0; o->show_matches && k < item->n_matches; k++) {
 			const struct select_match *m = &item->matches[k];
@@ -190,9 +252,11 @@ void
 print_mailbox_line(FILE *out, const struct mailbox *mb)
 {
 	const struct mbox_split *s = mailbox_split(mb);
+	char *path = text_escaped(mailbox_path(mb));
 
-	fprintf(out, "# %s: %s, %zu messages", mailbox_path(mb),
+	fprintf(out, "# %s: %s, %zu messages", path,
 		mailbox_format_name(mb), mailbox_message_count(mb));
+	free(path);
 	if (s) {
 		if (s->flags & MBOX_HAS_CRLF)
 			fputs(", CRLF", out);
@@ -230,7 +294,8 @@ print_passed_over(FILE *out, const struct mailbox_list *boxes,
 	for (size_t i = 0; i < boxes->n_notes; i++) {
 		enum diag_code c = boxes->notes[i].code;
 
-		links += c == D_SYMLINK_NOT_FOLLOWED;
+		links += c == D_SYMLINK_NOT_FOLLOWED ||
+			 c == D_SYMLINK_OUTSIDE || c == D_SYMLINK_LOOP;
 		special += c == D_NOT_REGULAR_FILE;
 		failed += c == D_PATH_MISSING || c == D_DIRECTORY_UNREADABLE;
 	}

@@ -32,6 +32,11 @@ void print_passed_over(FILE *out, const struct mailbox_list *boxes,
 const char *match_rule_name(const struct select_opts *o,
 			    const struct select_match *m);
 
+/* s for a text line: a control character, a backslash or a byte that
+ * is not UTF-8 (a file name with a newline) as a C escape (\n, \\,
+ * \xHH), so that one line stays one line.  Caller owns. */
+char *text_escaped(const char *s);
+
 /* A JSON string of s, which need not be UTF-8 (bytes that are not are
  * shown as U+FFFD).  Never NULL. */
 json_t *json_text(const char *s);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cli/cmd.h"
+#include "cli/print.h"
 #include "cli/report.h"
 #include "mail/mailbox.h"
 #include "select/select.h"
@@ -18,16 +19,25 @@ void
 report(enum diag_code code, const char *locus, const char *fmt, ...)
 {
 	const struct diag_info *d = diag_info(code);
+	char *text = NULL, *line;
 	va_list ap;
 
 	fputs("listscrub: ", stderr);
-	if (locus)
-		fprintf(stderr, "%s: ", locus);
+	if (locus) {
+		line = text_escaped(locus);
+		fprintf(stderr, "%s: ", line);
+		free(line);
+	}
 	fprintf(stderr, "%s: ", d->id);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
 	va_end(ap);
-	fputc('\n', stderr);
+	/* a file name with a newline stays on its line */
+	line = text_escaped(text ? text : fmt);
+	fprintf(stderr, "%s\n", line);
+	free(line);
+	free(text);
 	if (d->exit_status > worst_status)
 		worst_status = d->exit_status;
 }

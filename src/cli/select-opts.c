@@ -14,6 +14,7 @@
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
+#include "mail/limits.h"
 #include "mail/msgid.h"
 
 const char *const thread_keywords[] = { "subtree", "whole", "none", NULL };
@@ -25,11 +26,47 @@ static const enum thread_mode thread_modes[] = {
 };
 
 void
+limit_opts_init(struct limit_opts *l)
+{
+	l->mime_depth = MAIL_DEFAULT_MIME_DEPTH;
+	l->mime_parts = MAIL_DEFAULT_MIME_PARTS;
+	l->header_line_kb = MAIL_DEFAULT_HEADER_LINE >> 10;
+	l->inflated_mb = MAIL_DEFAULT_INFLATED_SIZE >> 20;
+	l->inflate_ratio = MAIL_DEFAULT_INFLATE_RATIO;
+}
+
+int
+limit_opts_apply(const struct limit_opts *l, struct errbuf *err)
+{
+	const unsigned long most = 1ul << 31;   /* unsigned int, and no
+						   overflow of KB or MB */
+
+	if (l->mime_depth == 0 || l->mime_parts == 0 ||
+	    l->header_line_kb == 0 || l->inflated_mb == 0 ||
+	    l->inflate_ratio == 0 || l->mime_depth > most ||
+	    l->mime_parts > most || l->header_line_kb > most ||
+	    l->inflated_mb > most || l->inflate_ratio > most)
+		return errbuf_set(err, "--max-mime-depth, --max-mime-parts, "
+				  "--max-header-line, --max-inflated-size and "
+				  "--max-inflate-ratio take a number from 1 "
+				  "to %lu", most);
+	mail_set_limits(&(struct mail_limits){
+		.mime_depth = (unsigned int)l->mime_depth,
+		.mime_parts = (unsigned int)l->mime_parts,
+		.header_line = (size_t)l->header_line_kb << 10,
+		.inflated_size = (uint64_t)l->inflated_mb << 20,
+		.inflate_ratio = (unsigned int)l->inflate_ratio,
+	});
+	return 0;
+}
+
+void
 select_opts_init(struct select_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->thread = 0;
 	o->format = FORMAT_TEXT;
+	limit_opts_init(&o->limits);
 }
 
 /* Does the user target something (messages, addresses or rules)?  If
@@ -181,6 +218,8 @@ select_opts_resolve(struct select_opts *o, struct errbuf *err)
 {
 	struct select_settings *s = &o->settings;
 
+	if (limit_opts_apply(&o->limits, err) < 0)
+		return -1;
 	for (size_t i = 0; i < o->message_ids.count; i++)
 		if (take_id(o, o->message_ids.items[i], err) < 0)
 			return errbuf_set(err, "--message-id: empty Message-ID");

@@ -57,8 +57,9 @@ size_t addrset_count(const struct addrset *set);
 /* The address at index which, lower case; borrowed until addrset_free. */
 const char *addrset_get(const struct addrset *set, uint32_t which);
 
-/* Call fn for every occurrence in text, in order.  fn's non-zero return
- * stops the scan and is returned; otherwise 0. */
+/* Call fn for every occurrence in text, form by form (the munged ones
+ * first): not in text order, callers that need it sort.  fn's non-zero
+ * return stops the scan and is returned; otherwise 0. */
 int addrset_scan(const struct addrset *set, const char *text, size_t len,
 		 unsigned int flags, addr_hit_fn fn, void *ctx);
 

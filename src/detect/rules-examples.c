@@ -18,23 +18,27 @@ example_text(const char *in, char *out, struct span *spans, size_t *nspans,
 	     size_t max_spans, bool *bad)
 {
 	size_t n = 0;
+	bool open = false;
 
 	*nspans = 0;
 	*bad = false;
 	for (const char *p = in; *p; p++) {
 		if (p[0] == '[' && p[1] == '[') {
-			if (*nspans == max_spans) {
+			/* "[[a [[b]]" and "a]] [[b]]" are mistakes, not spans */
+			if (open || *nspans == max_spans) {
 				*bad = true;
 				break;
 			}
 			spans[*nspans].start = n;
+			open = true;
 			p++;
 		} else if (p[0] == ']' && p[1] == ']') {
-			if (*nspans == max_spans) {
+			if (!open) {
 				*bad = true;
 				break;
 			}
 			spans[(*nspans)++].end = n;
+			open = false;
 			p++;
 		} else if (p[0] == '\\' && p[1]) {
 			p++;
@@ -43,6 +47,7 @@ example_text(const char *in, char *out, struct span *spans, size_t *nspans,
 			out[n++] = *p;
 	}
 	out[n] = '\0';
+	*bad |= open;
 	return n;
 }
 

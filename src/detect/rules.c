@@ -147,6 +147,9 @@ split_words(char *value, bool keep_case, char **out, size_t max,
 {
 	char *save = NULL;
 
+	/* a field given again replaces the list */
+	for (size_t i = 0; i < *n_r; i++)
+		free(out[i]);
 	*n_r = 0;
 	for (char *w = strtok_r(value, ",", &save); w;
 	     w = strtok_r(NULL, ",", &save)) {
@@ -258,17 +261,25 @@ parse_scope(struct rule *r, const char *value, const struct parse *ps)
 	return 0;
 }
 
+/* A field given again in a rule replaces the value before. */
+static void
+set_string(char **field, const char *value)
+{
+	free(*field);
+	*field = xstrdup(value);
+}
+
 static int
 set_field(struct rule *r, const char *key, char *value, const struct parse *ps)
 {
 	size_t n;
 
 	if (strcmp(key, "entity") == 0)
-		r->entity = xstrdup(value);
+		set_string(&r->entity, value);
 	else if (strcmp(key, "description") == 0)
-		r->description = xstrdup(value);
+		set_string(&r->description, value);
 	else if (strcmp(key, "pattern") == 0)
-		r->pattern = xstrdup(value);
+		set_string(&r->pattern, value);
 	else if (strcmp(key, "prefilter") == 0)
 		return parse_prefilter(r, value, ps);
 	else if (strcmp(key, "token") == 0)
@@ -277,11 +288,12 @@ set_field(struct rule *r, const char *key, char *value, const struct parse *ps)
 		return parse_size(value, 1, 65536, &r->max_length, ps,
 				  "max-length must be 1..65536");
 	else if (strcmp(key, "validator") == 0) {
+		r->validate = NULL;
 		if (strcmp(value, "none") != 0 &&
 		    (r->validate = validator_find(value)) == NULL)
 			return parse_error(ps, "unknown validator (see "
 					   "listscrub-rules(5) for the list)");
-		r->validator = xstrdup(value);
+		set_string(&r->validator, value);
 	} else if (strcmp(key, "context") == 0)
 		return split_words(value, false, r->context, MAX_CONTEXT_WORDS,
 				   &r->n_context, ps);
@@ -302,7 +314,7 @@ set_field(struct rule *r, const char *key, char *value, const struct parse *ps)
 		    strcmp(value, "high") && strcmp(value, "critical"))
 			return parse_error(ps, "severity must be low, medium, "
 					   "high or critical");
-		r->severity = xstrdup(value);
+		set_string(&r->severity, value);
 	} else if (strcmp(key, "scope") == 0)
 		return parse_scope(r, value, ps);
 	else if (strcmp(key, "priority") == 0) {

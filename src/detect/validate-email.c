@@ -153,7 +153,7 @@ munged_address_normalize(const char *text, size_t len, char *out)
 	size_t n = 0, ats = 0;
 
 	while (p < end) {
-		char becomes;
+		char becomes = '\0';
 		size_t w = 0;
 
 		if (*p == ' ' || *p == '(' || *p == '[' || *p == '{' ||
@@ -208,7 +208,7 @@ is_prose_word(const char *w, size_t len)
 bool
 valid_email_munged(const char *text, size_t len)
 {
-	char out[400];
+	char out[400] = "";
 	size_t n;
 	const char *at;
 

@@ -379,9 +379,14 @@ valid_secret(const char *text, size_t len)
 
 	if (len < 6)
 		return false;
-	for (size_t i = 0; i < sizeof placeholders / sizeof placeholders[0]; i++)
-		if (strncasecmp(text, placeholders[i], strlen(placeholders[i])) == 0)
+	/* text is not NUL-terminated: a placeholder longer than it is no
+	 * prefix of it */
+	for (size_t i = 0; i < sizeof placeholders / sizeof placeholders[0]; i++) {
+		size_t n = strlen(placeholders[i]);
+
+		if (n <= len && strncasecmp(text, placeholders[i], n) == 0)
 			return false;
+	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
 

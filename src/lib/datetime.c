@@ -127,7 +127,7 @@ int
 datetime_parse_mail(const char *s, size_t len, int64_t *t_r)
 {
 	struct date_parts p;
-	char tok[32];
+	char tok[32] = { 0 };
 	size_t i = 0;
 
 	memset(&p, 0, sizeof p);

@@ -24,10 +24,12 @@ static const struct diag_info catalog[D__COUNT] = {
 		"bytes)" },
 	[D_MIME_TOO_DEEP] = {
 		"mime-too-deep", DIAG_WARNING, 0,
-		"MIME nesting deeper than 32 levels (searched as raw bytes)" },
+		"MIME nesting deeper than --max-mime-depth (default 32) "
+		"levels: the part is searched as raw bytes" },
 	[D_MIME_TOO_MANY_PARTS] = {
 		"mime-too-many-parts", DIAG_WARNING, 0,
-		"more than 4096 MIME parts (the rest searched as raw bytes)" },
+		"more MIME parts than --max-mime-parts (default 4096): the "
+		"rest is searched as raw bytes" },
 	[D_HEADER_BAD_WORDS] = {
 		"header-bad-encoded-words", DIAG_WARNING, 0,
 		"header has RFC 2047 words that cannot be decoded (searched raw)" },
@@ -35,6 +37,16 @@ static const struct diag_info catalog[D__COUNT] = {
 		"mime-parameter-too-long", DIAG_WARNING, 0,
 		"a boundary or charset longer than MIME allows: the part is "
 		"searched (and redacted) as raw bytes" },
+	[D_HEADER_UNKNOWN_CHARSET] = {
+		"header-unknown-charset", DIAG_NOTE, 0,
+		"messages with RFC 2047 words in a charset iconv does not "
+		"know, counted per mailbox: searched as their bytes (the "
+		"ASCII part reads right)" },
+	[D_HEADER_LINE_TOO_LONG] = {
+		"header-line-too-long", DIAG_WARNING, 0,
+		"a line of a header block longer than --max-header-line "
+		"(default 1024 KB): the header is not parsed, the entity is "
+		"searched as raw bytes" },
 	[D_MESSAGE_UNREADABLE] = {
 		"message-unreadable", DIAG_ERROR, 2,
 		"a message could not be read; nothing is written" },
@@ -73,6 +85,14 @@ static const struct diag_info catalog[D__COUNT] = {
 	[D_NOT_REGULAR_FILE] = {
 		"not-a-regular-file", DIAG_NOTE, 0,
 		"a FIFO, socket or device: never opened" },
+	[D_SYMLINK_OUTSIDE] = {
+		"symlink-outside-path", DIAG_WARNING, 0,
+		"a symbolic link inside a PATH points outside it: not followed, "
+		"what it points to is neither read nor changed" },
+	[D_SYMLINK_LOOP] = {
+		"symlink-loop", DIAG_WARNING, 0,
+		"a symbolic link inside a PATH leads to itself (a loop) or "
+		"nowhere: not followed" },
 	[D_BINARY_NOT_CHECKED] = {
 		"binary-not-checked", DIAG_WARNING, 0,
 		"binary attachments of redacted messages were not searched" },
@@ -105,6 +125,16 @@ static const struct diag_info catalog[D__COUNT] = {
 		"the run changed some mailboxes and then failed: exactly those "
 		"changes are listed and recorded (manifest mode partial); run "
 		"the same purge again to finish" },
+	[D_INTERRUPTED_FINISHED] = {
+		"interrupted-finished", DIAG_NOTE, 0,
+		"changes a run that stopped half-way planned and did not make "
+		"(its intent in the manifest directory) are made by this run, "
+		"listed as left by that run" },
+	[D_INTERRUPTED_UNCOVERED] = {
+		"interrupted-uncovered", DIAG_WARNING, 1,
+		"a redaction a run that stopped half-way planned and did not make "
+		"is not made: this run's selectors find nothing to take out of "
+		"that message" },
 	[D_USAGE] = { "usage", DIAG_ERROR, 2, "the command line is wrong" },
 	[D_NOT_A_COMMAND] = {
 		"not-a-command", DIAG_ERROR, 2, "no such command" },

@@ -7,35 +7,33 @@
 
 #include "lib/errbuf.h"
 
-int
-errbuf_set(struct errbuf *err, const char *fmt, ...)
+void
+errbuf_format(struct errbuf *err, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (err == NULL)
-		return -1;
+		return;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
 	err->code = 0;
-	return -1;
 }
 
-int
-errbuf_errno(struct errbuf *err, int errnum, const char *fmt, ...)
+void
+errbuf_format_errno(struct errbuf *err, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n;
 
 	if (err == NULL)
-		return -1;
+		return;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
 	n = strlen(err->msg);
 	snprintf(err->msg + n, sizeof err->msg - n, ": %s", strerror(errnum));
 	err->code = errnum;
-	return -1;
 }
 
 void

@@ -17,8 +17,9 @@
 #include "lib/xalloc.h"
 
 static int
-read_fd(int fd, const char *path, bool regular_only, char **data_r,
-	size_t *len_r, struct errbuf *err)
+read_fd(int fd, const char *path, bool regular_only,
+	const struct stat *listed, char **data_r, size_t *len_r,
+	struct errbuf *err)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -31,7 +32,20 @@ read_fd(int fd, const char *path, bool regular_only, char **data_r,
 	if (regular_only && !S_ISREG(st.st_mode)) {
 		close(fd);
 		return errbuf_set(err, "'%s' is not a regular file (a FIFO, "
-				  "socket or device): not read", path);
+				  "socket or device)%s: not read", path,
+				  listed ? ", though it was one when its "
+				  "folder was listed" : "");
+	}
+	if (listed && (st.st_dev != listed->st_dev ||
+		       st.st_ino != listed->st_ino ||
+		       st.st_size != listed->st_size)) {
+		close(fd);
+		return errbuf_set(err, "'%s' changed between the listing of its "
+				  "folder and its reading (another file, or "
+				  "%lld bytes then, %lld now): not read; run "
+				  "again once it is left alone", path,
+				  (long long)listed->st_size,
+				  (long long)st.st_size);
 	}
 	if (regular_only && fcntl(fd, F_SETFL, 0) < 0) {
 		close(fd);
@@ -74,19 +88,42 @@ read_whole_file(const char *path, char **data_r, size_t *len_r,
 
 	if (fd < 0)
 		return errbuf_errno(err, errno, "cannot open '%s'", path);
-	return read_fd(fd, path, false, data_r, len_r, err);
+	return read_fd(fd, path, false, NULL, data_r, len_r, err);
+}
+
+int
+open_regular_nonblock(const char *path, bool follow)
+{
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	return open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY |
+		    (follow ? 0 : O_NOFOLLOW));
 }
 
 int
 read_regular_file(const char *path, char **data_r, size_t *len_r,
 		  struct errbuf *err)
 {
-	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int fd = open_regular_nonblock(path, true);
 
 	if (fd < 0)
 		return errbuf_errno(err, errno, "cannot open '%s'", path);
-	return read_fd(fd, path, true, data_r, len_r, err);
+	return read_fd(fd, path, true, NULL, data_r, len_r, err);
+}
+
+int
+read_listed_file(const char *path, const struct stat *listed, char **data_r,
+		 size_t *len_r, struct errbuf *err)
+{
+	/* a link swapped in after the listing is not followed */
+	int fd = open_regular_nonblock(path, false);
+
+	if (fd < 0 && errno == ELOOP)
+		return errbuf_set(err, "'%s' is a symbolic link now (it was not "
+				  "when its folder was listed): not followed",
+				  path);
+	if (fd < 0)
+		return errbuf_errno(err, errno, "cannot open '%s'", path);
+	return read_fd(fd, path, true, listed, data_r, len_r, err);
 }
 
 char *

@@ -5,7 +5,9 @@
 #ifndef LISTSCRUB_FILEIO_H
 #define LISTSCRUB_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct errbuf;
@@ -20,6 +22,16 @@ int read_whole_file(const char *path, char **data_r, size_t *len_r,
  * without blocking on it. */
 int read_regular_file(const char *path, char **data_r, size_t *len_r,
 		      struct errbuf *err);
+
+/* As read_regular_file, and refused when it is not the file listed (an
+ * lstat of it when its folder was listed; NULL: no check): another
+ * device, inode or size.  A symbolic link is never followed. */
+int read_listed_file(const char *path, const struct stat *listed,
+		     char **data_r, size_t *len_r, struct errbuf *err);
+
+/* open(2) for reading that never blocks (a FIFO, a terminal), following
+ * a symbolic link or not; -1 with errno set. */
+int open_regular_nonblock(const char *path, bool follow);
 
 /* The directory part of path; caller owns. */
 char *path_dir(const char *path);

@@ -110,8 +110,8 @@ opt_parse(int argc, char **argv, const struct opt_spec *specs, bool *help_r,
 			continue;
 		}
 		if (c == '?' || c == ':') {
-			errbuf_set(err, "unknown option or missing value: '%s' "
-				   "(see --help)", argv[optind - 1]);
+			errbuf_format(err, "unknown option or missing value: '%s' "
+				      "(see --help)", argv[optind - 1]);
 			goto out;
 		}
 		if (store(&specs[c], optarg, err) < 0)

@@ -5,13 +5,17 @@
 
 #include <stddef.h>
 
-void *xmalloc(size_t size);
-void *xcalloc(size_t nmemb, size_t size);
-void *xrealloc(void *ptr, size_t size);
-void *xreallocarray(void *ptr, size_t nmemb, size_t size);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
-char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* returns_nonnull: so the compiler and the static analyser know it too */
+#define XALLOC_ATTR __attribute__((returns_nonnull, warn_unused_result))
+
+void *xmalloc(size_t size) XALLOC_ATTR;
+void *xcalloc(size_t nmemb, size_t size) XALLOC_ATTR;
+void *xrealloc(void *ptr, size_t size) XALLOC_ATTR;
+void *xreallocarray(void *ptr, size_t nmemb, size_t size) XALLOC_ATTR;
+char *xstrdup(const char *s) XALLOC_ATTR;
+char *xstrndup(const char *s, size_t n) XALLOC_ATTR;
+char *xasprintf(const char *fmt, ...) XALLOC_ATTR
+	__attribute__((format(printf, 1, 2)));
 
 /* For allocators of other libraries that returned NULL: print and exit. */
 void out_of_memory(size_t size) __attribute__((noreturn));

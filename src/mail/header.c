@@ -109,7 +109,14 @@ header_field_at(const char *hdr, size_t pos, const char **name_r)
 	while (start + n < pos && hdr[start + n] != ':')
 		n++;
 	*name_r = hdr + start;
-	return start + n < pos ? n : 0;
+	if (start + n >= pos)
+		return 0;
+	/* "Message-ID : <...>" (RFC 5322 obsolete syntax) names the field
+	 * as header_iter_next does: without the blanks before the colon */
+	while (n > 0 && (hdr[start + n - 1] == ' ' ||
+			 hdr[start + n - 1] == '\t'))
+		n--;
+	return n;
 }
 
 size_t

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -30,9 +31,20 @@ struct mailbox {
 	ino_t ino;                      /* a change before rewriting */
 	off_t size;
 	struct timespec mtime;
-	/* Maildir: file names relative to path ("cur/NAME"), sorted */
+	/* Maildir: file names relative to path ("cur/NAME"), sorted, with
+	 * their lstat when listed; what else cur/ and new/ held */
 	char **files;
+	struct stat *file_stats;
 	size_t nfiles;
+	struct walk_note *skipped;
+	size_t n_skipped;
+	char *root;                     /* the PATH the walk found it in */
 };
+
+/* What a symbolic link at path inside the PATH root is to the walk:
+ * D_SYMLINK_NOT_FOLLOWED (its target is in root: read there, under its
+ * own name), D_SYMLINK_OUTSIDE or D_SYMLINK_LOOP (a loop, or no
+ * target).  Never followed in any case. */
+enum diag_code symlink_verdict(const char *path, const char *root);
 
 #endif

@@ -15,6 +15,7 @@
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
 #include "mail/header.h"
+#include "mail/limits.h"
 #include "mail/mailbox-private.h"
 
 #define GZIP_CHUNK (1u << 20)
@@ -26,11 +27,23 @@ is_gzip(const unsigned char *p, size_t len)
 	return len >= 2 && p[0] == 0x1f && p[1] == 0x8b;
 }
 
-/* Inflate a gzip file (several members are allowed) into memory. */
+/* Past the caps of mail/limits.h: a gzip bomb, or an archive larger
+ * than this run was told to hold in memory. */
+static bool
+inflated_too_much(size_t used, size_t inlen, const struct mail_limits *lim)
+{
+	return used > lim->inflated_size ||
+		(used > MAIL_INFLATE_RATIO_FLOOR &&
+		 used / (inlen ? inlen : 1) >= lim->inflate_ratio);
+}
+
+/* Inflate a gzip file (several members are allowed) into memory, within
+ * the caps. */
 static int
 inflate_all(const char *path, const unsigned char *in, size_t inlen,
 	    char **out_r, size_t *outlen_r, struct errbuf *err)
 {
+	const struct mail_limits *lim = mail_get_limits();
 	z_stream zs;
 	char *out = NULL;
 	size_t alloc = 0, used = 0;
@@ -44,9 +57,28 @@ inflate_all(const char *path, const unsigned char *in, size_t inlen,
 	for (;;) {
 		xgrow((void **)&out, &alloc, used + GZIP_CHUNK, 1);
 		zs.next_out = (unsigned char *)out + used;
-		zs.avail_out = (uInt)(alloc - used);
+		/* a chunk at a time, so that a cap stops it near the cap */
+		zs.avail_out = GZIP_CHUNK;
 		zrc = inflate(&zs, Z_NO_FLUSH);
-		used = alloc - zs.avail_out;
+		used += GZIP_CHUNK - zs.avail_out;
+		if (inflated_too_much(used, inlen, lim)) {
+			inflateEnd(&zs);
+			free(out);
+			return errbuf_set(err, "'%s' inflates to more than %s "
+					  "(%llu MB of it from %zu bytes): a "
+					  "gzip bomb, or an archive too large "
+					  "for the caps; not read.  If it is "
+					  "an archive, raise --max-inflated-size "
+					  "MB (default %llu) or "
+					  "--max-inflate-ratio N (default %u)",
+					  path, used > lim->inflated_size
+					  ? "--max-inflated-size"
+					  : "--max-inflate-ratio times its size",
+					  (unsigned long long)(used >> 20), inlen,
+					  (unsigned long long)
+					  (MAIL_DEFAULT_INFLATED_SIZE >> 20),
+					  MAIL_DEFAULT_INFLATE_RATIO);
+		}
 		if (zs.avail_in == 0 && (size_t)(zs.next_in - in) < inlen) {
 			size_t rest = inlen - (size_t)(zs.next_in - in);
 
@@ -75,11 +107,25 @@ inflate_all(const char *path, const unsigned char *in, size_t inlen,
 	return 0;
 }
 
+static void
+skip_entry(struct mailbox *mb, size_t *alloc, const char *rel,
+	   enum diag_code code)
+{
+	struct walk_note *n;
+
+	xgrow((void **)&mb->skipped, alloc, mb->n_skipped + 1,
+	      sizeof *mb->skipped);
+	n = &mb->skipped[mb->n_skipped++];
+	n->path = xasprintf("%s/%s", mb->path, rel);
+	n->code = code;
+	n->detail = NULL;
+}
+
 static int
 load_maildir(struct mailbox *mb, struct errbuf *err)
 {
 	static const char *const subdirs[] = { "cur", "new" };
-	size_t alloc = 0;
+	size_t alloc = 0, stats_alloc = 0, skipped_alloc = 0;
 
 	for (size_t s = 0; s < 2; s++) {
 		char *dir = xasprintf("%s/%s", mb->path, subdirs[s]);
@@ -91,12 +137,37 @@ load_maildir(struct mailbox *mb, struct errbuf *err)
 		if (rc < 0)
 			return -1;
 		for (size_t i = 0; i < n; i++) {
+			char *rel, *full;
+			struct stat st;
+
 			if (names[i][0] == '.')
 				continue;
+			rel = xasprintf("%s/%s", subdirs[s], names[i]);
+			full = xasprintf("%s/%s", mb->path, rel);
+			/* a name gone meanwhile stays listed: reading it
+			 * says so */
+			if (lstat(full, &st) < 0)
+				memset(&st, 0, sizeof st), st.st_mode = S_IFREG;
+			free(full);
+			if (!S_ISREG(st.st_mode)) {
+				char *path = xasprintf("%s/%s", mb->path, rel);
+
+				skip_entry(mb, &skipped_alloc, rel,
+					   S_ISLNK(st.st_mode)
+					   ? symlink_verdict(path, mb->root
+							     ? mb->root
+							     : mb->path)
+					   : D_NOT_REGULAR_FILE);
+				free(path);
+				free(rel);
+				continue;
+			}
 			xgrow((void **)&mb->files, &alloc, mb->nfiles + 1,
 			      sizeof *mb->files);
-			mb->files[mb->nfiles++] =
-				xasprintf("%s/%s", subdirs[s], names[i]);
+			xgrow((void **)&mb->file_stats, &stats_alloc,
+			      mb->nfiles + 1, sizeof *mb->file_stats);
+			mb->file_stats[mb->nfiles] = st;
+			mb->files[mb->nfiles++] = rel;
 		}
 		dir_names_free(names, n);
 	}
@@ -143,7 +214,9 @@ release_split_pages(size_t done, void *ctx)
 static int
 load_file(struct mailbox *mb, struct errbuf *err)
 {
-	int fd = open(mb->path, O_RDONLY | O_CLOEXEC);
+	/* listed as a regular file: one swapped for a FIFO since must not
+	 * block the run */
+	int fd = open_regular_nonblock(mb->path, true);
 	struct stat st;
 
 	if (fd < 0)
@@ -151,6 +224,12 @@ load_file(struct mailbox *mb, struct errbuf *err)
 	if (fstat(fd, &st) < 0) {
 		close(fd);
 		return errbuf_errno(err, errno, "cannot stat '%s'", mb->path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return errbuf_set(err, "'%s' is not a regular file any more (a "
+				  "FIFO, socket or device now; it was a file "
+				  "when listed): not read", mb->path);
 	}
 	mb->dev = st.st_dev;
 	mb->ino = st.st_ino;
@@ -253,7 +332,14 @@ mailbox_unload(struct mailbox *mb)
 	mbox_split_release(&mb->split);
 	dir_names_free(mb->files, mb->nfiles);
 	mb->files = NULL;
+	free(mb->file_stats);
+	mb->file_stats = NULL;
 	mb->nfiles = 0;
+	for (size_t i = 0; i < mb->n_skipped; i++)
+		free(mb->skipped[i].path);
+	free(mb->skipped);
+	mb->skipped = NULL;
+	mb->n_skipped = 0;
 	mb->loaded = false;
 }
 
@@ -267,6 +353,13 @@ void
 mailbox_forget_content(struct mailbox *mb)
 {
 	drop_content(mb);
+}
+
+size_t
+mailbox_skipped(const struct mailbox *mb, const struct walk_note **notes_r)
+{
+	*notes_r = mb->skipped;
+	return mb->n_skipped;
 }
 
 size_t
@@ -305,7 +398,8 @@ mailbox_message(const struct mailbox *mb, size_t i, const char **data_r,
 	case MAILBOX_MAILDIR: {
 		char *path = xasprintf("%s/%s", mb->path, mb->files[i]);
 		char *buf;
-		int rc = read_regular_file(path, &buf, len_r, err);
+		int rc = read_listed_file(path, &mb->file_stats[i], &buf,
+					  len_r, err);
 
 		free(path);
 		if (rc < 0)
@@ -391,6 +485,7 @@ mailbox_free(struct mailbox **mbp)
 		return;
 	mailbox_unload(mb);
 	free(mb->path);
+	free(mb->root);
 	free(mb);
 	*mbp = NULL;
 }

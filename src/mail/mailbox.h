@@ -53,6 +53,7 @@ struct mailbox_list {
 					   indexes and tmp/ passed over */
 	size_t pipermail_links;         /* pipermail's VOL/index.html links
 					   to VOL/thread.html, passed over */
+	const char *walk_root;          /* the PATH being walked (walk only) */
 };
 
 /* A mailbox for path, of unknown kind until loaded (for a file read
@@ -134,6 +135,13 @@ bool mailbox_was_cut(const struct mailbox *mb);
 void mailbox_forget_content(struct mailbox *mb);
 
 size_t mailbox_message_count(const struct mailbox *mb);
+
+/* What a loaded Maildir's cur/ and new/ held that is not a message: a
+ * symbolic link (never followed: D_SYMLINK_*), a FIFO, socket, device
+ * or directory (never opened: D_NOT_REGULAR_FILE).  Borrowed; the count
+ * is returned. */
+size_t mailbox_skipped(const struct mailbox *mb,
+		       const struct walk_note **notes_r);
 
 /* The raw bytes of message i.  For an mbox this is the From_ line through
  * the separator; for a file it is the whole file.  *owned_r tells whether

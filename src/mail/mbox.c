@@ -332,10 +332,12 @@ close_msg(const char *data, struct mbox_split *s, struct cl_info *cl,
 	size_t i = s->count - 1;
 
 	s->msgs[i].end = end;
-	if (cl->alloc < s->alloc) {
-		cl->body = xreallocarray(cl->body, s->alloc, sizeof *cl->body);
-		cl->len = xreallocarray(cl->len, s->alloc, sizeof *cl->len);
-		cl->alloc = s->alloc;
+	if (i >= cl->alloc) {   /* as many as the split has room for */
+		size_t want = s->alloc > i ? s->alloc : i + 1;
+
+		cl->body = xreallocarray(cl->body, want, sizeof *cl->body);
+		cl->len = xreallocarray(cl->len, want, sizeof *cl->len);
+		cl->alloc = want;
 	}
 	if (!content_length(data, &s->msgs[i], &cl->body[i], &cl->len[i]))
 		cl->body[i] = UINT64_MAX;
@@ -555,7 +557,9 @@ guess_format(const char *data, const struct mbox_split *s)
 		return s->escaped_from_lines > 0 && s->unescaped_from_lines == 0
 			? MBOX_FORMAT_MBOXCL : MBOX_FORMAT_MBOXCL2;
 	if (s->rd_escaped_from_lines > 0 ||
-	    memcmp(data + s->msgs[0].start, rd_sender, sizeof rd_sender - 1) == 0)
+	    (s->msgs[0].end - s->msgs[0].start >= sizeof rd_sender - 1 &&
+	     memcmp(data + s->msgs[0].start, rd_sender,
+		    sizeof rd_sender - 1) == 0))
 		return MBOX_FORMAT_MBOXRD;
 	return MBOX_FORMAT_MBOXO;
 }

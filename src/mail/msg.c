@@ -3,22 +3,20 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <iconv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <mailutils/errno.h>
-#include <mailutils/filter.h>
-#include <mailutils/util.h>
-#include <mailutils/stream.h>
 
 #include "lib/buf.h"
 #include "lib/xalloc.h"
+#include "mail/charset.h"
 #include "mail/decode.h"
 #include "mail/header.h"
+#include "mail/limits.h"
 #include "mail/msg.h"
+#include "mail/sniff.h"
 #include "mail/words.h"
 
 
@@ -92,6 +90,15 @@ static void
 note_problem(struct walk *w, enum msg_problem problem, unsigned int part,
 	     size_t offset)
 {
+	if (problem == MSG_PROBLEM_HEADER_UNKNOWN_CHARSET) {
+		w->report->unknown_charset_words = true;
+		return;
+	}
+	if ((problem == MSG_PROBLEM_TOO_DEEP ||
+	     problem == MSG_PROBLEM_TOO_MANY_PARTS ||
+	     problem == MSG_PROBLEM_HEADER_LINE_TOO_LONG) &&
+	    w->report->cap == MSG_PROBLEM_NONE)
+		w->report->cap = problem;
 	if (w->report->problem == MSG_PROBLEM_NONE) {
 		w->report->problem = problem;
 		w->report->part = part;
@@ -204,61 +211,15 @@ read_entity_type(const char *hdr, size_t len, struct entity_type *t)
 }
 
 
-static bool
-charset_known(const char *charset)
-{
-	iconv_t cd = iconv_open("UTF-8", charset);
-
-	if (cd == (iconv_t)-1)
-		return false;
-	iconv_close(cd);
-	return true;
-}
-
-/* Read a Mailutils filter stream to its end into mw->converted. */
-static int
-drain_stream(struct msg_walker *mw, mu_stream_t s, size_t *len_r)
-{
-	size_t used = 0;
-
-	for (;;) {
-		size_t got = 0;
-
-		xgrow((void **)&mw->converted, &mw->converted_alloc, used + 65536, 1);
-		if (mu_stream_read(s, mw->converted + used,
-				   mw->converted_alloc - used, &got) != 0)
-			return -1;
-		if (got == 0)
-			break;
-		used += got;
-	}
-	*len_r = used;
-	return 0;
-}
-
-/* Convert text in a charset that hides ASCII (UTF-16, UTF-7) to UTF-8
- * with Mailutils' iconv filter.  Returns 0 with the result in
- * mw->converted, -1 when the charset is unknown or conversion fails. */
+/* Convert text in a charset that hides ASCII (UTF-16, UTF-7) to UTF-8.
+ * Returns 0 with the result in mw->converted, -1 when the charset is
+ * unknown or conversion fails. */
 static int
 convert_charset(struct msg_walker *mw, const char *charset, const char *text,
 		size_t len, size_t *out_len_r)
 {
-	mu_stream_t in, flt;
-	int rc;
-
-	/* Mailutils leaks its filter chain when iconv does not know the
-	 * charset, so ask iconv first. */
-	if (!charset_known(charset))
-		return -1;
-	if (mu_static_memory_stream_create(&in, text, len) != 0)
-		return -1;
-	rc = mu_decode_filter(&flt, in, NULL, charset, "UTF-8");
-	mu_stream_unref(in);
-	if (rc != 0)
-		return -1;
-	rc = drain_stream(mw, flt, out_len_r);
-	mu_stream_destroy(&flt);
-	return rc;
+	return charset_to_utf8(charset, text, len, &mw->converted,
+			       &mw->converted_alloc, out_len_r);
 }
 
 /* Transfer-decode into mw->decoded; *bad_r when base64 had junk. */
@@ -334,11 +295,15 @@ walk_encoded_words(struct walk *w, const char *hdr, size_t len,
 		return 0;
 	buf_reset(&mw->words);
 	header_iter_init(&it, hdr, len);
-	while (header_iter_next(&it, &f))
-		if (words_present(f.value, f.value_len) &&
-		    words_decode_field(&f, &mw->words, &mw->scratch) < 0)
-			note_problem(w, MSG_PROBLEM_BAD_HEADER_ENCODING, number,
-				     raw_offset + f.offset);
+	while (header_iter_next(&it, &f)) {
+		int rc = words_present(f.value, f.value_len)
+			? words_decode_field(&f, &mw->words, &mw->scratch) : 0;
+
+		if (rc != 0)
+			note_problem(w, rc < 0 ? MSG_PROBLEM_BAD_HEADER_ENCODING
+				     : MSG_PROBLEM_HEADER_UNKNOWN_CHARSET,
+				     number, raw_offset + f.offset);
+	}
 	if (mw->words.len == 0)
 		return 0;
 	return hand_over(w, number, PART_HEADER | PART_DECODED, mw->words.p,
@@ -347,6 +312,24 @@ walk_encoded_words(struct walk *w, const char *hdr, size_t len,
 
 static int walk_entity(struct walk *w, size_t start, size_t end,
 		       unsigned int depth, bool top);
+
+/* The start of the first line of [from, to) longer than max bytes (its
+ * line end excluded), or to. */
+static size_t
+long_line(const struct walk *w, size_t from, size_t to, size_t max)
+{
+	while (from < to) {
+		const char *nl = memchr(w->raw + from, '\n', to - from);
+		size_t eol = nl ? (size_t)(nl - w->raw) : to, n = eol - from;
+
+		if (n > 0 && w->raw[eol - 1] == '\r')
+			n--;
+		if (n > max)
+			return from;
+		from = eol + 1;
+	}
+	return to;
+}
 
 /* Find the next delimiter line "--boundary" at or after pos; returns its
  * offset or end, and whether it is the closing one.  The needle is the
@@ -435,64 +418,6 @@ walk_multipart(struct walk *w, const struct entity_type *t, size_t body,
 	return 0;
 }
 
-/* Types and file name endings that are text whatever the sender said. */
-static bool
-text_by_name(const struct entity_type *t)
-{
-	static const char *const types[] = {
-		"application/json", "application/xml", "application/csv",
-		"application/x-csv", "application/ics", "application/mbox",
-		"application/x-sh", "application/sql", "application/yaml",
-		"application/pgp-keys", "application/x-vcard",
-	};
-	static const char *const endings[] = {
-		".txt", ".csv", ".tsv", ".vcf", ".ics", ".json", ".xml", ".log",
-		".md", ".htm", ".html", ".eml", ".mbox", ".ldif", ".sql",
-		".yaml", ".yml", ".ini", ".conf", ".cfg", ".diff", ".patch",
-	};
-	size_t n = strlen(t->filename), tl = strlen(t->type);
-
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-		if (strcmp(t->type, types[i]) == 0)
-			return true;
-	if ((tl > 4 && strcmp(t->type + tl - 4, "+xml") == 0) ||
-	    (tl > 5 && strcmp(t->type + tl - 5, "+json") == 0))
-		return true;
-	for (size_t i = 0; i < sizeof endings / sizeof endings[0]; i++) {
-		size_t e = strlen(endings[i]);
-
-		if (n > e && strcasecmp(t->filename + n - e, endings[i]) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Is the decoded prefix text: valid UTF-8 (a sequence cut at the end
- * allowed), no NUL and no control byte but tab, line ends and form
- * feed? */
-static bool
-prefix_is_text(const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-
-	if (n == 0)
-		return false;
-	while (i < n) {
-		unsigned char c = p[i];
-		size_t follow = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1
-			: (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 4;
-
-		if (follow == 4 || (c < 0x20 && c != '\t' && c != '\n' &&
-				    c != '\r' && c != '\f') || c == 0x7f)
-			return false;
-		for (size_t k = 1; k <= follow; k++)
-			if (i + k < n && (p[i + k] & 0xc0) != 0x80)
-				return false;
-		i += 1 + follow;
-	}
-	return true;
-}
-
 /* A base64 part of a type that is not text: is it text all the same?
  * Its type or file name says so, or the first SNIFF_BYTES decoded are
  * text (only a prefix is decoded to decide). */
@@ -502,11 +427,11 @@ sniffs_as_text(struct msg_walker *mw, const struct entity_type *t,
 {
 	size_t n = len < SNIFF_BASE64 ? len : SNIFF_BASE64, got;
 
-	if (text_by_name(t))
+	if (sniff_text_by_name(t->type, t->filename))
 		return true;
 	xgrow((void **)&mw->decoded, &mw->decoded_alloc, DECODE_MAX_OUT(n), 1);
 	got = decode_base64(body, n, mw->decoded, NULL);
-	return prefix_is_text((const unsigned char *)mw->decoded, got);
+	return sniff_prefix_is_text((const unsigned char *)mw->decoded, got);
 }
 
 static int
@@ -551,13 +476,14 @@ static int
 walk_entity(struct walk *w, size_t start, size_t end, unsigned int depth,
 	    bool top)
 {
+	const struct mail_limits *lim = mail_get_limits();
 	struct entity_type t;
-	size_t body, hdr_end;
+	size_t body, hdr_end, long_at;
 	unsigned int number = top ? 0 : w->next_part++;
 	int rc;
 
 	w->report->parts++;
-	if (w->report->parts > MSG_MAX_PARTS) {
+	if (w->report->parts > lim->mime_parts) {
 		note_problem(w, MSG_PROBLEM_TOO_MANY_PARTS, number, start);
 		return hand_over(w, number, 0, w->raw + start, end - start,
 				 start);
@@ -565,6 +491,14 @@ walk_entity(struct walk *w, size_t start, size_t end, unsigned int depth,
 	hdr_end = msg_header_end(w->raw + start, end - start, &body);
 	hdr_end += start;
 	body += start;
+	/* a header line past the cap: no field of it is read */
+	if ((long_at = long_line(w, start, hdr_end, lim->header_line)) <
+	    hdr_end) {
+		note_problem(w, MSG_PROBLEM_HEADER_LINE_TOO_LONG, number,
+			     long_at);
+		return hand_over(w, number, 0, w->raw + start, end - start,
+				 start);
+	}
 	if ((rc = hand_over(w, number, PART_HEADER, w->raw + start,
 			    hdr_end - start, start)) != 0)
 		return rc;
@@ -574,7 +508,7 @@ walk_entity(struct walk *w, size_t start, size_t end, unsigned int depth,
 	read_entity_type(w->raw + start, hdr_end - start, &t);
 	if (top)
 		number = w->next_part++;
-	if (depth >= MSG_MAX_MIME_DEPTH) {
+	if (depth >= lim->mime_depth) {
 		note_problem(w, MSG_PROBLEM_TOO_DEEP, number, body);
 		return hand_over(w, number, 0, w->raw + body, end - body, body);
 	}

@@ -20,9 +20,6 @@
 struct errbuf;
 struct msg_walker;
 
-#define MSG_MAX_MIME_DEPTH 32
-#define MSG_MAX_PARTS      4096
-
 /* A text part, handed to msg_walk's callback. */
 enum part_flags {
 	PART_HEADER  = 1 << 0,  /* a header block (part 0 or a part's MIME
@@ -62,20 +59,31 @@ enum msg_problem {
 	MSG_PROBLEM_TOO_MANY_PARTS = D_MIME_TOO_MANY_PARTS,
 	MSG_PROBLEM_BAD_HEADER_ENCODING = D_HEADER_BAD_WORDS,
 	MSG_PROBLEM_PARAMETER_TOO_LONG = D_MIME_PARAMETER_TOO_LONG,
+	MSG_PROBLEM_HEADER_UNKNOWN_CHARSET = D_HEADER_UNKNOWN_CHARSET,
+	MSG_PROBLEM_HEADER_LINE_TOO_LONG = D_HEADER_LINE_TOO_LONG,
 };
 
 /* The first problem the walk met, with where: the part was scanned as raw
- * bytes (never skipped), and the caller reports it. */
+ * bytes (never skipped), and the caller reports it.  Encoded words in a
+ * charset iconv does not know are only flagged (searched as their bytes,
+ * and counted per mailbox by the caller, not one line per message). */
 struct msg_walk_report {
 	enum msg_problem problem;
 	unsigned int part;
 	size_t offset;          /* in raw */
 	unsigned int parts;     /* parts seen */
+	enum msg_problem cap;   /* the first cap of mail/limits.h hit
+				   (TOO_DEEP, TOO_MANY_PARTS,
+				   HEADER_LINE_TOO_LONG), or NONE: from
+				   there on the message was searched as
+				   raw bytes, so its walk is not whole */
+	bool unknown_charset_words;
 };
 
 typedef int (*msg_part_fn)(const struct msg_part *part, void *ctx);
 
 /* Buffers for walking, reused from message to message; one per thread.
+ * The walk applies the caps of mail_get_limits() (mail/limits.h).
  * caller owns: msg_walker_free (NULL-safe, sets *mw to NULL). */
 struct msg_walker *msg_walker_new(void);
 void msg_walker_free(struct msg_walker **mw);

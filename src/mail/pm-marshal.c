@@ -47,6 +47,7 @@ read_i32(struct reader *r, size_t at, int32_t *v_r)
 	const unsigned char *q = r->m->p + r->pos;
 	uint32_t u;
 
+	*v_r = 0;
 	if (r->m->len - r->pos < 4)
 		return bad(r, at, "the file ends inside the object");
 	u = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |

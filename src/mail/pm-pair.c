@@ -72,12 +72,13 @@ check_subject(const char *page, size_t len, const char *msg, size_t msg_len,
 	struct buf pk = { 0 }, mk = { 0 };
 	size_t h1_len = 0;
 	const char *h1 = pm_html_element(page, len, "h1", &h1_len);
-	char *subject = header_get_decoded(msg, msg_len, "Subject");
+	char *subject;
 	int rc = 0;
 
 	if (!h1)
 		return errbuf_set(err, "the page has no <H1> (not a message "
 				  "page of Mailman's)");
+	subject = header_get_decoded(msg, msg_len, "Subject");
 	text_key(h1, h1_len, true, &pk);
 	if (subject)
 		text_key(subject, strlen(subject), false, &mk);

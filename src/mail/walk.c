@@ -23,6 +23,7 @@ list_add(struct mailbox_list *list, const char *path, enum mailbox_kind kind)
 	      sizeof *list->items);
 	mb = list->items[list->count++] = mailbox_new(path);
 	mb->kind = kind;
+	mb->root = list->walk_root ? xstrdup(list->walk_root) : NULL;
 	if (stat(path, &st) == 0) {
 		mb->dev = st.st_dev;
 		mb->ino = st.st_ino;
@@ -77,6 +78,25 @@ drop_duplicates(struct mailbox_list *list)
 	list->count = out;
 	free(order);
 	free(dup);
+}
+
+enum diag_code
+symlink_verdict(const char *path, const char *root)
+{
+	char *target = realpath(path, NULL), *top;
+	enum diag_code code = D_SYMLINK_OUTSIDE;
+	size_t n;
+
+	if (target == NULL)
+		return D_SYMLINK_LOOP;
+	top = root ? realpath(root, NULL) : NULL;
+	n = top ? strlen(top) : 0;
+	if (top && strncmp(target, top, n) == 0 &&
+	    (target[n] == '/' || target[n] == '\0' || strcmp(top, "/") == 0))
+		code = D_SYMLINK_NOT_FOLLOWED;
+	free(top);
+	free(target);
+	return code;
 }
 
 static bool
@@ -230,7 +250,8 @@ walk_path(struct mailbox_list *list, const char *path, bool top)
 		return;
 	}
 	if (S_ISLNK(st.st_mode))
-		add_note(list, path, D_SYMLINK_NOT_FOLLOWED, NULL);
+		add_note(list, path, symlink_verdict(path, list->walk_root),
+			 NULL);
 	else if (S_ISDIR(st.st_mode)) {
 		size_t first = list->count, first_note = list->n_notes;
 
@@ -281,7 +302,9 @@ mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n)
 
 		while (len > 1 && p[len - 1] == '/')
 			p[--len] = '\0';
+		list->walk_root = p;
 		walk_path(list, p, true);
+		list->walk_root = NULL;
 		free(p);
 	}
 	drop_duplicates(list);

@@ -286,6 +286,24 @@ note_file_kind(struct box_pass *bp, size_t b, const struct mailbox *mb)
 	buf_release(&text);
 }
 
+/* What a Maildir's cur/ and new/ held that is not a message: a line
+ * each, naming it. */
+static void
+note_skipped(struct box_pass *bp, size_t b, const struct mailbox *mb)
+{
+	const struct walk_note *sk;
+	size_t n = mailbox_skipped(mb, &sk);
+
+	for (size_t k = 0; k < n; k++) {
+		char *text = xasprintf("'%s': %s", sk[k].path,
+				       diag_info(sk[k].code)->text);
+
+		pass_add_problem(&bp->load, b, SIZE_MAX, 0, 0, sk[k].code,
+				 text);
+		free(text);
+	}
+}
+
 /* A pipermail volume text: its messages' pages, tied by order (when
  * there are as many), and the Message-IDs its database knows of them
  * (a pre-2.0 text has no Message-ID lines; mail/pipermail.h). */
@@ -327,6 +345,7 @@ load_box(struct pass_ctx *pc, size_t b)
 		return;
 	}
 	note_file_kind(bp, b, mb);
+	note_skipped(bp, b, mb);
 	n = mailbox_message_count(mb);
 	bp->nmsgs = n;
 	bp->ids = xcalloc(n + 1, sizeof *bp->ids);

@@ -27,6 +27,11 @@ struct pass_out {
 	size_t nproblems, problems_alloc;
 	size_t binary_parts;            /* attachments not searched */
 	size_t binary_messages;         /* messages that have any */
+	size_t unknown_charset;         /* messages with encoded words in a
+					   charset iconv does not know:
+					   counted, one line per mailbox */
+	size_t unknown_charset_first;   /* the first one's index */
+	uint64_t unknown_charset_offset;        /* ... and offset */
 };
 
 /* What the pass learns about one mailbox, message by message. */

@@ -212,6 +212,10 @@ search_message(const struct message_search *ms)
 				 ms->offset + ms->from_len + report.offset,
 				 report.part, (enum diag_code)report.problem,
 				 diag_info((enum diag_code)report.problem)->text);
+	if (report.unknown_charset_words && bp->unknown_charset++ == 0) {
+		bp->unknown_charset_first = ms->index;
+		bp->unknown_charset_offset = ms->offset;
+	}
 	/* Not searched to the end: an error, so that purge writes nothing
 	 * it cannot vouch for. */
 	if (mc.engine_failed)

@@ -2,6 +2,7 @@
  * Message-IDs, merged into one result in input order. */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,6 +120,37 @@ take_problems(struct selection *sel, size_t *alloc, struct pass_out *out)
 	out->problems = NULL;
 }
 
+/* The messages of one mailbox with encoded words in a charset iconv
+ * does not know: one line for them all, however many. */
+static void
+note_unknown_charsets(struct selection *sel, size_t *alloc, size_t b,
+		      struct box_pass *bp, const struct pass_ctx *pc)
+{
+	struct pass_out out = { 0 };
+	size_t n = 0, first = 0;
+	uint64_t offset = 0;
+	char text[ERRBUF_SIZE];
+
+	for (size_t c = bp->first_chunk; c < bp->first_chunk + bp->nchunks; c++) {
+		const struct pass_out *o = &pc->chunks[c].out;
+
+		if (o->unknown_charset > 0 && n == 0) {
+			first = o->unknown_charset_first;
+			offset = o->unknown_charset_offset;
+		}
+		n += o->unknown_charset;
+	}
+	if (n == 0)
+		return;
+	snprintf(text, sizeof text, "%zu message(s) with RFC 2047 words in a "
+		 "charset iconv does not know (the first: #%zu at offset "
+		 "%llu): searched as their bytes, the ASCII part reads right",
+		 n, first, (unsigned long long)offset);
+	pass_add_problem(&out, b, SIZE_MAX, 0, 0, D_HEADER_UNKNOWN_CHARSET,
+			 text);
+	take_problems(sel, alloc, &out);
+}
+
 /* Merge thread reasons and address hits, chunk by chunk, in order. */
 static void
 collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
@@ -181,6 +213,7 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 			sel->binary_messages += ck->out.binary_messages;
 			free(ck->out.hits);
 		}
+		note_unknown_charsets(sel, &palloc, b, bp, pc);
 		sel->messages += bp->nmsgs;
 		free(bp->in_scope);
 		pm_ids_free(bp->pm_ids, bp->pm_npages);
@@ -251,6 +284,40 @@ selection_locate(const struct selection *sel, size_t nboxes, uint32_t m,
 		lo++;
 	*mailbox_r = lo;
 	*index_r = m - sel->box_first[lo];
+}
+
+struct selected *
+selection_add(struct selection *sel, const struct mailbox_list *boxes,
+	      size_t mailbox, size_t index)
+{
+	const struct mailbox *mb = boxes->items[mailbox];
+	struct selected *item;
+	size_t k = sel->count;
+
+	while (k > 0 && (sel->items[k - 1].mailbox > mailbox ||
+			 (sel->items[k - 1].mailbox == mailbox &&
+			  sel->items[k - 1].index >= index)))
+		k--;
+	if (k < sel->count && sel->items[k].mailbox == mailbox &&
+	    sel->items[k].index == index)
+		return &sel->items[k];
+	sel->items = xreallocarray(sel->items, sel->count + 1,
+				   sizeof *sel->items);
+	if (k < sel->count)
+		memmove(&sel->items[k + 1], &sel->items[k],
+			(sel->count - k) * sizeof *sel->items);
+	sel->count++;
+	item = &sel->items[k];
+	memset(item, 0, sizeof *item);
+	item->mailbox = mailbox;
+	item->index = index;
+	item->not_mail = mailbox_kind(mb) == MAILBOX_NOT_MAIL;
+	item->offset = message_offset(mb, index, &item->length);
+	item->message_id = read_message_id(mb, index);
+	if (mailbox_is_pipermail_text(mb))
+		item->page = pm_page_of(mailbox_path(mb), index,
+					mailbox_message_count(mb));
+	return item;
 }
 
 void

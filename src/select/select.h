@@ -80,6 +80,11 @@ struct selected {
 	char *message_id;       /* without <>; NULL when it has none */
 	char *page;             /* a pipermail volume text's message: its
 				   page, "VOL/NNNNNN.html"; else NULL */
+	unsigned long finishes; /* a change that run (its seq) planned and
+				   did not make, as it stopped half-way,
+				   which this run makes; 0: none */
+	bool finishes_redact;   /* that change is a redaction (else a
+				   deletion) */
 	struct select_match *matches;
 	size_t n_matches;
 };
@@ -152,6 +157,13 @@ bool selection_has_fatal(const struct selection *sel);
 /* With keep_threads: which mailbox and message is index message m. */
 void selection_locate(const struct selection *sel, size_t nboxes, uint32_t m,
 		      size_t *mailbox_r, size_t *index_r);
+
+/* The item of message index of mailbox, added in input order (no
+ * reasons, no matches) when sel does not hold it yet.  Items move: a
+ * pointer into sel->items taken before is stale. */
+struct selected *selection_add(struct selection *sel,
+			       const struct mailbox_list *boxes,
+			       size_t mailbox, size_t index);
 
 void selection_release(struct selection *sel);
 

@@ -112,6 +112,31 @@ test_expect_success 'Maildir: an unlink that fails half-way records exactly what
 	test "$(status listings)" = OK
 '
 
+# A removal whose folder fsync then fails is made: recorded as made, with
+# an error that says it may not be durable; the rerun does the rest.
+test_expect_success 'Maildir: cur/ fails its fsync after the 2nd removal: 2 made and recorded, the rerun does the rest' '
+	md_of_basic md && rm -rf md.orig mm && cp -r md md.orig &&
+	sel="--message-id move-1@example.org --message-id move-2@example.net --message-id move-3@example.org" &&
+	expect_status 2 with_fault fsync:md/cur:2 \
+		"$LISTSCRUB" purge $sel $(own_run mm) md >out 2>err &&
+	grep -q "was removed, but .*may not survive a crash" err &&
+	test "$(grep -c "state=deleted" out)" = 2 &&
+	left=$(grep -c "state=not-made" out) && test $left -gt 0 &&
+	test "$(ls md/cur | wc -l)" = $(($(ls md.orig/cur | wc -l) - 2)) &&
+	test "$(grep -c "\"t\":\"act\"" mm/0001/manifest.jsonl)" = 2 &&
+	"$LISTSCRUB" purge $sel $(own_run mm) md >out 2>err &&
+	test "$(grep -c "\"t\":\"act\"" mm/0002/manifest.jsonl)" = $left &&
+	test "$(ls md/cur | wc -l)" = $(($(ls md.orig/cur | wc -l) - 2 - left)) &&
+	for f in $(ls md/cur); do cmp "md.orig/cur/$f" "md/cur/$f" || exit 1; done &&
+	python3 -c "
+import mailbox, sys
+ids = {m[\"Message-ID\"] for m in mailbox.Maildir(\"md\", create=False)}
+sys.exit(1 if ids & {\"<move-%d@example.%s>\" % (i, \"org\" if i % 2 else \"net\") for i in (1, 2, 3)} else 0)
+" &&
+	"$LISTSCRUB" verify --manifest mm/0002 --prev mm/0001 --pubkey "$KEYS/sign.pub" \
+		--incident-key "$KEYS/incident.key" md >/dev/null
+'
+
 test_expect_success 'Maildir: a backup in the way stops the run before the first unlink' '
 	md_of_basic md && rm -rf md.orig bk mm && cp -r md md.orig &&
 	mkdir -p bk/md/cur && echo "another file" >"bk/md/cur/003:2,S" &&

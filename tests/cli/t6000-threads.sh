@@ -17,6 +17,8 @@ test_expect_success 'the tree, with the missing parent shown' '
 	EOF_
 	sed "s/\(.*:[0-9]\) .*/\1/" out | cut -c1-200 >got &&
 	test_cmp want got &&
+	! grep -q "Server move" out &&
+	"$LISTSCRUB" threads --show-matches --message-id move-3@example.org "$BASIC" >out &&
 	grep -q "Re: Server move this weekend" out
 '
 

@@ -24,6 +24,17 @@ cd "$TRASH" || exit 1
 test_count=0
 test_failed=0
 
+# LISTSCRUB_VALGRIND=1 (make check-long): the binary runs under Valgrind,
+# which makes it exit 99 on a memory error or a definite leak
+# (tests/cli/lib/valgrind.supp: what is not ours).
+if [ -n "${LISTSCRUB_VALGRIND:-}" ]; then
+	printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --suppressions="%s" "%s" "$@"\n' \
+		"$TEST_SRCDIR/tests/cli/lib/valgrind.supp" "$LISTSCRUB" >"$TRASH/.valgrind-wrapper" &&
+	chmod +x "$TRASH/.valgrind-wrapper" &&
+	LISTSCRUB=$TRASH/.valgrind-wrapper &&
+	echo "# listscrub runs under Valgrind (LISTSCRUB_VALGRIND)"
+fi
+
 # Every purge --apply signs a manifest: one key pair and incident key per
 # test file, and $APPLY to write the runs beside the trash's files.
 KEYS=$TRASH/.keys

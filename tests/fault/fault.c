@@ -2,12 +2,16 @@
  * program under test fail, or kills the program just before it, so that
  * tests can stop a run at any write and look at what it left.
  *
- *   LISTSCRUB_FAULT=OP:MATCH:N[:kill|:flip|:pause]
+ *   LISTSCRUB_FAULT=OP:MATCH:N[:kill|:flip|:pause|:eio|:enospc|:short]
  *
- * OP is open (for writing), write, fsync, rename, unlink, ftruncate or
- * link; MATCH a part of the path the call is about (for a descriptor, the
- * file it is open on; for rename, either name); N counts the matching
- * calls from 1.  The Nth fails with EIO (ENOSPC for write); with ":kill"
+ * OP is open (for writing), write, fsync (or fdatasync), rename, unlink,
+ * ftruncate, link or mkdir, or "any" for every one of those kinds; MATCH a
+ * part of the path the call is about (for a descriptor, the file it is
+ * open on; for rename, either name), "*" for any path; N counts the
+ * matching calls from 1.  The Nth fails with EIO (ENOSPC for write), or
+ * with the error ":eio" or ":enospc" names; with ":short" a write (only a
+ * write is counted then) writes half of its bytes, and returns that count,
+ * as a full disk or a signal may make it do; with ":kill"
  * the process is killed with SIGKILL before it is made; with ":flip" (a
  * write) it is made with one bit of its first byte flipped (":flip=K":
  * of its byte K, when it has one), as a bad disk or a bug would; with ":pause" it waits, before it is made, while the
@@ -37,7 +41,8 @@ static struct {
 	char op[16];
 	char match[256];
 	long at;
-	enum { FAIL, KILL, FLIP, PAUSE } how;
+	enum { FAIL, KILL, FLIP, PAUSE, SHORT } how;
+	int err;		/* the error of FAIL, 0 for the kind's own */
 	long seen;
 	size_t flip_at;
 	char trace[512];
@@ -71,7 +76,30 @@ load(void)
 		fault.flip_at = strtoul(how + 5, NULL, 10);
 	fault.how = how == NULL ? FAIL : strcmp(how, "kill") == 0 ? KILL
 		: strncmp(how, "flip", 4) == 0 ? FLIP
-		: strcmp(how, "pause") == 0 ? PAUSE : FAIL;
+		: strcmp(how, "pause") == 0 ? PAUSE
+		: strcmp(how, "short") == 0 ? SHORT : FAIL;
+	fault.err = how == NULL ? 0 : strcmp(how, "eio") == 0 ? EIO
+		: strcmp(how, "enospc") == 0 ? ENOSPC : 0;
+}
+
+/* Whether OP on PATH (or PATH2) is one the spec counts. */
+static int
+counted(const char *op, const char *path, const char *path2)
+{
+	if (fault.how == SHORT && strcmp(op, "write") != 0)
+		return 0;
+	if (strcmp(fault.op, "any") != 0 && strcmp(op, fault.op) != 0)
+		return 0;
+	return strcmp(fault.match, "*") == 0 || strstr(path, fault.match) ||
+	       (path2 && strstr(path2, fault.match));
+}
+
+/* Fail a call: errno is the spec's error, else the kind's own DEF. */
+static int
+failed(int def)
+{
+	errno = fault.err ? fault.err : def;
+	return -1;
 }
 
 static void
@@ -122,16 +150,15 @@ pause_here(void)
 		usleep(20000);
 }
 
-/* What to do with this call: 0 make it, 1 fail it, 2 flip a bit of it.
- * (It does not return when the process is to be killed.) */
+/* What to do with this call: 0 make it, 1 fail it, 2 flip a bit of it,
+ * 3 make it short.  (It does not return when the process is to be
+ * killed.) */
 static int
 hit(const char *op, const char *path, const char *path2)
 {
 	load();
 	trace(op, path);
-	if (fault.at <= 0 || strcmp(op, fault.op) != 0 ||
-	    (!strstr(path, fault.match) &&
-	     !(path2 && strstr(path2, fault.match))))
+	if (fault.at <= 0 || !counted(op, path, path2))
 		return 0;
 	if (++fault.seen != fault.at)
 		return 0;
@@ -144,6 +171,8 @@ hit(const char *op, const char *path, const char *path2)
 		return 0;
 	case FLIP:
 		return 2;
+	case SHORT:
+		return 3;
 	default:
 		return 1;
 	}
@@ -207,10 +236,8 @@ open(const char *path, int flags, ...)
 	if (flags & (O_CREAT | O_TMPFILE))
 		mode = (mode_t)va_arg(ap, int);
 	va_end(ap);
-	if (writes(flags) && hit("open", path, NULL)) {
-		errno = EIO;
-		return -1;
-	}
+	if (writes(flags) && hit("open", path, NULL))
+		return failed(EIO);
 	return real(path, flags, mode);
 }
 
@@ -225,10 +252,8 @@ open64(const char *path, int flags, ...)
 	if (flags & (O_CREAT | O_TMPFILE))
 		mode = (mode_t)va_arg(ap, int);
 	va_end(ap);
-	if (writes(flags) && hit("open", path, NULL)) {
-		errno = EIO;
-		return -1;
-	}
+	if (writes(flags) && hit("open", path, NULL))
+		return failed(EIO);
 	return real(path, flags, mode);
 }
 
@@ -243,10 +268,8 @@ openat(int dirfd, const char *path, int flags, ...)
 	if (flags & (O_CREAT | O_TMPFILE))
 		mode = (mode_t)va_arg(ap, int);
 	va_end(ap);
-	if (writes(flags) && hit("open", path, NULL)) {
-		errno = EIO;
-		return -1;
-	}
+	if (writes(flags) && hit("open", path, NULL))
+		return failed(EIO);
 	return real(dirfd, path, flags, mode);
 }
 
@@ -259,10 +282,10 @@ write(int fd, const void *buf, size_t len)
 
 	if (h == 2)
 		return flipped(write_at_end, fd, buf, len, 0);
-	if (h) {
-		errno = ENOSPC;
-		return -1;
-	}
+	if (h == 3)
+		return real(fd, buf, len > 1 ? len / 2 : len);
+	if (h)
+		return failed(ENOSPC);
 	return real(fd, buf, len);
 }
 
@@ -274,10 +297,10 @@ pwrite(int fd, const void *buf, size_t len, off_t off)
 
 	if (h == 2)
 		return flipped(real, fd, buf, len, off);
-	if (h) {
-		errno = ENOSPC;
-		return -1;
-	}
+	if (h == 3)
+		return real(fd, buf, len > 1 ? len / 2 : len, off);
+	if (h)
+		return failed(ENOSPC);
 	return real(fd, buf, len, off);
 }
 
@@ -289,10 +312,10 @@ pwrite64(int fd, const void *buf, size_t len, off_t off)
 
 	if (h == 2)
 		return flipped(real, fd, buf, len, off);
-	if (h) {
-		errno = ENOSPC;
-		return -1;
-	}
+	if (h == 3)
+		return real(fd, buf, len > 1 ? len / 2 : len, off);
+	if (h)
+		return failed(ENOSPC);
 	return real(fd, buf, len, off);
 }
 
@@ -301,11 +324,39 @@ fsync(int fd)
 {
 	REAL(fsync);
 
-	if (hit_fd("fsync", fd)) {
-		errno = EIO;
-		return -1;
-	}
+	if (hit_fd("fsync", fd))
+		return failed(EIO);
 	return real(fd);
+}
+
+int
+fdatasync(int fd)
+{
+	REAL(fdatasync);
+
+	if (hit_fd("fsync", fd))
+		return failed(EIO);
+	return real(fd);
+}
+
+int
+mkdir(const char *path, mode_t mode)
+{
+	REAL(mkdir);
+
+	if (hit("mkdir", path, NULL))
+		return failed(EIO);
+	return real(path, mode);
+}
+
+int
+mkdirat(int dirfd, const char *path, mode_t mode)
+{
+	REAL(mkdirat);
+
+	if (hit("mkdir", path, NULL))
+		return failed(EIO);
+	return real(dirfd, path, mode);
 }
 
 int
@@ -313,10 +364,8 @@ ftruncate(int fd, off_t len)
 {
 	REAL(ftruncate);
 
-	if (hit_fd("ftruncate", fd)) {
-		errno = EIO;
-		return -1;
-	}
+	if (hit_fd("ftruncate", fd))
+		return failed(EIO);
 	return real(fd, len);
 }
 
@@ -325,10 +374,8 @@ ftruncate64(int fd, off_t len)
 {
 	REAL(ftruncate64);
 
-	if (hit_fd("ftruncate", fd)) {
-		errno = EIO;
-		return -1;
-	}
+	if (hit_fd("ftruncate", fd))
+		return failed(EIO);
 	return real(fd, len);
 }
 
@@ -337,10 +384,8 @@ rename(const char *from, const char *to)
 {
 	REAL(rename);
 
-	if (hit("rename", to, from)) {
-		errno = EIO;
-		return -1;
-	}
+	if (hit("rename", to, from))
+		return failed(EIO);
 	return real(from, to);
 }
 
@@ -349,10 +394,8 @@ renameat(int fromdir, const char *from, int todir, const char *to)
 {
 	REAL(renameat);
 
-	if (hit("rename", to, from)) {
-		errno = EIO;
-		return -1;
-	}
+	if (hit("rename", to, from))
+		return failed(EIO);
 	return real(fromdir, from, todir, to);
 }
 
@@ -361,10 +404,8 @@ unlink(const char *path)
 {
 	REAL(unlink);
 
-	if (hit("unlink", path, NULL)) {
-		errno = EIO;
-		return -1;
-	}
+	if (hit("unlink", path, NULL))
+		return failed(EIO);
 	return real(path);
 }
 
@@ -373,10 +414,8 @@ unlinkat(int dirfd, const char *path, int flags)
 {
 	REAL(unlinkat);
 
-	if (hit("unlink", path, NULL)) {
-		errno = EIO;
-		return -1;
-	}
+	if (hit("unlink", path, NULL))
+		return failed(EIO);
 	return real(dirfd, path, flags);
 }
 
@@ -385,10 +424,8 @@ link(const char *from, const char *to)
 {
 	REAL(link);
 
-	if (hit("link", to, from)) {
-		errno = EIO;
-		return -1;
-	}
+	if (hit("link", to, from))
+		return failed(EIO);
 	return real(from, to);
 }
 
@@ -397,10 +434,8 @@ linkat(int fromdir, const char *from, int todir, const char *to, int flags)
 {
 	REAL(linkat);
 
-	if (hit("link", to, from)) {
-		errno = EIO;
-		return -1;
-	}
+	if (hit("link", to, from))
+		return failed(EIO);
 	return real(fromdir, from, todir, to, flags);
 }
 
@@ -413,10 +448,11 @@ copy_file_range(int in, loff_t *in_off, int out, loff_t *out_off, size_t len,
 	REAL(copy_file_range);
 	int h = hit_fd("write", out);
 
-	if (h == 1) {
-		errno = ENOSPC;
-		return -1;
-	}
+	if (h == 1)
+		return failed(ENOSPC);
+	if (h == 3)
+		return real(in, in_off, out, out_off, len > 1 ? len / 2 : len,
+			    flags);
 	if (h == 2) {
 		unsigned char *buf = malloc(len ? len : 1);
 		ssize_t got, put;

@@ -148,7 +148,62 @@ test_mailbox__reports_missing_and_broken_input(void **state)
 	free(dir);
 }
 
+/* What a Maildir's cur/ and new/ hold that is not a message is listed,
+ * never opened nor followed: a FIFO, a link out of the PATH, a loop. */
+static void
+test_mailbox__maildir_skips_fifos_and_links(void **state)
+{
+	char *dir = test_tempdir(), *md, *p;
+	struct mailbox_list list = { 0 };
+	const struct walk_note *sk;
+	struct errbuf err;
+	char *paths[1];
+	const char *data;
+	size_t len;
+	uint64_t off;
+	bool owned;
+
+	(void)state;
+	free(test_write(dir, "md/cur/1:2,S", "Message-ID: <1@x>\n\n1\n", SIZE_MAX));
+	free(test_write(dir, "out.eml", "Message-ID: <o@x>\n\no\n", SIZE_MAX));
+	assert_true(asprintf(&md, "%s/md", dir) > 0);
+	assert_true(asprintf(&p, "%s/cur/2:2,S", md) > 0);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	free(p);
+	assert_true(asprintf(&p, "%s/cur/3:2,S", md) > 0);
+	assert_int_equal(symlink("../../out.eml", p), 0);
+	free(p);
+	assert_true(asprintf(&p, "%s/new", md) > 0);
+	assert_int_equal(mkdir(p, 0700), 0);
+	free(p);
+	assert_true(asprintf(&p, "%s/new/4", md) > 0);
+	assert_int_equal(symlink("4", p), 0);
+	free(p);
+	paths[0] = md;
+	mailbox_walk(&list, paths, 1);
+	assert_int_equal(list.count, 1);
+	assert_int_equal(mailbox_load(list.items[0], &err), 0);
+	assert_int_equal(mailbox_message_count(list.items[0]), 1);
+	assert_int_equal(mailbox_skipped(list.items[0], &sk), 3);
+	assert_int_equal(sk[0].code, D_NOT_REGULAR_FILE);
+	assert_int_equal(sk[1].code, D_SYMLINK_OUTSIDE);
+	assert_int_equal(sk[2].code, D_SYMLINK_LOOP);
+	/* a message that became another file since the listing */
+	assert_true(asprintf(&p, "%s/cur/1:2,S", md) > 0);
+	free(test_write(md, "cur/1:2,S", "Message-ID: <1@x>\n\nlonger\n",
+			SIZE_MAX));
+	assert_int_equal(mailbox_message(list.items[0], 0, &data, &len, &off,
+					 &owned, &err), -1);
+	assert_non_null(strstr(err.msg, "changed between the listing"));
+	free(p);
+	mailbox_list_release(&list);
+	free(md);
+	test_rmtree(dir);
+	free(dir);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_mailbox__maildir_skips_fifos_and_links),
 	cmocka_unit_test(test_mailbox__walks_a_tree),
 	cmocka_unit_test(test_mailbox__reads_messages),
 	cmocka_unit_test(test_mailbox__reports_missing_and_broken_input),

@@ -26,6 +26,78 @@ read_text(const char *text, struct manifest *m, struct errbuf *err)
 	return rc;
 }
 
+/* A line, a file or a count past its cap is refused before it is
+ * parsed, naming the file and the line. */
+static void
+test_manifest__caps_refuse_before_parsing(void **state)
+{
+	struct manifest_limits small = { 4096, 64, 4 }, saved =
+		*manifest_get_limits();
+	char *long_line = malloc(200), *text;
+	struct manifest m;
+	struct errbuf err;
+	struct tree t;
+
+	memset(long_line, 'a', 199);
+	long_line[199] = '\0';
+	manifest_set_limits(&small);
+	/* a line too long */
+	text = NULL;
+	assert_true(asprintf(&text, HEADER "{\"n\":1,\"t\":\"act\",\"x\":\"%s\"}\n"
+			     FOOTER, long_line) > 0);
+	assert_int_equal(read_text(text, &m, &err), -1);
+	assert_non_null(strstr(err.msg, "line 2 is"));
+	assert_non_null(strstr(err.msg, "--max-line"));
+	free(text);
+	/* too many lines */
+	assert_int_equal(read_text(HEADER "{\"n\":1,\"t\":\"act\"}\n"
+				   "{\"n\":2,\"t\":\"act\"}\n"
+				   "{\"n\":3,\"t\":\"act\"}\n" FOOTER, &m, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "--max-entries"));
+	/* a file too big, refused before it is read */
+	small.line_bytes = 1 << 20;
+	small.part_bytes = 100;
+	manifest_set_limits(&small);
+	text = NULL;
+	assert_true(asprintf(&text, HEADER "{\"n\":1,\"t\":\"act\",\"x\":\"%s\"}\n"
+			     FOOTER, long_line) > 0);
+	assert_int_equal(read_text(text, &m, &err), -1);
+	assert_non_null(strstr(err.msg, "--max-file-size"));
+	free(text);
+	/* a listing line too long */
+	small.line_bytes = 100;
+	manifest_set_limits(&small);
+	text = NULL;
+	assert_true(asprintf(&text, "%064d  %s\n", 0, long_line) > 0);
+	assert_int_equal(tree_parse(&t, text, strlen(text), &err), -1);
+	assert_non_null(strstr(err.msg, "line 1"));
+	free(text);
+	manifest_set_limits(&saved);
+	free(long_line);
+}
+
+/* A listing naming a path outside the tree is refused, never opened. */
+static void
+test_tree__listing_refuses_escaping_paths(void **state)
+{
+	static const char *const bad[] = {
+		"../outside", "a/../../etc/passwd", "/etc/passwd", "a/./b",
+	};
+	struct errbuf err;
+	struct tree t;
+
+	for (size_t i = 0; i < N_ELEMENTS(bad); i++) {
+		char *text = NULL;
+
+		assert_true(asprintf(&text, "%064d  a\n%064d  %s\n", 0, 0,
+				     bad[i]) > 0);
+		assert_int_equal(tree_parse(&t, text, strlen(text), &err), -1);
+		assert_non_null(strstr(err.msg, "line 2"));
+		free(text);
+	}
+}
+
 static void
 test_manifest__line_is_sorted_compact_json(void **state)
 {
@@ -194,8 +266,49 @@ test_tree__listing_is_sha256sum_format_and_parses_back(void **state)
 	free(dir);
 }
 
+/* A Maildir's tmp/ holds deliveries under way, moved out at any moment:
+ * not listed; a folder named tmp elsewhere is. */
+static void
+test_tree__listing_leaves_out_a_maildirs_tmp(void **state)
+{
+	static const char *const files[] = {
+		"md/cur/1:2,S", "md/tmp/2.host", "other/tmp/3",
+	};
+	char *dir = test_tempdir(), *f, *text, *paths[1], *md_new;
+	struct tree t;
+	struct scope sc;
+	struct errbuf err;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		f = test_write(dir, files[i], "x", SIZE_MAX);
+		free(f);
+	}
+	assert_true(asprintf(&md_new, "%s/md/new", dir) > 0);
+	assert_int_equal(mkdir(md_new, 0755), 0);
+	paths[0] = dir;
+	assert_int_equal(scope_from_paths(&sc, paths, 1, &err), 0);
+	if (tree_list(&t, &sc, NULL, NULL, &err) < 0)
+		fail_msg("%s", err.msg);
+	text = tree_text(&t, &len);
+	assert_int_equal(t.count, 2);
+	assert_non_null(tree_find(&t, "md/cur/1:2,S"));
+	assert_non_null(tree_find(&t, "other/tmp/3"));
+	assert_null(strstr(text, "md/tmp"));
+	free(text);
+	free(md_new);
+	tree_release(&t);
+	scope_release(&sc);
+	test_rmtree(dir);
+	free(dir);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_tree__listing_leaves_out_a_maildirs_tmp),
 	cmocka_unit_test(test_manifest__line_is_sorted_compact_json),
+	cmocka_unit_test(test_manifest__caps_refuse_before_parsing),
+	cmocka_unit_test(test_tree__listing_refuses_escaping_paths),
 	cmocka_unit_test(test_manifest__reads_a_well_formed_file),
 	cmocka_unit_test(test_manifest__refuses_every_broken_form),
 	cmocka_unit_test(test_manifest__trusted_comment_from_header_and_footer),

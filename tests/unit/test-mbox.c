@@ -216,6 +216,26 @@ test_mbox__rejects_non_mbox(void **state)
 	assert_false(mbox_looks_like_mbox("From here on\n", 13));
 }
 
+/* A file shorter than public-inbox's "From mboxrd@z " is read to its
+ * end and no further (the buffer is exactly its size, for ASan). */
+static void
+test_mbox__short_file_read_within_bounds(void **state)
+{
+	static const char text[] = "From \nh:\n\n 2a";
+	char *data = malloc(sizeof text - 1);
+	struct mbox_split s;
+	struct errbuf err;
+
+	(void)state;
+	memcpy(data, text, sizeof text - 1);
+	assert_int_equal(mbox_split(data, sizeof text - 1, &s, NULL, NULL,
+				    &err), 0);
+	assert_int_equal(s.count, 1);
+	assert_int_equal(s.format, MBOX_FORMAT_MBOXO);
+	mbox_split_release(&s);
+	free(data);
+}
+
 static void
 test_mbox__spans_cover_every_byte(void **state)
 {
@@ -253,6 +273,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_mbox__contradicting_content_length_is_unsafe),
 	cmocka_unit_test(test_mbox__crlf_bom_and_preamble),
 	cmocka_unit_test(test_mbox__rejects_non_mbox),
+	cmocka_unit_test(test_mbox__short_file_read_within_bounds),
 	cmocka_unit_test(test_mbox__spans_cover_every_byte),
 };
 

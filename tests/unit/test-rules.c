@@ -274,6 +274,38 @@ test_rules__load_errors_name_file_and_line(void **state)
 	free(dir);
 }
 
+/* A field given again replaces the one before, and nothing leaks (ASan
+ * builds check that); "validator = none" after one drops it. */
+static void
+test_rules__field_given_again_replaces(void **state)
+{
+	static const char text[] =
+		"rule a\n  entity = A\n  entity = B\n  description = x\n"
+		"  description = y\n  pattern = (?<value>\\d{4})\n"
+		"  pattern = (?<value>\\d{5})\n  prefilter = literal:q,r\n"
+		"  prefilter = digits:5\n  token = 0-9\n  context = one, two\n"
+		"  context = three\n  validator = luhn\n  validator = none\n"
+		"  severity = low\n  severity = high\n";
+	char *dir = test_tempdir();
+	char *path = test_write(dir, "again.rules", text, SIZE_MAX);
+	struct ruleset *rs = ruleset_new();
+	struct errbuf err;
+	const struct rule_info *ri;
+
+	(void)state;
+	if (ruleset_load(rs, path, &err) < 0)
+		fail_msg("%s", err.msg);
+	ri = ruleset_rule(rs, 0);
+	assert_string_equal(ri->entity, "B");
+	assert_string_equal(ri->description, "y");
+	assert_string_equal(ri->validator, "none");
+	assert_string_equal(ri->severity, "high");
+	ruleset_free(&rs);
+	free(path);
+	test_rmtree(dir);
+	free(dir);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_rules__digits_found_at_every_alignment,
 					setup, teardown),
@@ -289,6 +321,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test_setup_teardown(test_rules__only_one_rule, setup,
 					teardown),
 	cmocka_unit_test(test_rules__load_errors_name_file_and_line),
+	cmocka_unit_test(test_rules__field_given_again_replaces),
 };
 
 RUN_TESTS(tests)

@@ -7,6 +7,7 @@
 #include "helpers.h"
 
 #include "detect/validate.h"
+#include "lib/xalloc.h"
 
 struct vector {
 	const char *text;
@@ -187,6 +188,25 @@ test_validate__munged_addresses_normalise(void **state)
 	assert_true(valid_email_munged("ann at debian dot org", 21));
 }
 
+/* A secret's text is a range of the message, not a string: a value of 6
+ * bytes at the very end of a buffer is read no further than its end
+ * (under ASan, one byte more is a report). */
+static void
+test_validate__secrets_read_within_their_range(void **state)
+{
+	static const char *const values[] = { "passwo", "<passw", "xK9#q2" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		char *text = xmalloc(6);
+
+		memcpy(text, values[i], 6);
+		assert_int_equal(valid_secret(text, 6), i == 2);
+		free(text);
+	}
+	assert_false(valid_secret("password1", 9));
+}
+
 static void
 test_validate__names_resolve(void **state)
 {
@@ -204,6 +224,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_validate__phone_plans),
 	cmocka_unit_test(test_validate__email_shape),
 	cmocka_unit_test(test_validate__munged_addresses_normalise),
+	cmocka_unit_test(test_validate__secrets_read_within_their_range),
 	cmocka_unit_test(test_validate__names_resolve),
 };
 

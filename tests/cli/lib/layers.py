@@ -18,7 +18,8 @@ LAYERS = ["lib", "mail", "detect", "select", "audit", "act", "cli"]
 # library header (prefix) -> where it may be included: folders, or
 # folder/file for a single file
 LIBRARIES = {
-    "mailutils/": {"mail", "act/lock.c"},
+    "mailutils/": {"mail"},
+    "lockfile.h": {"act/lock.c"},
     "pcre2.h": {"detect"},
     "jansson.h": {"audit", "cli"},
     "archive.h": {"mail", "act"},
