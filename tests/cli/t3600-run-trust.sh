@@ -446,13 +446,13 @@ test_expect_success 'manifest paths with .. or a leading / are refused, naming f
 '
 
 test_expect_success 'a backup of a PATH given with .. lands inside --backup-dir, at its real path' '
-	mkdir -p d5/arch d5/work && cp "$BASIC" d5/arch/list.mbox &&
-	(cd d5/work && "$LISTSCRUB" purge --message-id move-4@example.net \
+	mkdir -p d5/arch d5/cwd && cp "$BASIC" d5/arch/list.mbox &&
+	(cd d5/cwd && "$LISTSCRUB" purge --message-id move-4@example.net \
 		$(own_run ../.m) --backup-dir bk ../arch/list.mbox >/dev/null) &&
-	test ! -e d5/arch/list.mbox.orig && test ! -e d5/list.mbox && test ! -e d5/work/list.mbox &&
-	test ! -e d5/work/arch &&
-	found=$(find d5/work/bk -name list.mbox) && test -n "$found" &&
-	case "$found" in d5/work/bk/*/d5/arch/list.mbox) ;; *) false;; esac &&
+	test ! -e d5/arch/list.mbox.orig && test ! -e d5/list.mbox && test ! -e d5/cwd/list.mbox &&
+	test ! -e d5/cwd/arch &&
+	found=$(find d5/cwd/bk -name list.mbox) && test -n "$found" &&
+	case "$found" in d5/cwd/bk/*/d5/arch/list.mbox) ;; *) false;; esac &&
 	cmp "$BASIC" "$found" &&
 	python3 "$ORACLE" "$BASIC" d5/arch/list.mbox "$ORACLE_IDS" >/dev/null
 '
