@@ -54,8 +54,8 @@ charset_to_utf8(const char *charset, const char *text, size_t len,
 	int rc;
 
 	*out_len_r = 0;
-	if (!charset_known(charset))
-		return -1;
+	if (charset[0] == '\0' || !charset_known(charset))
+		return 1;
 	if (mu_static_memory_stream_create(&in, text, len) != 0)
 		return -1;
 	rc = mu_decode_filter(&flt, in, NULL, charset, "UTF-8");

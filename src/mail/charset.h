@@ -11,8 +11,8 @@
 bool charset_known(const char *charset);
 
 /* Convert text[0..len) from charset to UTF-8 into *buf (grown as needed;
- * *alloc is its size).  0 with the length in *out_len_r; -1 when the
- * charset is unknown or the bytes do not convert. */
+ * *alloc is its size).  0 with the length in *out_len_r; 1 when iconv
+ * does not know the charset; -1 when the bytes do not convert. */
 int charset_to_utf8(const char *charset, const char *text, size_t len,
 		    char **buf, size_t *alloc, size_t *out_len_r);
 

@@ -219,7 +219,7 @@ convert_charset(struct msg_walker *mw, const char *charset, const char *text,
 		size_t len, size_t *out_len_r)
 {
 	return charset_to_utf8(charset, text, len, &mw->converted,
-			       &mw->converted_alloc, out_len_r);
+			       &mw->converted_alloc, out_len_r) == 0 ? 0 : -1;
 }
 
 /* Transfer-decode into mw->decoded; *bad_r when base64 had junk. */

@@ -100,18 +100,19 @@ flush_payload(struct buf *out, const char *charset, struct buf *pending,
 {
 	char *utf8 = NULL;
 	size_t alloc = 0, n;
+	int rc;
 
 	if (pending->len == 0)
 		return;
-	if (charset[0] == '\0' || !charset_known(charset))
-		*unknown = true;
-	else if (charset_to_utf8(charset, pending->p, pending->len, &utf8,
-				 &alloc, &n) == 0)
+	rc = charset_to_utf8(charset, pending->p, pending->len, &utf8, &alloc,
+			     &n);
+	if (rc == 0)
 		buf_add(out, utf8, n);
-	else
-		*failed = true;
-	if (*unknown || *failed)
+	else {
+		*unknown |= rc == 1;
+		*failed |= rc < 0;
 		buf_add(out, pending->p, pending->len);
+	}
 	free(utf8);
 	pending->len = 0;
 }

@@ -323,6 +323,8 @@ test_msg__decodes_encoded_words_as_rfc2047_says(void **state)
 		{ "=?utf-8?q?ann=FF@example.org?=", "ann\xff@example.org" },
 		/* an unknown charset: its bytes */
 		{ "=?koi7-r?q?ann@example.org?=", "ann@example.org" },
+		/* ... and the words after it decoded once, not twice */
+		{ "=?koi7-r?q?a?= =?utf-8?q?b?=", "ab" },
 		/* not encoded words (no B or Q; a space in the charset) */
 		{ "=?x?b\xff?AGEA?=", "=?x?b\xff?AGEA?=" },
 		{ "=?ab cd=?Q?x?=", "=?ab cd=?Q?x?=" },
