@@ -1,12 +1,19 @@
-/* incident.c -- the incident key file and the keyed MACs. */
+/* incident.c -- the incident key file and the keyed MACs (HMAC-SHA256
+ * through libcrypto, for its SHA instructions: verify MACs every
+ * message of an archive). */
 #include "config.h"
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
+#include "lib/xalloc.h"
 #include "audit/incident.h"
 
 #define KEY_BYTES 32
@@ -72,18 +79,52 @@ incident_key_free(struct incident_key **key)
 	*key = NULL;
 }
 
+static EVP_MAC *hmac;
+static pthread_key_t hmac_ctx_key;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void
+hmac_ctx_free(void *ctx)
+{
+	EVP_MAC_CTX_free(ctx);
+}
+
+static void
+hmac_fetch(void)
+{
+	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (hmac == NULL || pthread_key_create(&hmac_ctx_key, hmac_ctx_free))
+		abort();        /* libcrypto without HMAC: not a usable build */
+}
+
 void
 incident_mac(const struct incident_key *key, const char *context,
 	     const void *data, size_t len, unsigned char out[DIGEST_LEN])
 {
-	crypto_auth_hmacsha256_state st;
+	EVP_MAC_CTX *ctx;
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+						 digest, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	size_t got;
 
-	crypto_auth_hmacsha256_init(&st, key->k, KEY_BYTES);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)"lmr/v1/", 7);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)context,
-				      strlen(context) + 1);
-	crypto_auth_hmacsha256_update(&st, data, len);
-	crypto_auth_hmacsha256_final(&st, out);
+	/* one context per thread, reused: a MAC is taken per message */
+	pthread_once(&hmac_once, hmac_fetch);
+	ctx = pthread_getspecific(hmac_ctx_key);
+	if (ctx == NULL) {
+		if ((ctx = EVP_MAC_CTX_new(hmac)) == NULL)
+			out_of_memory(sizeof ctx);
+		(void)pthread_setspecific(hmac_ctx_key, ctx);
+	}
+	if (EVP_MAC_init(ctx, key->k, KEY_BYTES, params) != 1 ||
+	    EVP_MAC_update(ctx, (const unsigned char *)"lmr/v1/", 7) != 1 ||
+	    EVP_MAC_update(ctx, (const unsigned char *)context,
+			   strlen(context) + 1) != 1 ||
+	    EVP_MAC_update(ctx, data, len) != 1 ||
+	    EVP_MAC_final(ctx, out, &got, DIGEST_LEN) != 1 || got != DIGEST_LEN)
+		abort();        /* HMAC-SHA256 of bytes in memory cannot fail */
 }
 
 void
