@@ -93,7 +93,7 @@ note_box(struct pm_purge *pp, struct mailbox *mb, const struct box_work *w,
 
 	for (size_t k = 0; k < w->bc.count; k++) {
 		c[k].index = w->bc.picked[k].index;
-		c[k].redacted = w->bc.changes[k].data != NULL;
+		c[k].redacted = w->bc.changes[k].redacted;
 		if (c[k].redacted)
 			tokens_of(&w->bc.picked[k], s, &c[k].tokens,
 				  &c[k].ntokens);

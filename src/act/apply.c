@@ -39,7 +39,7 @@ prepare_box(struct plan *p, size_t i, struct mailbox *mb,
 	size_t *indices;
 	int rc;
 
-	if (plan_changes(p, mb, i, &w->bc, err) < 0)
+	if (plan_changes(p, mb, i, as->apply, &w->bc, err) < 0)
 		return -1;
 	rep->binary_parts[i] = w->bc.binary_parts;
 	if (w->bc.count == 0)

@@ -16,7 +16,9 @@
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
 
-#define JOURNAL_MAGIC "listscrub-journal 1"
+#define JOURNAL_MAGIC "listscrub-journal 2"
+/* before temp_start: the temp was always a whole copy */
+#define JOURNAL_MAGIC_1 "listscrub-journal 1"
 #define COPY_CHUNK (8u << 20)
 
 /* ".NAME.listscrub-journal" beside path; caller frees. */
@@ -49,8 +51,9 @@ write_journal(const char *path, const struct journal *j, struct errbuf *err)
 	hex_format(hex, j->new_file, DIGEST_LEN);
 	text = xasprintf(JOURNAL_MAGIC "\npid %ld\nold_size %" PRIu64
 			 "\nnew_size %" PRIu64 "\nfirst %" PRIu64
-			 "\nnew_file %s\ntemp %s\n", (long)getpid(),
-			 j->old_size, j->new_size, j->first, hex, j->temp);
+			 "\nnew_file %s\ntemp %s\ntemp_start %" PRIu64 "\n",
+			 (long)getpid(), j->old_size, j->new_size, j->first,
+			 hex, j->temp, j->temp_start);
 	rc = file_replace(jp, 0600, text, strlen(text), err);
 	free(text);
 	free(jp);
@@ -70,11 +73,20 @@ read_journal(const char *path, struct journal *j, struct errbuf *err)
 		return -1;
 	}
 	memset(j, 0, sizeof *j);
-	if (strncmp(text, JOURNAL_MAGIC "\n", sizeof JOURNAL_MAGIC) != 0 ||
-	    sscanf(text + sizeof JOURNAL_MAGIC, "pid %ld\nold_size %" SCNu64
-		   "\nnew_size %" SCNu64 "\nfirst %" SCNu64 "\nnew_file %64s"
-		   "\ntemp %255s", &pid, &j->old_size, &j->new_size, &j->first,
-		   hex, j->temp) != 6)
+	/* both magics have the same length; version 1 has no temp_start */
+	if (strncmp(text, JOURNAL_MAGIC "\n", sizeof JOURNAL_MAGIC) == 0) {
+		if (sscanf(text + sizeof JOURNAL_MAGIC, "pid %ld\nold_size %"
+			   SCNu64 "\nnew_size %" SCNu64 "\nfirst %" SCNu64
+			   "\nnew_file %64s\ntemp %255s\ntemp_start %" SCNu64,
+			   &pid, &j->old_size, &j->new_size, &j->first, hex,
+			   j->temp, &j->temp_start) != 7)
+			rc = -1;
+	} else if (strncmp(text, JOURNAL_MAGIC_1 "\n",
+			   sizeof JOURNAL_MAGIC_1) != 0 ||
+		   sscanf(text + sizeof JOURNAL_MAGIC_1, "pid %ld\nold_size %"
+			  SCNu64 "\nnew_size %" SCNu64 "\nfirst %" SCNu64
+			  "\nnew_file %64s\ntemp %255s", &pid, &j->old_size,
+			  &j->new_size, &j->first, hex, j->temp) != 6)
 		rc = -1;
 	if (rc == 0) {
 		char tagged[DIGEST_TEXT_SIZE];
@@ -82,7 +94,7 @@ read_journal(const char *path, struct journal *j, struct errbuf *err)
 		snprintf(tagged, sizeof tagged, "sha256:%s", hex);
 		if (!digest_parse(tagged, "sha256", j->new_file) ||
 		    strchr(j->temp, '/') || j->first > j->old_size ||
-		    j->first > j->new_size)
+		    j->first > j->new_size || j->temp_start > j->first)
 			rc = -1;
 	}
 	if (rc < 0)
@@ -159,8 +171,8 @@ copy_in(int fd, const char *path, const struct journal *j, struct errbuf *err)
 		free(temp);
 		return rc;
 	}
-	rc = copy_between(tfd, j->first, fd, j->first, j->new_size - j->first,
-			  path, err);
+	rc = copy_between(tfd, j->first - j->temp_start, fd, j->first,
+			  j->new_size - j->first, path, err);
 	close(tfd);
 	free(temp);
 	if (rc == 0 && ftruncate(fd, (off_t)j->new_size) < 0)
@@ -212,19 +224,18 @@ journal_commit(int fd, const char *path, const struct journal *j,
 	return 0;
 }
 
-/* SHA-256 of fd's bytes [0, size). */
+/* Add fd's bytes [from, to) to s. */
 static int
-digest_of_fd(int fd, uint64_t size, unsigned char out[DIGEST_LEN],
-	     const char *what, struct errbuf *err)
+stream_fd(struct sha256_stream *s, int fd, uint64_t from, uint64_t to,
+	  const char *what, struct errbuf *err)
 {
-	struct sha256_stream *s = sha256_stream_new();
 	char *buf = xmalloc(COPY_CHUNK);
-	uint64_t at = 0;
+	uint64_t at = from;
 	int rc = 0;
 
-	while (at < size) {
-		ssize_t got = pread(fd, buf, size - at > COPY_CHUNK ? COPY_CHUNK
-				    : size - at, (off_t)at);
+	while (at < to) {
+		ssize_t got = pread(fd, buf, to - at > COPY_CHUNK ? COPY_CHUNK
+				    : to - at, (off_t)at);
 
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -236,10 +247,41 @@ digest_of_fd(int fd, uint64_t size, unsigned char out[DIGEST_LEN],
 		sha256_stream_update(s, buf, (size_t)got);
 		at += (uint64_t)got;
 	}
-	sha256_stream_final(s, out);
-	sha256_stream_free(&s);
 	free(buf);
 	return rc;
+}
+
+/* SHA-256 of fd's bytes [0, size). */
+static int
+digest_of_fd(int fd, uint64_t size, unsigned char out[DIGEST_LEN],
+	     const char *what, struct errbuf *err)
+{
+	struct sha256_stream *s = sha256_stream_new();
+	int rc = stream_fd(s, fd, 0, size, what, err);
+
+	sha256_stream_final(s, out);
+	sha256_stream_free(&s);
+	return rc;
+}
+
+/* Is the temp the new copy from temp_start on: the mbox's bytes before
+ * it, then the temp's, make the new file's digest? */
+static bool
+temp_is_new_copy(int fd, const char *path, int tfd, const char *temp,
+		 const struct journal *j, struct errbuf *err)
+{
+	struct sha256_stream *s = sha256_stream_new();
+	unsigned char d[DIGEST_LEN];
+	struct stat tst;
+	bool ok = fstat(tfd, &tst) == 0 &&
+		(uint64_t)tst.st_size == j->new_size - j->temp_start &&
+		stream_fd(s, fd, 0, j->temp_start, path, err) == 0 &&
+		stream_fd(s, tfd, 0, j->new_size - j->temp_start, temp,
+			  err) == 0;
+
+	sha256_stream_final(s, d);
+	sha256_stream_free(&s);
+	return ok && memcmp(d, j->new_file, DIGEST_LEN) == 0;
 }
 
 /* Is the file the new copy already, whole? */
@@ -261,7 +303,7 @@ journal_recover(int fd, const char *path, bool *recovered_r,
 {
 	unsigned char d[DIGEST_LEN];
 	struct journal j;
-	struct stat st, tst;
+	struct stat st;
 	char *temp;
 	int tfd, rc;
 
@@ -278,10 +320,7 @@ journal_recover(int fd, const char *path, bool *recovered_r,
 	}
 	temp = in_folder_of(path, j.temp);
 	tfd = open(temp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (tfd < 0 || fstat(tfd, &tst) < 0 ||
-	    (uint64_t)tst.st_size != j.new_size ||
-	    digest_of_fd(tfd, j.new_size, d, temp, err) < 0 ||
-	    memcmp(d, j.new_file, DIGEST_LEN) != 0) {
+	if (tfd < 0 || !temp_is_new_copy(fd, path, tfd, temp, &j, err)) {
 		rc = errbuf_set(err, "an interrupted rewrite of '%s' cannot be "
 				"finished: its new copy '%s' is missing or not "
 				"the one the journal names; restore the mbox from "

@@ -29,6 +29,10 @@ struct errbuf;
 struct journal {
 	uint64_t old_size, new_size;
 	uint64_t first;                         /* first byte that changes */
+	/* the mbox offset the temp's first byte stands for: 0 (a whole new
+	 * copy) or up to first (the new copy from there on: the bytes
+	 * before are the mbox's own, never written) */
+	uint64_t temp_start;
 	unsigned char new_file[DIGEST_LEN];     /* of the whole new file */
 	char temp[256];                         /* the checked new copy, a
 						   name in the mbox's folder */
@@ -48,7 +52,8 @@ bool journal_pending(const char *mbox_path);
 
 /* Finish an unfinished rewrite of mbox_path (fd open read-write, its
  * locks held): the copy is made again from the temp (whose digest must be
- * the journal's), and the file checked whole against the new digest.
+ * the journal's, with the mbox's own bytes before temp_start), and the
+ * file checked whole against the new digest.
  * *recovered_r tells whether there was one.  -1 with err filled when the
  * journal or its temp cannot be trusted, or the file's size is not one
  * the copy explains: nothing is touched then. */

@@ -1,17 +1,23 @@
 /* plan.c -- the purge decisions, and the changes that carry them out. */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "act/plan.h"
 #include "act/redact.h"
+#include "act/spool.h"
+#include "audit/digest.h"
 #include "detect/rules.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "mail/header.h"
 #include "mail/mailbox.h"
 #include "select/select.h"
+
+/* The mapping is let go behind the messages redacted in steps of this. */
+#define RELEASE_BYTES (8u << 20)
 
 struct plan {
 	struct plan_settings s;
@@ -184,15 +190,16 @@ find_for_redaction(void *ctx, const char *text, size_t len, unsigned int flags,
 }
 
 /* The new bytes of a message to redact: its From_ line (the envelope
- * sender redacted when it is leaked), then the redacted message.  data
- * stays NULL when there is nothing to take out. */
+ * sender redacted when it is leaked), then the redacted message, into
+ * the spool (in memory without one).  ch stays as it is when there is
+ * nothing to take out. */
 static int
 redact_item(const struct plan *p, struct finder *f, const struct mailbox *mb,
-	    const struct selected *item, struct message_change *ch,
-	    size_t *binary_r, struct errbuf *err)
+	    const struct selected *item, struct spool *spool,
+	    struct message_change *ch, size_t *binary_r, struct errbuf *err)
 {
 	struct redact_result res = { 0 }, env = { 0 };
-	const char *raw, *from;
+	const char *raw;
 	size_t len, from_len;
 	uint64_t off;
 	bool owned;
@@ -212,16 +219,24 @@ redact_item(const struct plan *p, struct finder *f, const struct mailbox *mb,
 		rc = errbuf_set(err, "%s", why);
 	}
 	if (rc == 0 && res.spans + env.spans > 0) {
+		const char *from = env.data ? env.data : raw;
 		size_t new_from = env.data ? env.len : from_len;
 		const char *rest = res.spans ? res.data : raw + from_len;
 		size_t rest_len = res.spans ? res.len : len - from_len;
-		char *data = xmalloc(new_from + rest_len + 1);
 
-		from = env.data ? env.data : raw;
-		memcpy(data, from, new_from);
-		memcpy(data + new_from, rest, rest_len);
-		ch->data = data;
-		ch->len = new_from + rest_len;
+		if (spool)
+			rc = spool_put(spool, ch, from, new_from, rest, rest_len,
+				       err);
+		else {
+			char *data = xmalloc(new_from + rest_len + 1);
+
+			memcpy(data, from, new_from);
+			memcpy(data + new_from, rest, rest_len);
+			ch->redacted = true;
+			ch->data = data;
+			ch->len = new_from + rest_len;
+			sha256_of(data, ch->len, ch->sha256);
+		}
 		ch->spans = res.spans + env.spans;
 		*binary_r += res.binary_parts;
 	}
@@ -233,18 +248,19 @@ redact_item(const struct plan *p, struct finder *f, const struct mailbox *mb,
 }
 
 int
-plan_changes(struct plan *p, const struct mailbox *mb, size_t bi,
+plan_changes(struct plan *p, struct mailbox *mb, size_t bi, bool spool,
 	     struct box_changes *bc, struct errbuf *err)
 {
 	const struct select_settings *s = p->s.select;
 	struct plan_box *box = &p->boxes[bi];
 	struct finder f = { .s = s };
+	size_t released = 0;
 	int rc = 0;
 
+	memset(bc, 0, sizeof *bc);
 	bc->picked = xcalloc(box->count + 1, sizeof *bc->picked);
 	bc->item = xcalloc(box->count + 1, sizeof *bc->item);
 	bc->changes = xcalloc(box->count + 1, sizeof *bc->changes);
-	bc->count = bc->binary_parts = 0;
 	f.rules = s->rules ? rule_scanner_new(s->rules) : NULL;
 	for (size_t k = 0; k < box->count && rc == 0; k++) {
 		struct plan_item *pi = &box->items[k];
@@ -252,8 +268,19 @@ plan_changes(struct plan *p, const struct mailbox *mb, size_t bi,
 
 		if (pi->state != PLAN_PLANNED)
 			continue;
+		/* the mapping's pages behind are let go: memory holds the
+		 * message at hand, not the mailbox */
+		if (pi->sel->offset > released + RELEASE_BYTES) {
+			mailbox_release_pages(mb, released,
+					      (size_t)pi->sel->offset);
+			released = (size_t)pi->sel->offset;
+		}
+		if (pi->action == ITEM_REDACT && spool && bc->spool == NULL)
+			rc = spool_open(&bc->spool, mailbox_path(mb), err);
+		if (rc < 0)
+			break;
 		if (pi->action == ITEM_REDACT) {
-			rc = redact_item(p, &f, mb, pi->sel, &ch,
+			rc = redact_item(p, &f, mb, pi->sel, bc->spool, &ch,
 					 &bc->binary_parts, err);
 			if (rc < 0) {
 				char msg[ERRBUF_SIZE], *path =
@@ -267,7 +294,7 @@ plan_changes(struct plan *p, const struct mailbox *mb, size_t bi,
 				free(path);
 				break;
 			}
-			if (ch.data == NULL && pi->sel->n_matches > 0) {
+			if (!ch.redacted && pi->sel->n_matches > 0) {
 				/* the search saw it, redaction cannot reach it */
 				char *path = mailbox_file_of(mb, pi->sel->index);
 
@@ -282,7 +309,7 @@ plan_changes(struct plan *p, const struct mailbox *mb, size_t bi,
 				free(path);
 				break;
 			}
-			if (ch.data == NULL) {   /* selected without a match */
+			if (!ch.redacted) {   /* selected without a match */
 				box->items[k].outcome = OUTCOME_NOTHING_FOUND;
 				continue;
 			}
@@ -292,6 +319,9 @@ plan_changes(struct plan *p, const struct mailbox *mb, size_t bi,
 		bc->changes[bc->count++] = ch;
 	}
 	rule_scanner_free(&f.rules);
+	mailbox_release_pages(mb, released, SIZE_MAX);
+	if (rc == 0 && bc->spool)
+		rc = spool_flush(bc->spool, err);
 	return rc;
 }
 
@@ -303,6 +333,7 @@ plan_changes_release(struct box_changes *bc)
 	free(bc->changes);
 	free(bc->picked);
 	free(bc->item);
+	spool_close(&bc->spool);
 	memset(bc, 0, sizeof *bc);
 }
 

@@ -16,6 +16,7 @@
 #include "mail/change.h"
 
 struct errbuf;
+struct spool;
 struct mailbox;
 struct mailbox_list;
 struct plan;
@@ -102,6 +103,7 @@ struct box_changes {
 	struct selected *picked;        /* the selection item of each */
 	size_t *item;                   /* its index in the plan box */
 	struct message_change *changes; /* redacted: new bytes; deleted: none */
+	struct spool *spool;            /* where the new bytes are, or NULL */
 	size_t count;
 	size_t binary_parts;            /* attachments of redacted messages
 					   that could not be checked */
@@ -109,10 +111,11 @@ struct box_changes {
 
 /* For each planned item to redact its new bytes (From_ line included),
  * for each to delete none; a planned redaction that finds nothing to
- * take out is left out (its outcome: nothing found).  bc is caller-owned (plan_changes_release) and
+ * take out is left out (its outcome: nothing found).  With spool, new
+ * bytes go to a spool beside the mailbox (act/spool.h), not memory.  bc is caller-owned (plan_changes_release) and
  * filled either way.  -1 with err naming the message when one cannot be
  * redacted safely. */
-int plan_changes(struct plan *p, const struct mailbox *mb, size_t box,
+int plan_changes(struct plan *p, struct mailbox *mb, size_t box, bool spool,
 		 struct box_changes *bc, struct errbuf *err);
 
 /* Set what became of item k of box i. */

@@ -73,7 +73,7 @@ redact_body_part(struct redactor *r, const struct msg_part *part)
 		free(sp.s);
 		return;
 	}
-	eol = memmem(raw_part, part->raw_len, "\r\n", 2) ? "\r\n" : "\n";
+	eol = LINE_END_OF(raw_part, part->raw_len);
 	clean = replace_spans(part->text, part->len, &sp, r->marker, &nlen);
 	encoded = part->encoding == PART_BASE64
 		? redact_encode_base64(clean, nlen, eol, &elen)

@@ -108,7 +108,7 @@ decoded_has_span(struct redactor *r, const char *v, size_t len)
 	char *decoded;
 	bool any;
 
-	if (memmem(v, len, "=?", 2) == NULL)
+	if (!holds_pair(v, len, '=', '?'))
 		return false;
 	decoded = header_decode_value(v, len);
 	find_spans(r, decoded, strlen(decoded), PART_HEADER | PART_DECODED,
@@ -119,6 +119,7 @@ decoded_has_span(struct redactor *r, const char *v, size_t len)
 	return any;
 }
 
+/* p trimmed, its line ends (folding) left out: a run at a time. */
 static void
 append_trimmed(struct buf *b, const char *p, size_t len)
 {
@@ -126,9 +127,14 @@ append_trimmed(struct buf *b, const char *p, size_t len)
 		p++, len--;
 	while (len > 0 && isspace((unsigned char)p[len - 1]))
 		len--;
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != '\r' && p[i] != '\n')
-			buf_add(b, p + i, 1);
+	for (size_t i = 0; i < len;) {
+		size_t run = 0;
+
+		while (i + run < len && p[i + run] != '\r' && p[i + run] != '\n')
+			run++;
+		buf_add(b, p + i, run);
+		i += run + 1;
+	}
 }
 
 /* Rebuild an address field without (or with replaced) leaked entries. */
@@ -138,9 +144,15 @@ redact_address_field(struct redactor *r, const struct header_field *f,
 		     size_t block_abs, const char *eol)
 {
 	size_t (*entries)[2], n, kept = 0, changed = 0;
+	size_t voff = value_abs - block_abs;
 	bool drop = is_recipient_list(f);
 	struct buf b = { 0 };
 
+	/* No span in the field and no encoded word that could hide one:
+	 * no entry leaked, and the field stays as it is. */
+	if (!spans_touch(block, voff, voff + f->value_len) &&
+	    !holds_pair(f->value, f->value_len, '=', '?'))
+		return;
 	n = split_entries(f->value, f->value_len, &entries);
 	buf_add(&b, f->name, f->name_len);
 	buf_str(&b, ":");
@@ -235,7 +247,7 @@ redact_header(struct redactor *r, const struct msg_part *part)
 	struct spans block = { 0 };
 	struct header_iter it;
 	struct header_field f;
-	const char *eol = memmem(part->text, part->len, "\r\n", 2) ? "\r\n" : "\n";
+	const char *eol = LINE_END_OF(part->text, part->len);
 
 	find_spans(r, part->text, part->len, PART_HEADER, &block);
 	header_iter_init(&it, part->text, part->len);

@@ -51,6 +51,14 @@ void find_spans(struct redactor *r, const char *text, size_t len,
 char *replace_spans(const char *text, size_t len, const struct spans *sp,
 		    const char *marker, size_t *out_len);
 
+/* Do the two bytes a, b appear in a row in p[0, len)?  memchr for the
+ * first is several times faster than memmem over a whole header block or
+ * part, where the pair is mostly absent. */
+bool holds_pair(const char *p, size_t len, char a, char b);
+
+/* The line end a part or a header block writes: CRLF when it holds one. */
+#define LINE_END_OF(p, len) (holds_pair((p), (len), '\r', '\n') ? "\r\n" : "\n")
+
 /* Does any span overlap [start, end)? */
 bool spans_touch(const struct spans *sp, size_t start, size_t end);
 

@@ -92,6 +92,19 @@ replace_spans(const char *text, size_t len, const struct spans *sp,
 }
 
 bool
+holds_pair(const char *p, size_t len, char a, char b)
+{
+	const char *end = p + len, *q = p;
+
+	while (q + 1 < end && (q = memchr(q, a, (size_t)(end - q - 1))) != NULL) {
+		if (q[1] == b)
+			return true;
+		q++;
+	}
+	return false;
+}
+
+bool
 spans_touch(const struct spans *sp, size_t start, size_t end)
 {
 	for (size_t i = 0; i < sp->n; i++)

@@ -11,10 +11,14 @@
 
 #include "act/journal.h"
 #include "act/lock.h"
+#include "act/new-copy.h"
 #include "act/output.h"
+#include "act/spool.h"
 #include "act/writer.h"
+#include "act/writer-private.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
+#include "lib/progress.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
 #include "mail/mbox.h"
@@ -23,68 +27,16 @@
 #define WRONG_COPY "the disk did not keep what was written, or listscrub " \
 	"has a bug: check the file system and report it"
 
-/* A message file to remove or replace (Maildir, single file). */
-struct file_change {
-	char *path;
-	struct stat st;                 /* as prepared: must not change */
-	struct temp temp;               /* replaced: its new copy */
-	bool remove;
-	char *backup;                   /* made by prepare */
-};
-
-struct prepared {
-	struct mailbox *mb;
-	struct writer_settings ws;
-	size_t n;                       /* changes */
-	bool *done;
-	struct change_digests view;
-	bool in_place;                  /* a plain mbox, journalled */
-	unsigned char (*before)[DIGEST_LEN], (*after)[DIGEST_LEN];
-	/* an mbox */
-	struct temp temp;
-	struct journal journal;
-	char *backup;
-	/* message files */
-	struct file_change *files;
-};
-
 /* ---- an mbox ------------------------------------------------------------------ */
-
-/* Copy [from, to) of the original: in the kernel where it can (no page of
- * it enters this process), else from its content. */
-static int
-copy_range(struct out *o, int src_fd, int dst_fd, const char *content,
-	   uint64_t from, uint64_t to, const char *path, struct errbuf *err)
-{
-	while (src_fd >= 0 && dst_fd >= 0 && from < to) {
-		loff_t off = (loff_t)from;
-		ssize_t n = copy_file_range(src_fd, &off, dst_fd, NULL, to - from,
-					    0);
-
-		if (n > 0) {
-			from += (uint64_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0 || errno == EXDEV || errno == ENOSYS ||
-		    errno == EOPNOTSUPP || errno == EINVAL)
-			break;          /* by hand, below */
-		return errbuf_errno(err, errno, "cannot copy '%s' into its new "
-				    "copy", path);
-	}
-	return from < to ? out_write(o, content + from, to - from, err) : 0;
-}
 
 /* The kept byte ranges of mbox mb, and a changed message's new bytes in
  * its place (del[0..n): the messages changed). */
 static int
-write_kept(const struct mailbox *mb, size_t n, struct out *o, int src_fd,
-	   int dst_fd, const size_t *del, const struct message_change *changes,
+write_kept(const struct mailbox *mb, size_t n, struct out *o,
+	   const size_t *del, const struct message_change *changes,
 	   struct errbuf *err)
 {
 	const struct mbox_split *s = mailbox_split(mb);
-	const char *path = mailbox_path(mb);
 	size_t len;
 	const char *content = mailbox_content(mb, &len);
 	uint64_t from = 0;
@@ -92,22 +44,15 @@ write_kept(const struct mailbox *mb, size_t n, struct out *o, int src_fd,
 	for (size_t k = 0; k < n; k++) {
 		const struct mbox_msg *m = &s->msgs[del[k]];
 
-		if (copy_range(o, src_fd, dst_fd, content, from, m->start, path,
-			       err) < 0 ||
-		    (changes && changes[k].data &&
-		     out_write(o, changes[k].data, changes[k].len, err) < 0))
+		progress_add(m->end - from, 0);
+		if (out_write(o, content + from, m->start - from, err) < 0 ||
+		    (changes && changes[k].redacted &&
+		     change_write(&changes[k], o, NULL, err) < 0))
 			return -1;
 		from = m->end;
 	}
-	return copy_range(o, src_fd, dst_fd, content, from, len, path, err);
-}
-
-static int
-write_new_copy(struct prepared *p, struct out *o, int src_fd, int dst_fd,
-	       const size_t *del, const struct message_change *changes,
-	       struct errbuf *err)
-{
-	return write_kept(p->mb, p->n, o, src_fd, dst_fd, del, changes, err);
+	progress_add(len - from, 0);
+	return out_write(o, content + from, len - from, err);
 }
 
 int
@@ -126,14 +71,14 @@ writer_new_size(const struct mailbox *mb, const size_t *indices,
 		     mailbox_compression(mb) == MAILBOX_GZIP, err);
 	if (!o)
 		return -1;
-	rc = write_kept(mb, n, o, -1, -1, indices, changes, err);
+	rc = write_kept(mb, n, o, indices, changes, err);
 	if (out_finish(&o, size_r, err) < 0)
 		rc = -1;
 	return rc;
 }
 
-/* The SHA-256 of every message as it is, and of every message the new
- * copy must hold. */
+/* The SHA-256 of every message as it is, and how many the new copy must
+ * hold. */
 static void
 expect_digests(struct prepared *p, const size_t *del,
 	       const struct message_change *changes)
@@ -141,7 +86,6 @@ expect_digests(struct prepared *p, const size_t *del,
 	size_t n = mailbox_message_count(p->mb), k = 0;
 
 	p->before = xcalloc(n + 1, DIGEST_LEN);
-	p->after = xcalloc(n + 1, DIGEST_LEN);
 	p->view.n_after = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *raw;
@@ -156,51 +100,81 @@ expect_digests(struct prepared *p, const size_t *del,
 				free((char *)raw);
 		}
 		if (k < p->n && del[k] == i) {
-			if (changes && changes[k].data)
-				sha256_of(changes[k].data, changes[k].len,
-					  p->after[p->view.n_after++]);
+			if (changes && changes[k].redacted)
+				p->view.n_after++;
 			k++;
 		} else
-			memcpy(p->after[p->view.n_after++], p->before[i],
-			       DIGEST_LEN);
+			p->view.n_after++;
 	}
 	p->view.before = (const void *)p->before;
 	p->view.n_before = n;
-	p->view.after = (const void *)p->after;
+}
+
+/* The digest the next message of the new copy must have, walking the
+ * original's messages from *i and the changes from *k: a kept one's as it
+ * was, a redacted one's as made (the lists after are not kept: they grow
+ * with the mailbox). */
+static const unsigned char *
+next_expected(const struct prepared *p, const size_t *del,
+	      const struct message_change *changes, size_t *i, size_t *k)
+{
+	for (; *i < p->view.n_before; (*i)++) {
+		const struct message_change *ch;
+
+		if (*k >= p->n || del[*k] != *i)
+			return p->before[(*i)++];
+		ch = changes ? &changes[*k] : NULL;
+		(*k)++;
+		if (ch && ch->redacted) {
+			(*i)++;
+			return ch->sha256;
+		}
+	}
+	return NULL;
 }
 
 /* Read the new copy back as the next run will: it must split into the
- * messages expected, each byte for byte (by SHA-256). */
+ * messages expected, each byte for byte (by SHA-256).  A temp that holds
+ * the new copy from its first change on (p->temp_start > 0) holds the
+ * messages from the first changed one on (the ones before, all kept, are
+ * number 0 to del[0] - 1 of the new copy), and no file digest is taken
+ * of it. */
 static int
-check_new_copy(struct prepared *p, const char *temp, struct errbuf *err)
+check_new_copy(struct prepared *p, const char *temp, const size_t *del,
+	       const struct message_change *changes, struct errbuf *err)
 {
+	size_t first_kept = p->temp_start > 0 && p->n > 0 ? del[0] : 0;
+	size_t at = first_kept, k = 0;
 	struct mailbox *now = mailbox_new(temp);
-	uint64_t preamble = mailbox_split(p->mb)->preamble_len;
+	uint64_t preamble = p->temp_start > 0 ? 0
+		: mailbox_split(p->mb)->preamble_len;
 	const char *was, *is;
-	size_t n = 0, was_len, is_len;
+	size_t n = 0, was_len, is_len, want = p->view.n_after - first_kept;
 	int rc = mailbox_load(now, err);
 
 	/* the bytes before the first message (a BOM, empty lines) stay */
 	was = mailbox_content(p->mb, &was_len);
 	is = rc == 0 ? mailbox_content(now, &is_len) : NULL;
-	if (rc == 0 && (is_len < preamble || memcmp(is, was, preamble) != 0 ||
-			(p->view.n_after == 0 && is_len != preamble)))
+	if (rc == 0 && p->temp_start == 0 &&
+	    (is_len < preamble || memcmp(is, was, preamble) != 0 ||
+	     (want == 0 && is_len != preamble)))
 		rc = errbuf_set(err, "the new copy of '%s' does not keep the "
 				"bytes before the first message (%s); nothing "
 				"was changed", mailbox_path(p->mb), WRONG_COPY);
-	if (rc == 0 && p->view.n_after > 0) {
+	if (rc == 0 && want > 0) {
 		n = mailbox_message_count(now);
 		if (mailbox_split(now) == NULL)
 			rc = errbuf_set(err, "the new copy of '%s' is not an mbox "
 					"(%s); nothing was changed",
 					mailbox_path(p->mb), WRONG_COPY);
 	}
-	if (rc == 0 && n != p->view.n_after)
+	if (rc == 0 && n != want)
 		rc = errbuf_set(err, "the new copy of '%s' holds %zu messages, "
 				"not the %zu kept (%s); nothing was changed",
-				mailbox_path(p->mb), n, p->view.n_after,
-				WRONG_COPY);
-	for (size_t i = 0; rc == 0 && i < p->view.n_after; i++) {
+				mailbox_path(p->mb), first_kept + n,
+				p->view.n_after, WRONG_COPY);
+	for (size_t i = 0; rc == 0 && i < want; i++) {
+		const unsigned char *want_d;
 		unsigned char d[DIGEST_LEN];
 		const char *raw;
 		size_t len;
@@ -214,16 +188,92 @@ check_new_copy(struct prepared *p, const char *temp, struct errbuf *err)
 		sha256_of(raw, len, d);
 		if (owned)
 			free((char *)raw);
-		if (memcmp(d, p->after[i], DIGEST_LEN) != 0)
+		want_d = next_expected(p, del, changes, &at, &k);
+		if (want_d == NULL || memcmp(d, want_d, DIGEST_LEN) != 0)
 			rc = errbuf_set(err, "message %zu of the new copy of '%s' "
 					"is not the one expected (%s); nothing was "
-					"changed", i, mailbox_path(p->mb), WRONG_COPY);
+					"changed", first_kept + i, mailbox_path(p->mb),
+					WRONG_COPY);
 	}
 	mailbox_free(&now);
-	if (rc == 0)
+	if (rc == 0 && p->temp_start == 0)
 		rc = sha256_of_file(temp, p->view.file_after,
 				    &p->view.size_after, err);
 	p->view.has_file_after = rc == 0;
+	return rc;
+}
+
+/* A plain mbox's new copy, written and hashed in one pass (new-copy.h)
+ * and read back.  Read back wrong, it is checked as a .gz's is, to say
+ * which message is not what it should be. */
+static int
+write_plain(struct prepared *p, const size_t *del,
+	    const struct message_change *changes, const struct stat *st,
+	    struct errbuf *err)
+{
+	const char *path = mailbox_path(p->mb);
+	size_t count = mailbox_message_count(p->mb);
+	struct new_copy nc = {
+		.mb = p->mb, .del = del, .changes = changes, .n = p->n,
+	};
+	char *temp = temp_path(&p->temp, path);
+	int rc, same = -1;
+
+	p->before = nc.before = xcalloc(count + 1, DIGEST_LEN);
+	rc = new_copy_write(&nc, p->temp.fd, err);
+	progress_add((uint64_t)st->st_size, 0);
+	p->view.before = (const void *)p->before;
+	p->view.n_before = count;
+	p->view.n_after = nc.n_after;
+	if (rc == 0)
+		rc = temp_finish(&p->temp, path, st->st_mode, st->st_uid,
+				 st->st_gid, err);
+	p->temp_start = nc.temp_start;
+	if (rc == 0)
+		same = new_copy_read_back(&nc, temp, err);
+	/* the kept messages before the first change are not in the temp */
+	if (same == 0 && check_new_copy(p, temp, del, changes, err) == 0)
+		errbuf_format(err, "the new copy of '%s' does not read back "
+			      "as written (%s); nothing was changed", path,
+			      WRONG_COPY);
+	if (same == 1) {
+		memcpy(p->view.file_after, nc.file_after, DIGEST_LEN);
+		p->view.size_after = nc.size_after;
+		p->view.has_file_after = true;
+		memcpy(p->view.file_before, nc.file_before, DIGEST_LEN);
+		p->view.size_before = nc.size_before;
+		p->view.dev = st->st_dev;
+		p->view.ino = st->st_ino;
+		p->view.mtime = st->st_mtim;
+		p->view.has_file_before = true;
+	}
+	new_copy_release(&nc);
+	free(temp);
+	return same == 1 ? 0 : -1;
+}
+
+/* A .gz: written through zlib, then inflated, split and hashed again. */
+static int
+write_gzip(struct prepared *p, const size_t *del,
+	   const struct message_change *changes, const struct stat *st,
+	   struct errbuf *err)
+{
+	const char *path = mailbox_path(p->mb);
+	struct out *o = out_open(p->temp.fd, path, true, err);
+	char *temp;
+	int rc;
+
+	if (o == NULL)
+		return -1;
+	rc = write_kept(p->mb, p->n, o, del, changes, err);
+	if (out_close(&o, err) < 0 || rc < 0 ||
+	    temp_finish(&p->temp, path, st->st_mode, st->st_uid, st->st_gid,
+			err) < 0)
+		return -1;
+	expect_digests(p, del, changes);
+	temp = temp_path(&p->temp, path);
+	rc = check_new_copy(p, temp, del, changes, err);
+	free(temp);
 	return rc;
 }
 
@@ -234,35 +284,22 @@ prepare_mbox(struct prepared *p, const size_t *del,
 	struct mailbox *mb = p->mb;
 	const char *path = mailbox_path(mb);
 	bool gzip = mailbox_compression(mb) == MAILBOX_GZIP;
-	struct out *o = NULL;
 	struct stat st;
-	char *temp = NULL;
-	int src_fd = -1, rc = -1;
 
 	if (mailbox_check_unchanged(mb, err) < 0)
 		return -1;
 	if (stat(path, &st) < 0)
 		return errbuf_errno(err, errno, "cannot stat '%s'", path);
+	progress_plan((uint64_t)st.st_size);
 	if (temp_create(&p->temp, path, err) < 0)
 		return -1;
-	if ((o = out_open(p->temp.fd, path, gzip, err)) == NULL)
-		goto out;
-	if (!gzip)
-		src_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (write_new_copy(p, o, src_fd, gzip ? -1 : p->temp.fd, del, changes,
-			   err) < 0 || out_close(&o, err) < 0 ||
-	    temp_finish(&p->temp, path, st.st_mode, st.st_uid, st.st_gid,
-			err) < 0)
-		goto out;
-	expect_digests(p, del, changes);
-	temp = temp_path(&p->temp, path);
-	if (check_new_copy(p, temp, err) < 0)
-		goto out;
+	if ((gzip ? write_gzip : write_plain)(p, del, changes, &st, err) < 0)
+		return -1;
 	/* An in-place rewrite changes the original's inode: a backup must be
 	 * a copy, not a link. */
 	if (p->ws.backup_dir &&
 	    backup_file(p->ws.backup_dir, path, gzip, &p->backup, err) < 0)
-		goto out;
+		return -1;
 	p->in_place = !gzip;
 	p->journal.old_size = (uint64_t)st.st_size;
 	p->journal.new_size = p->view.size_after;
@@ -271,14 +308,9 @@ prepare_mbox(struct prepared *p, const size_t *del,
 	if (p->journal.first > p->journal.new_size)
 		p->journal.first = p->journal.new_size;
 	memcpy(p->journal.new_file, p->view.file_after, DIGEST_LEN);
+	p->journal.temp_start = p->temp_start;
 	snprintf(p->journal.temp, sizeof p->journal.temp, "%s", p->temp.name);
-	rc = 0;
-out:
-	out_close(&o, NULL);
-	if (src_fd >= 0)
-		close(src_fd);
-	free(temp);
-	return rc;
+	return 0;
 }
 
 /* *made_r: the mbox holds its new copy (even when -1: what came after
@@ -320,123 +352,6 @@ commit_mbox(struct prepared *p, bool *made_r, struct errbuf *err)
 	return rc;
 }
 
-/* ---- message files: Maildir, single ------------------------------------------ */
-
-static int
-prepare_file(struct prepared *p, struct file_change *f,
-	     const struct message_change *ch, size_t index, struct errbuf *err)
-{
-	bool gzip = mailbox_compression(p->mb) == MAILBOX_GZIP;
-	const char *raw;
-	size_t len;
-	uint64_t off;
-	bool owned;
-	struct out *o;
-	char *dir;
-	int rc;
-
-	f->path = mailbox_file_of(p->mb, index);
-	f->temp.fd = f->temp.dirfd = -1;
-	if (lstat(f->path, &f->st) < 0)
-		return errbuf_errno(err, errno, "cannot change '%s'", f->path);
-	if (!S_ISREG(f->st.st_mode))
-		return errbuf_set(err, "'%s' is not a regular file (a symbolic "
-				  "link?): listscrub does not change it",
-				  f->path);
-	dir = path_dir(f->path);
-	rc = access(dir, W_OK) < 0
-		? errbuf_errno(err, errno, "cannot change files in '%s'", dir)
-		: 0;
-	free(dir);
-	if (rc < 0)
-		return -1;
-	if (mailbox_message(p->mb, index, &raw, &len, &off, &owned, err) < 0)
-		return -1;
-	sha256_of(raw, len, p->before[p->view.n_before++]);
-	if (owned)
-		free((char *)raw);
-	f->remove = !(ch && ch->data);
-	p->view.n_after++;
-	if (!f->remove) {
-		sha256_of(ch->data, ch->len, p->after[p->view.n_after - 1]);
-		if (temp_create(&f->temp, f->path, err) < 0 ||
-		    (o = out_open(f->temp.fd, f->path, gzip, err)) == NULL)
-			return -1;
-		rc = out_write(o, ch->data, ch->len, err);
-		if (out_close(&o, err) < 0 || rc < 0 ||
-		    temp_finish(&f->temp, f->path, f->st.st_mode, f->st.st_uid,
-				f->st.st_gid, err) < 0)
-			return -1;
-	}
-	if (p->ws.backup_dir &&
-	    backup_file(p->ws.backup_dir, f->path, true, &f->backup, err) < 0)
-		return -1;
-	return 0;
-}
-
-static int
-prepare_files(struct prepared *p, const size_t *indices,
-	      const struct message_change *changes, struct errbuf *err)
-{
-	if (mailbox_kind(p->mb) == MAILBOX_SINGLE &&
-	    mailbox_check_unchanged(p->mb, err) < 0)
-		return -1;
-	p->files = xcalloc(p->n + 1, sizeof *p->files);
-	p->before = xcalloc(p->n + 1, DIGEST_LEN);
-	p->after = xcalloc(p->n + 1, DIGEST_LEN);
-	p->view.before = (const void *)p->before;
-	p->view.after = (const void *)p->after;
-	for (size_t k = 0; k < p->n; k++) {
-		p->files[k].temp.fd = p->files[k].temp.dirfd = -1;
-		if (prepare_file(p, &p->files[k], changes ? &changes[k] : NULL,
-				 indices[k], err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Still the file that was prepared: nobody replaced or changed it. */
-static bool
-unchanged(const struct file_change *f)
-{
-	struct stat st;
-
-	return lstat(f->path, &st) == 0 && st.st_dev == f->st.st_dev &&
-		st.st_ino == f->st.st_ino && st.st_size == f->st.st_size &&
-		st.st_mtim.tv_sec == f->st.st_mtim.tv_sec &&
-		st.st_mtim.tv_nsec == f->st.st_mtim.tv_nsec;
-}
-
-static int
-commit_files(struct prepared *p, struct errbuf *err)
-{
-	for (size_t k = 0; k < p->n; k++) {
-		struct file_change *f = &p->files[k];
-
-		if (!unchanged(f))
-			return errbuf_set(err, "'%s' changed or went away since "
-					  "it was read; it and the files after "
-					  "it were not changed: run purge again",
-					  f->path);
-		if (f->remove) {
-			struct errbuf why;
-
-			if (unlink(f->path) < 0)
-				return errbuf_errno(err, errno, "cannot remove "
-						    "'%s'", f->path);
-			/* gone: made, whatever the fsync says */
-			p->done[k] = true;
-			if (fsync_dir_of(f->path, &why) < 0)
-				return errbuf_set(err, "'%s' was removed, but %s: "
-						  NOT_DURABLE, f->path,
-						  why.msg);
-		} else if (temp_commit(&f->temp, f->path, &p->done[k],
-				       err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 /* ---- the interface -------------------------------------------------------------- */
 
 int
@@ -460,7 +375,7 @@ writer_prepare(struct mailbox *mb, const size_t *indices,
 		break;
 	case MAILBOX_MAILDIR:
 	case MAILBOX_SINGLE:
-		rc = prepare_files(p, indices, changes, err);
+		rc = writer_prepare_files(p, indices, changes, err);
 		break;
 	case MAILBOX_NOT_MAIL:
 		rc = errbuf_set(err, "'%s' is not mail: listscrub never "
@@ -493,7 +408,7 @@ writer_commit(struct prepared *p, struct errbuf *err)
 	if (p->n == 0)
 		return 0;
 	if (mailbox_kind(p->mb) != MAILBOX_MBOX)
-		return commit_files(p, err);
+		return writer_commit_files(p, err);
 	rc = commit_mbox(p, &made, err);
 	for (size_t k = 0; made && k < p->n; k++)
 		p->done[k] = true;

@@ -3,10 +3,12 @@
  * Prepare does everything that can fail before the archive changes: the
  * new copy of an mbox or of a redacted message file is written beside
  * the original (never re-serialising a kept message: kept byte ranges
- * are copied), fsynced, and checked (it is split again and each message's
- * SHA-256 must be the one expected: kept ones as they were, redacted ones
- * as made); every file to remove must still be there, unchanged; backups
- * are made.  Nothing in the archive has changed until commit.
+ * are copied), fsynced, and checked: a plain mbox's is read back and
+ * must be byte for byte the kept messages and the redacted ones as made
+ * (its digests come from the bytes as they were written: new-copy.h); a
+ * .gz's is inflated and split again, and each message's SHA-256 must be
+ * the one expected.  Every file to remove must still be there, unchanged;
+ * backups are made.  Nothing in the archive has changed until commit.
  *
  * Commit makes the change.  A plain mbox keeps its inode: the new copy is
  * copied into it in place behind a recovery journal (journal.h), so that

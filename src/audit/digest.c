@@ -101,6 +101,17 @@ sha256_stream_final(struct sha256_stream *s, unsigned char out[DIGEST_LEN])
 	ctx_init(s->ctx);
 }
 
+struct sha256_stream *
+sha256_stream_copy(const struct sha256_stream *from)
+{
+	struct sha256_stream *s = xmalloc(sizeof *s);
+
+	if ((s->ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_MD_CTX_copy_ex(s->ctx, from->ctx) != 1)
+		out_of_memory(sizeof(EVP_MD_CTX *));
+	return s;
+}
+
 void
 sha256_stream_free(struct sha256_stream **sp)
 {

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 struct errbuf;
 
@@ -16,10 +18,11 @@ struct errbuf;
 void sha256_of(const void *data, size_t len, unsigned char out[DIGEST_LEN]);
 
 /* The SHA-256 values of one mailbox's change, as the writer knows them.
- * An mbox: every message before (file order), every message after, and
- * the whole file after.  Message files (Maildir, single): before[k] and
- * after[k] are change k's file as it is and as it will be (after[k] all
- * zero: removed), file_after unset. */
+ * An mbox: every message before (file order), how many the new file holds
+ * (after: NULL; the list is the kept ones' digests before and the
+ * redacted ones' as made), and the whole file after.  Message files
+ * (Maildir, single): before[k] and after[k] are change k's file as it is
+ * and as it will be (after[k] all zero: removed), file_after unset. */
 struct change_digests {
 	const unsigned char (*before)[DIGEST_LEN];
 	size_t n_before;
@@ -28,6 +31,15 @@ struct change_digests {
 	bool has_file_after;
 	unsigned char file_after[DIGEST_LEN];
 	uint64_t size_after;
+	/* A plain mbox: the whole file as it was, hashed in the same pass,
+	 * and the identity of the file those bytes are (its listing before
+	 * the run takes the digest instead of reading the file again). */
+	bool has_file_before;
+	unsigned char file_before[DIGEST_LEN];
+	uint64_t size_before;
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtime;
 };
 
 /* SHA-256 over bytes given piece by piece. */
@@ -42,6 +54,10 @@ void sha256_stream_update(struct sha256_stream *s, const void *data,
 void sha256_stream_final(struct sha256_stream *s,
 			 unsigned char out[DIGEST_LEN]);
 void sha256_stream_free(struct sha256_stream **s);
+
+/* A new stream that has been given what s has so far (caller owns):
+ * two digests that share a prefix hash it once. */
+struct sha256_stream *sha256_stream_copy(const struct sha256_stream *s);
 
 /* SHA-256 of a file's bytes, read in chunks; *size_r gets its length. */
 int sha256_of_file(const char *path, unsigned char out[DIGEST_LEN],

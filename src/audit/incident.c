@@ -8,6 +8,7 @@
 #include <openssl/params.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +21,10 @@
 
 struct incident_key {
 	unsigned char k[KEY_BYTES];
+	unsigned long serial;   /* names the key to the HMAC contexts */
 };
+
+static atomic_ulong key_serials;
 
 int
 incident_key_generate(const char *path, struct errbuf *err)
@@ -67,6 +71,7 @@ incident_key_load(const char *path, struct incident_key **key_r,
 			sodium_free(key);
 		return -1;
 	}
+	key->serial = atomic_fetch_add(&key_serials, 1) + 1;
 	*key_r = key;
 	return 0;
 }
@@ -83,10 +88,21 @@ static EVP_MAC *hmac;
 static pthread_key_t hmac_ctx_key;
 static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
 
+/* A thread's HMAC context, and the key (serial) it was last keyed with:
+ * it keeps that key's inner and outer pads, so that a MAC per message
+ * does not hash them again. */
+struct hmac_state {
+	EVP_MAC_CTX *ctx;
+	unsigned long serial;
+};
+
 static void
-hmac_ctx_free(void *ctx)
+hmac_ctx_free(void *arg)
 {
-	EVP_MAC_CTX_free(ctx);
+	struct hmac_state *st = arg;
+
+	EVP_MAC_CTX_free(st->ctx);
+	free(st);
 }
 
 static void
@@ -101,7 +117,7 @@ void
 incident_mac(const struct incident_key *key, const char *context,
 	     const void *data, size_t len, unsigned char out[DIGEST_LEN])
 {
-	EVP_MAC_CTX *ctx;
+	struct hmac_state *st;
 	char digest[] = "SHA256";
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
@@ -112,18 +128,26 @@ incident_mac(const struct incident_key *key, const char *context,
 
 	/* one context per thread, reused: a MAC is taken per message */
 	pthread_once(&hmac_once, hmac_fetch);
-	ctx = pthread_getspecific(hmac_ctx_key);
-	if (ctx == NULL) {
-		if ((ctx = EVP_MAC_CTX_new(hmac)) == NULL)
-			out_of_memory(sizeof ctx);
-		(void)pthread_setspecific(hmac_ctx_key, ctx);
+	st = pthread_getspecific(hmac_ctx_key);
+	if (st == NULL) {
+		st = xcalloc(1, sizeof *st);
+		if ((st->ctx = EVP_MAC_CTX_new(hmac)) == NULL)
+			out_of_memory(sizeof st->ctx);
+		(void)pthread_setspecific(hmac_ctx_key, st);
 	}
-	if (EVP_MAC_init(ctx, key->k, KEY_BYTES, params) != 1 ||
-	    EVP_MAC_update(ctx, (const unsigned char *)"lmr/v1/", 7) != 1 ||
-	    EVP_MAC_update(ctx, (const unsigned char *)context,
+	/* keyed once per key and thread; then a NULL key starts again
+	 * with the pads kept */
+	if ((st->serial == key->serial
+	     ? EVP_MAC_init(st->ctx, NULL, 0, NULL)
+	     : EVP_MAC_init(st->ctx, key->k, KEY_BYTES, params)) != 1)
+		abort();
+	st->serial = key->serial;
+	if (EVP_MAC_update(st->ctx, (const unsigned char *)"lmr/v1/", 7) != 1 ||
+	    EVP_MAC_update(st->ctx, (const unsigned char *)context,
 			   strlen(context) + 1) != 1 ||
-	    EVP_MAC_update(ctx, data, len) != 1 ||
-	    EVP_MAC_final(ctx, out, &got, DIGEST_LEN) != 1 || got != DIGEST_LEN)
+	    EVP_MAC_update(st->ctx, data, len) != 1 ||
+	    EVP_MAC_final(st->ctx, out, &got, DIGEST_LEN) != 1 ||
+	    got != DIGEST_LEN)
 		abort();        /* HMAC-SHA256 of bytes in memory cannot fail */
 }
 

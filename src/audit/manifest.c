@@ -142,17 +142,9 @@ manifest_writer_new(void)
 	return w;
 }
 
-static int
-append_line(struct manifest_writer *w, const json_t *obj, bool leaf,
-	    struct errbuf *err)
+static void
+append_text(struct manifest_writer *w, const char *line, size_t n, bool leaf)
 {
-	char *line = manifest_line(obj);
-	size_t n;
-
-	if (line == NULL)
-		return errbuf_set(err, "cannot write a manifest line (a value "
-				  "that is not an integer or not UTF-8)");
-	n = strlen(line);
 	xgrow((void **)&w->text, &w->alloc, w->len + n + 2, 1);
 	memcpy(w->text + w->len, line, n);
 	w->text[w->len + n] = '\n';
@@ -160,7 +152,29 @@ append_line(struct manifest_writer *w, const json_t *obj, bool leaf,
 	w->text[w->len] = '\0';
 	if (leaf)
 		merkle_add(w->leaves, line, n);
+}
+
+static int
+append_line(struct manifest_writer *w, const json_t *obj, bool leaf,
+	    struct errbuf *err)
+{
+	char *line = manifest_line(obj);
+
+	if (line == NULL)
+		return errbuf_set(err, "cannot write a manifest line (a value "
+				  "that is not an integer or not UTF-8)");
+	append_text(w, line, strlen(line), leaf);
 	free(line);
+	return 0;
+}
+
+int
+manifest_writer_add_line(struct manifest_writer *w, const char *line,
+			 size_t len, struct errbuf *err)
+{
+	if (w->finished)
+		return errbuf_set(err, "manifest line after the footer");
+	append_text(w, line, len, true);
 	return 0;
 }
 
@@ -452,16 +466,4 @@ manifest_message_digests(const struct mailbox *mb,
 	*digests_r = d;
 	*count_r = n;
 	return 0;
-}
-
-void
-manifest_msgs_root(const unsigned char (*values)[DIGEST_LEN], size_t n,
-		   unsigned char out[DIGEST_LEN])
-{
-	struct merkle *m = merkle_new();
-
-	for (size_t i = 0; i < n; i++)
-		merkle_add(m, values[i], DIGEST_LEN);
-	merkle_root(m, out);
-	merkle_free(&m);
 }

@@ -58,6 +58,11 @@ struct manifest_writer *manifest_writer_new(void);
 int manifest_writer_add(struct manifest_writer *w, json_t *obj,
 			struct errbuf *err);
 
+/* The same for a line already written by manifest_line (one obj, no
+ * line end). */
+int manifest_writer_add_line(struct manifest_writer *w, const char *line,
+			     size_t len, struct errbuf *err);
+
 /* The root over the lines added so far. */
 void manifest_writer_root(const struct manifest_writer *w,
 			  unsigned char out[DIGEST_LEN]);
@@ -121,9 +126,5 @@ struct mailbox;
 int manifest_message_digests(const struct mailbox *mb,
 			     unsigned char (**digests_r)[DIGEST_LEN],
 			     size_t *count_r, struct errbuf *err);
-
-/* A file's "msgs_root": the RFC 6962 root over per-message values. */
-void manifest_msgs_root(const unsigned char (*values)[DIGEST_LEN], size_t n,
-			unsigned char out[DIGEST_LEN]);
 
 #endif

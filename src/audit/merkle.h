@@ -2,8 +2,8 @@
  *
  * MTH({}) = SHA-256(""), a leaf is SHA-256(0x00 || d), an inner node
  * SHA-256(0x01 || left || right) where the left subtree holds the largest
- * power of two smaller than n leaves.  Only the leaf hashes are kept
- * (32 bytes per leaf); the root is computed at the end.
+ * power of two smaller than n leaves.  Only the complete subtrees are
+ * kept (one per bit of n: O(log n) memory).
  */
 #ifndef LISTSCRUB_MERKLE_H
 #define LISTSCRUB_MERKLE_H

@@ -14,6 +14,7 @@
 #include "audit/manifest.h"
 #include "audit/minisign.h"
 #include "audit/record-private.h"
+#include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
@@ -63,14 +64,27 @@ intent_files(const struct record *r)
 	return files;
 }
 
-static json_t *
-intent_acts(const struct record *r)
+/* The intent's line: its other members, after "acts" (the first key in
+ * sorted order), the act lines as they are: the same bytes as the whole
+ * dumped at once, without a second copy of every act as JSON. */
+static char *
+intent_line(const struct record *r, json_t *rest)
 {
-	json_t *acts = json_array();
+	char *others = manifest_line(rest);
+	struct buf b = { 0 };
 
-	for (size_t i = 0; i < r->nacts; i++)
-		json_array_append_new(acts, json_deep_copy(r->acts[i].obj));
-	return acts;
+	if (others == NULL)
+		return NULL;
+	buf_str(&b, "{\"acts\":[");
+	for (size_t i = 0; i < r->nacts; i++) {
+		if (i > 0)
+			buf_str(&b, ",");
+		buf_str(&b, r->acts[i].line);
+	}
+	buf_str(&b, "],");
+	buf_str(&b, others + 1);
+	free(others);
+	return b.p;
 }
 
 int
@@ -130,10 +144,13 @@ record_write_intent(struct record *r, struct errbuf *err)
 	char *line, *text, *comment;
 	int rc;
 
+	/* the listing before the run is whole before its first change */
+	if (record_hash_before(r, err) < 0)
+		return -1;
 	if (r->s.intent_dir == NULL || !r->s.apply)
 		return 0;
-	obj = json_pack("{s:o, s:o, s:s, s:s, s:s, s:o, s:I, s:s, s:s, s:s, "
-			"s:i}", "acts", intent_acts(r), "files", intent_files(r),
+	obj = json_pack("{s:o, s:s, s:s, s:s, s:o, s:I, s:s, s:s, s:s, "
+			"s:i}", "files", intent_files(r),
 			"incident", r->s.incident, "mode", "intent",
 			"operator", r->s.operator_name,
 			"prev", r->s.prev ? digest_json("sha256", r->s.prev)
@@ -141,7 +158,7 @@ record_write_intent(struct record *r, struct errbuf *err)
 			"started", r->started, "t", "intent",
 			"tool", "listscrub " PACKAGE_VERSION,
 			"v", INTENT_VERSION);
-	line = manifest_line(obj);
+	line = intent_line(r, obj);
 	json_decref(obj);
 	if (line == NULL)
 		return errbuf_set(err, "the run's intent cannot be written as "

@@ -13,6 +13,7 @@
 #include "audit/minisign.h"
 #include "audit/record-private.h"
 #include "detect/addrset.h"
+#include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
 #include "select/select.h"
@@ -323,9 +324,22 @@ add_act_lines(struct record *r, struct manifest_writer *w, struct errbuf *err)
 	if (r->nacts > 0)	/* qsort wants a non-NULL array */
 		qsort(r->acts, r->nacts, sizeof *r->acts, compare_acts);
 	for (size_t i = 0; i < r->nacts; i++) {
-		json_object_set_new(r->acts[i].obj, "n",
-				    json_integer((json_int_t)i + 1));
-		if (manifest_writer_add(w, r->acts[i].obj, err) < 0)
+		/* "n" in its sorted place: after "mid", before "pos_after",
+		 * keys every act line has (a quote in a string is escaped:
+		 * the first match is the key) */
+		const char *line = r->acts[i].line;
+		const char *at = strstr(line, "\"pos_after\":");
+		char *with;
+		int rc;
+
+		if (at == NULL)
+			return errbuf_set(err, "an act line without its "
+					  "position (a bug: report it)");
+		with = xasprintf("%.*s\"n\":%zu,%s", (int)(at - line), line,
+				 i + 1, at);
+		rc = manifest_writer_add_line(w, with, strlen(with), err);
+		free(with);
+		if (rc < 0)
 			return -1;
 	}
 	return 0;
@@ -344,8 +358,7 @@ acts_json(const struct record *r)
 
 	for (size_t i = 0; i < r->nacts; i++)
 		for (size_t k = 0; k < 3; k++)
-			counts[k] += strcmp(json_str(r->acts[i].obj, "action"),
-					    actions[k]) == 0;
+			counts[k] += strcmp(r->acts[i].action, actions[k]) == 0;
 	for (size_t k = 0; k < 3; k++)
 		if (counts[k] > 0 || (k == 0 && r->nacts == 0))
 			json_object_set_new(o, actions[k], json_integer(

@@ -34,7 +34,10 @@ struct changed_file {
 struct act {
 	char *file;
 	size_t index;
-	json_t *obj;                    /* without "n" */
+	/* its line as the manifest writes it (compact, sorted keys), but
+	 * without "n": text takes a tenth of the memory of a json_t */
+	char *line;
+	const char *action;             /* "redact-message", ... */
 };
 
 struct record {
@@ -60,6 +63,11 @@ int record_write_signed(const struct ms_secret *key, const char *dir,
 /* Copy the signed intent (intent.json and its .minisig) from dir from
  * into dir to. */
 int record_copy_intent(const char *from, const char *to, struct errbuf *err);
+
+/* Read the files of the listing before the run that no change's pass
+ * read already (record.c); before the first change, and again (a no-op)
+ * at the end. */
+int record_hash_before(struct record *r, struct errbuf *err);
 
 /* The run's manifest is written: its intent goes (record-intent.c). */
 void record_drop_intent(struct record *r);
@@ -106,5 +114,20 @@ int add_file_lines(struct record *r, struct manifest_writer *w,
 		   const struct tree *after, struct errbuf *err);
 int add_act_lines(struct record *r, struct manifest_writer *w,
 		  struct errbuf *err);
+
+/* One message a run deletes or redacts, and where its act line puts it. */
+struct act_input {
+	const struct mailbox *mb;
+	const struct selected *item;
+	const struct message_change *ch;        /* NULL: deleted */
+	const char *file;                       /* relative to the root */
+	size_t index_in_file;
+	bool deferred;                          /* left for a later run */
+};
+
+/* The act line of a deleted or redacted message (record-acts.c); its
+ * keyed digest goes to *mac. */
+int record_act(struct record *r, const struct act_input *in,
+	       unsigned char mac[DIGEST_LEN], struct errbuf *err);
 
 #endif

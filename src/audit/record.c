@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "audit/incident.h"
 #include "audit/manifest.h"
+#include "audit/merkle.h"
 #include "audit/minisign.h"
 #include "audit/record-private.h"
 #include "lib/errbuf.h"
@@ -17,6 +19,10 @@
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
 #include "select/select.h"
+
+/* Messages read for their keyed digests: the mapping is let go behind
+ * them in steps of this. */
+#define RELEASE_BYTES (8u << 20)
 
 int
 record_begin(struct record **rp, const struct record_settings *s,
@@ -27,85 +33,15 @@ record_begin(struct record **rp, const struct record_settings *s,
 	r->s = *s;
 	r->sc = sc;
 	now_text(r->started);
-	if (tree_list(&r->before, sc, skip_dir, NULL, err) < 0) {
+	/* listed now, read later (record_hash_before): a changed mbox's
+	 * digest comes from the writer's pass over its bytes */
+	if (tree_list_unhashed(&r->before, sc, skip_dir, err) < 0) {
 		free(r);
 		return -1;
 	}
 	*rp = r;
 	return 0;
 }
-
-static void
-add_act(struct record *r, const char *file, size_t index, json_t *obj)
-{
-	struct act *a;
-
-	xgrow((void **)&r->acts, &r->acts_alloc, r->nacts + 1, sizeof *r->acts);
-	a = &r->acts[r->nacts++];
-	a->file = xstrdup(file);
-	a->index = index;
-	a->obj = obj;
-}
-
-/* One message a run deletes or redacts, and where its act line puts it. */
-struct act_input {
-	const struct mailbox *mb;
-	const struct selected *item;
-	const struct message_change *ch;        /* NULL: deleted */
-	const char *file;                       /* relative to the root */
-	size_t index_in_file;
-	bool deferred;                          /* left for a later run */
-};
-
-/* The act line of a deleted or redacted message; its keyed digest goes
- * to *mac. */
-static int
-record_act(struct record *r, const struct act_input *in,
-	   unsigned char mac[DIGEST_LEN], struct errbuf *err)
-{
-	const struct mailbox *mb = in->mb;
-	const struct selected *item = in->item;
-	const struct message_change *ch = in->ch;
-	const char *file = in->file;
-	size_t index_in_file = in->index_in_file;
-	unsigned char after[DIGEST_LEN];
-	const char *raw;
-	size_t len;
-	uint64_t off;
-	bool owned;
-	json_t *obj;
-
-	if (mailbox_message(mb, item->index, &raw, &len, &off, &owned, err) < 0)
-		return -1;
-	incident_mac(r->s.incident_key, MAC_MESSAGE, raw, len, mac);
-	if (owned)
-		free((char *)raw);
-	if (ch && ch->data)
-		sha256_of(ch->data, ch->len, after);
-	obj = json_pack(
-		"{s:s, s:o, s:o, s:s, s:o, s:o, s:n, s:{s:I, s:I, s:I}, s:o, s:s}",
-		"action", in->deferred ? "defer-message"
-		: ch && ch->data ? "redact-message" : "delete-message",
-		"after", ch && ch->data ? digest_json("sha256", after) : json_null(),
-		"before",
-		digest_json("hmac-sha256", mac), "file", file,
-		"hits", hits_json(r, item),
-		"mid", item->message_id
-		? mac_json(r, MAC_MESSAGE_ID, item->message_id,
-			   strlen(item->message_id)) : json_null(),
-		"pos_after", "pos_before", "index", (json_int_t)index_in_file,
-		"len", (json_int_t)len,
-		"off", (json_int_t)(mailbox_kind(mb) == MAILBOX_MAILDIR ? 0 : off),
-		"reasons", reasons_json(item->reasons), "t", "act");
-	if (ch && ch->data)
-		json_object_set_new(obj, "spans", json_integer((json_int_t)ch->spans));
-	if (item->finishes)     /* left by a run that stopped half-way */
-		json_object_set_new(obj, "finishes",
-				    json_integer((json_int_t)item->finishes));
-	add_act(r, file, index_in_file, obj);
-	return 0;
-}
-
 
 struct changed_file *
 record_add_changed(struct record *r, const struct mailbox *mb, char *rel)
@@ -121,72 +57,87 @@ record_add_changed(struct record *r, const struct mailbox *mb, char *rel)
 	return f;
 }
 
+int
+record_hash_before(struct record *r, struct errbuf *err)
+{
+	return tree_hash_pending(&r->before, r->sc, err);
+}
+
 static json_t *
-msgs_json(const unsigned char (*values)[DIGEST_LEN], size_t n)
+msgs_json(const struct merkle *m)
 {
 	unsigned char root[DIGEST_LEN];
 
-	manifest_msgs_root(values, n, root);
-	return json_pack("{s:I, s:o}", "msgs", (json_int_t)n, "msgs_root",
-			 digest_json("sha256", root));
+	merkle_root(m, root);
+	return json_pack("{s:I, s:o}", "msgs", (json_int_t)merkle_count(m),
+			 "msgs_root", digest_json("sha256", root));
 }
 
-/* The digests of an mbox's messages before, and after its changes, when
- * the writer has not prepared them (a plan): read here. */
-static int
-plan_digests(const struct mailbox *mb, const struct selected *items,
-	     const struct message_change *changes, size_t n,
-	     unsigned char (**before_r)[DIGEST_LEN], size_t *count_r,
-	     unsigned char (**after_r)[DIGEST_LEN], size_t *n_after_r,
-	     struct errbuf *err)
+/* The trees over an mbox's messages before (the changed ones by their
+ * keyed digest: the plain digest of a removed message would let anyone
+ * with a copy confirm it) and after its changes (the kept as they were,
+ * the redacted as made), straight from the digests before: the lists
+ * are not copied, since they grow with the mailbox. */
+static void
+mbox_msgs(struct changed_file *f, const unsigned char (*before)[DIGEST_LEN],
+	  size_t count, const struct selected *items,
+	  const struct message_change *changes,
+	  const unsigned char (*keyed)[DIGEST_LEN], size_t n)
 {
-	unsigned char (*before)[DIGEST_LEN], (*after)[DIGEST_LEN];
-	size_t count, k = 0, m = 0;
+	struct merkle *was = merkle_new(), *is = merkle_new();
+	size_t k = 0;
 
-	if (manifest_message_digests(mb, &before, &count, err) < 0)
-		return -1;
-	after = xcalloc(count + 1, DIGEST_LEN);
 	for (size_t i = 0; i < count; i++) {
 		if (k < n && items[k].index == i) {
-			if (changes && changes[k].data)
-				sha256_of(changes[k].data, changes[k].len,
-					  after[m++]);
+			merkle_add(was, keyed[k], DIGEST_LEN);
+			if (changes && changes[k].redacted)
+				merkle_add(is, changes[k].sha256, DIGEST_LEN);
 			k++;
-		} else
-			memcpy(after[m++], before[i], DIGEST_LEN);
+			continue;
+		}
+		merkle_add(was, before[i], DIGEST_LEN);
+		merkle_add(is, before[i], DIGEST_LEN);
 	}
-	*before_r = before;
-	*count_r = count;
-	*after_r = after;
-	*n_after_r = m;
-	return 0;
+	f->before_msgs = msgs_json(was);
+	f->after_msgs = msgs_json(is);
+	merkle_free(&was);
+	merkle_free(&is);
 }
 
-/* An mbox: per-message values before (plain digest, or the keyed one for
- * the changed), the messages it holds after, and an act per change. */
+/* An mbox: per-message values before and after its changes, and an act
+ * per change.  The digests before are the writer's (d), or for a plan
+ * read here. */
 static int
-record_mbox(struct record *r, const struct mailbox *mb,
+record_mbox(struct record *r, struct mailbox *mb,
 	    const struct selected *items, const struct message_change *changes,
 	    size_t n, const struct change_digests *d, char *rel,
 	    struct errbuf *err)
 {
 	struct changed_file *f = record_add_changed(r, mb, rel);
-	unsigned char (*values)[DIGEST_LEN], (*own_after)[DIGEST_LEN] = NULL;
-	size_t count, n_after, k = 0;
+	unsigned char (*own)[DIGEST_LEN] = NULL, (*keyed)[DIGEST_LEN];
+	const unsigned char (*before)[DIGEST_LEN];
+	size_t count, k = 0, released = 0;
 
 	if (d) {
+		before = d->before;
 		count = d->n_before;
-		values = xcalloc(count + 1, DIGEST_LEN);
-		memcpy(values, d->before, count * DIGEST_LEN);
-		n_after = d->n_after;
 		f->has_file_after = d->has_file_after;
 		memcpy(f->file_after, d->file_after, DIGEST_LEN);
 		f->size_after = d->size_after;
-	} else if (plan_digests(mb, items, changes, n, &values, &count,
-				&own_after, &n_after, err) < 0)
+		if (d->has_file_before) {
+			struct tree_entry known = {
+				.path = rel, .size = d->size_before,
+				.dev = d->dev, .ino = d->ino, .mtime = d->mtime,
+			};
+
+			memcpy(known.sha256, d->file_before, DIGEST_LEN);
+			(void)tree_take_digest(&r->before, &known);
+		}
+	} else if (manifest_message_digests(mb, &own, &count, err) < 0)
 		return -1;
-	f->after_msgs = msgs_json(d ? d->after : (const void *)own_after,
-				  n_after);
+	else
+		before = (const void *)own;
+	keyed = xcalloc(n + 1, DIGEST_LEN);
 	for (size_t i = 0; i < count && k < n; i++) {
 		if (items[k].index != i)
 			continue;
@@ -195,14 +146,23 @@ record_mbox(struct record *r, const struct mailbox *mb,
 			false,
 		};
 
-		if (record_act(r, &in, values[i], err) < 0)
+		if (record_act(r, &in, keyed[k], err) < 0)
 			break;
 		k++;
+		/* the mapping is let go behind the messages read: memory
+		 * holds the one at hand, not the mailbox */
+		if (items[k - 1].offset > released + RELEASE_BYTES) {
+			mailbox_release_pages(mb, released,
+					      (size_t)items[k - 1].offset);
+			released = (size_t)items[k - 1].offset;
+		}
 	}
+	mailbox_release_pages(mb, released, SIZE_MAX);
 	if (k == n)
-		f->before_msgs = msgs_json((const void *)values, count);
-	free(values);
-	free(own_after);
+		mbox_msgs(f, before, count, items, changes, (const void *)keyed,
+			  n);
+	free(keyed);
+	free(own);
 	return k == n ? 0 : -1;
 }
 
@@ -246,7 +206,7 @@ record_files(struct record *r, const struct mailbox *mb,
 			return -1;
 		}
 		record_add_changed(r, mb, rel)->removed =
-			!(changes && changes[k].data);
+			!(changes && changes[k].redacted);
 		if (record_act(r, &in, mac, err) < 0)
 			return -1;
 	}
@@ -254,7 +214,7 @@ record_files(struct record *r, const struct mailbox *mb,
 }
 
 int
-record_mailbox(struct record *r, const struct mailbox *mb,
+record_mailbox(struct record *r, struct mailbox *mb,
 	       const struct selected *items,
 	       const struct message_change *changes, size_t n,
 	       const struct change_digests *d, struct errbuf *err)
@@ -296,7 +256,7 @@ record_drop_changed(struct record *r, const struct mailbox *mb, const char *only
 			if (r->acts[k].file && strcmp(r->acts[k].file, f->rel) == 0) {
 				free(r->acts[k].file);
 				r->acts[k].file = NULL;
-				json_decref(r->acts[k].obj);
+				free(r->acts[k].line);
 			}
 		free(f->rel);
 		json_decref(f->before_msgs);
@@ -512,7 +472,8 @@ record_finish(struct record *r, const char *run_dir, struct errbuf *err)
 	json_t *summary;
 	int rc = -1;
 
-	if (derive_after(r, &rf.after_tree, err) < 0)
+	if (record_hash_before(r, err) < 0 ||
+	    derive_after(r, &rf.after_tree, err) < 0)
 		goto out;
 	rf.before = tree_text(&r->before, &rf.before_len);
 	rf.after = tree_text(&rf.after_tree, &rf.after_len);
@@ -560,7 +521,7 @@ record_free(struct record **rp)
 	}
 	for (size_t i = 0; i < r->nacts; i++) {
 		free(r->acts[i].file);
-		json_decref(r->acts[i].obj);
+		free(r->acts[i].line);
 	}
 	free(r->files);
 	free(r->acts);

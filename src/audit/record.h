@@ -8,7 +8,9 @@
  *   summary.json(.minisig)  counts and roots only: publishable
  *
  * The order of calls follows the run: record_begin lists the archive
- * before anything changes; record_mailbox is told of each mailbox about to
+ * before anything changes (its files are read by record_write_intent or
+ * record_finish, whichever comes first, unless the writer's pass over a
+ * changed mbox gave its digest); record_mailbox is told of each mailbox about to
  * change and reads its original bytes (a code path apart from the writer);
  * record_mailbox_done re-reads what the writer left and checks it holds
  * exactly the kept messages; record_finish lists the archive again and
@@ -55,7 +57,7 @@ int record_begin(struct record **r, const struct record_settings *s,
  * changes[k] says how item k changes (changes NULL: all are deleted); d
  * is what the writer prepared (NULL for a plan: read here).  Told before
  * the change is made: the original bytes are read for the keyed digests. */
-int record_mailbox(struct record *r, const struct mailbox *mb,
+int record_mailbox(struct record *r, struct mailbox *mb,
 		   const struct selected *items,
 		   const struct message_change *changes, size_t n,
 		   const struct change_digests *d, struct errbuf *err);

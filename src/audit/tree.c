@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,49 +188,99 @@ same_identity(const struct tree_entry *a, const struct tree_entry *b)
 	       a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
-/* Each file's digest; a file gone since it was listed is dropped. */
-static int
-hash_entries(struct tree *t, const struct scope *sc, const struct tree *reuse,
-	     struct errbuf *err)
+/* The files to hash, shared by the threads that hash them. */
+struct hash_work {
+	struct tree *t;
+	const struct scope *sc;
+	size_t *todo;                   /* entries to hash */
+	size_t n;
+	struct errbuf *why;             /* one per entry of todo */
+	int *rc;
+	size_t next;                    /* the next of todo to take */
+	pthread_mutex_t mu;
+};
+
+static void *
+hash_worker(void *arg)
 {
-	size_t out = 0;
+	struct hash_work *hw = arg;
 
-	for (size_t i = 0; i < t->count; i++) {
-		struct tree_entry *e = &t->entries[i];
-		const struct tree_entry *old = reuse ? tree_find(reuse, e->path)
-			: NULL;
-		struct errbuf why;
+	for (;;) {
+		size_t j;
+		struct tree_entry *e;
 		char *abs;
-		int rc;
 
-		if (old && same_identity(old, e)) {
-			memcpy(e->sha256, old->sha256, DIGEST_LEN);
-			continue;
-		}
-		abs = scope_absolute(sc, e->path);
-		errbuf_clear(&why);
-		rc = sha256_of_file(abs, e->sha256, &e->size, &why);
+		pthread_mutex_lock(&hw->mu);
+		j = hw->next++;
+		pthread_mutex_unlock(&hw->mu);
+		if (j >= hw->n)
+			return NULL;
+		e = &hw->t->entries[hw->todo[j]];
+		abs = scope_absolute(hw->sc, e->path);
+		errbuf_clear(&hw->why[j]);
+		hw->rc[j] = sha256_of_file(abs, e->sha256, &e->size,
+					   &hw->why[j]);
 		free(abs);
-		if (rc < 0 && why.code != ENOENT) {
+	}
+}
+
+/* Hash the files of hw: on two cores when there are several. */
+static void
+hash_files(struct hash_work *hw)
+{
+	pthread_t other;
+	bool two = hw->n > 1 && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+		pthread_create(&other, NULL, hash_worker, hw) == 0;
+
+	hash_worker(hw);
+	if (two)
+		pthread_join(other, NULL);
+}
+
+int
+tree_hash_pending(struct tree *t, const struct scope *sc, struct errbuf *err)
+{
+	struct hash_work hw = { .t = t, .sc = sc };
+	size_t out = 0;
+	int rc = 0;
+
+	hw.todo = xcalloc(t->count + 1, sizeof *hw.todo);
+	for (size_t i = 0; i < t->count; i++)
+		if (t->entries[i].pending)
+			hw.todo[hw.n++] = i;
+	hw.why = xcalloc(hw.n + 1, sizeof *hw.why);
+	hw.rc = xcalloc(hw.n + 1, sizeof *hw.rc);
+	pthread_mutex_init(&hw.mu, NULL);
+	hash_files(&hw);
+	pthread_mutex_destroy(&hw.mu);
+	/* the first failure in path order, whichever thread met it; a
+	 * file gone since it was listed is dropped */
+	for (size_t j = 0; j < hw.n && rc == 0; j++) {
+		struct tree_entry *e = &t->entries[hw.todo[j]];
+
+		e->pending = false;
+		if (hw.rc[j] < 0 && hw.why[j].code != ENOENT) {
 			if (err)
-				*err = why;
-			return -1;
-		}
-		if (rc < 0) {
+				*err = hw.why[j];
+			rc = -1;
+		} else if (hw.rc[j] < 0) {
 			free(e->path);
 			e->path = NULL;
 		}
 	}
+	free(hw.todo);
+	free(hw.why);
+	free(hw.rc);
 	for (size_t i = 0; i < t->count; i++)
 		if (t->entries[i].path)
 			t->entries[out++] = t->entries[i];
 	t->count = out;
-	return 0;
+	return rc;
 }
 
-int
-tree_list(struct tree *t, const struct scope *sc, const char *skip_dir,
-	  const struct tree *reuse, struct errbuf *err)
+static int
+list_files(struct tree *t, const struct scope *sc, const char *skip_dir,
+	   struct errbuf *err)
 {
 	int rc = 0;
 
@@ -246,15 +297,63 @@ tree_list(struct tree *t, const struct scope *sc, const char *skip_dir,
 			rc = add_file(t, sc->includes[i], &st, err);
 		free(abs);
 	}
-	if (rc == 0) {
-		if (t->count > 0)	/* qsort wants a non-NULL array */
-			qsort(t->entries, t->count, sizeof *t->entries, compare_entries);
-		drop_duplicate_paths(t);
-		rc = hash_entries(t, sc, reuse, err);
-	}
-	if (rc < 0)
+	if (rc < 0) {
 		tree_release(t);
-	return rc;
+		return -1;
+	}
+	if (t->count > 0)	/* qsort wants a non-NULL array */
+		qsort(t->entries, t->count, sizeof *t->entries, compare_entries);
+	drop_duplicate_paths(t);
+	return 0;
+}
+
+int
+tree_list_unhashed(struct tree *t, const struct scope *sc,
+		   const char *skip_dir, struct errbuf *err)
+{
+	if (list_files(t, sc, skip_dir, err) < 0)
+		return -1;
+	for (size_t i = 0; i < t->count; i++)
+		t->entries[i].pending = true;
+	return 0;
+}
+
+int
+tree_list(struct tree *t, const struct scope *sc, const char *skip_dir,
+	  const struct tree *reuse, struct errbuf *err)
+{
+	if (list_files(t, sc, skip_dir, err) < 0)
+		return -1;
+	for (size_t i = 0; i < t->count; i++) {
+		struct tree_entry *e = &t->entries[i];
+		const struct tree_entry *old = reuse ? tree_find(reuse, e->path)
+			: NULL;
+
+		/* unchanged since reuse was made: not read again */
+		if (old && same_identity(old, e))
+			memcpy(e->sha256, old->sha256, DIGEST_LEN);
+		else
+			e->pending = true;
+	}
+	if (tree_hash_pending(t, sc, err) < 0) {
+		tree_release(t);
+		return -1;
+	}
+	return 0;
+}
+
+bool
+tree_take_digest(struct tree *t, const struct tree_entry *known)
+{
+	struct tree_entry *e = t->count == 0 ? NULL
+		: bsearch(known, t->entries, t->count, sizeof *t->entries,
+			  compare_entries);
+
+	if (e == NULL || !e->pending || !same_identity(e, known))
+		return false;
+	memcpy(e->sha256, known->sha256, DIGEST_LEN);
+	e->pending = false;
+	return true;
 }
 
 char *

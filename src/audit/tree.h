@@ -35,6 +35,7 @@ struct tree_entry {
 	dev_t dev;
 	ino_t ino;
 	struct timespec mtime;
+	bool pending;           /* listed, not hashed yet */
 };
 
 struct tree {
@@ -78,6 +79,21 @@ void scope_release(struct scope *sc);
  * read again. */
 int tree_list(struct tree *t, const struct scope *sc, const char *skip_dir,
 	      const struct tree *reuse, struct errbuf *err);
+
+/* tree_list without reading a file: every entry is pending until
+ * tree_take_digest gives it its digest or tree_hash_pending reads it. */
+int tree_list_unhashed(struct tree *t, const struct scope *sc,
+		       const char *skip_dir, struct errbuf *err);
+
+/* known's digest for the pending entry of its path, when that entry's
+ * identity (device, inode, size, mtime) is known's: the same file, read
+ * once by whoever read it anyway.  False when it is not taken. */
+bool tree_take_digest(struct tree *t, const struct tree_entry *known);
+
+/* Hash the pending entries (on two cores when there are several); one
+ * gone meanwhile is dropped. */
+int tree_hash_pending(struct tree *t, const struct scope *sc,
+		      struct errbuf *err);
 
 /* The sha256sum text; caller owns. */
 char *tree_text(const struct tree *t, size_t *len_r);

@@ -1,6 +1,6 @@
 /* verify-archive.c -- the checks of the archive as it is now: the files
- * against the listing after, the messages inside the changed files, and
- * that nothing the run removed is back. */
+ * against the listing after, and that nothing the run removed is back
+ * (the messages inside the changed files: verify-messages.c). */
 #include "config.h"
 
 #include <jansson.h>
@@ -90,20 +90,39 @@ note_post_run_change(const char *path, enum tree_change change, void *ctx)
 		finding(ctx, CHECK_ARCHIVE, "%s: %s", what[change], path);
 }
 
+static void *
+list_archive(void *arg)
+{
+	struct vctx *v = arg;
+
+	errbuf_clear(&v->list_err);
+	v->list_rc = tree_list(&v->now, &v->scope, v->skip, NULL, &v->list_err);
+	return NULL;
+}
+
+void
+start_archive(struct vctx *v)
+{
+	if (!needs(v, CHECK_ARCHIVE, CHECK_LISTINGS))
+		return;
+	v->skip = manifests_dir(v);
+	if (pthread_create(&v->lister, NULL, list_archive, v) == 0)
+		v->listing = true;
+	else
+		list_archive(v);
+}
+
 void
 check_archive(struct vctx *v)
 {
-	char *skip = manifests_dir(v);
-	struct errbuf err;
-
-	if (!needs(v, CHECK_ARCHIVE, CHECK_LISTINGS)) {
-		free(skip);
+	if (!passed(v, CHECK_LISTINGS))
 		return;
-	}
-	errbuf_clear(&err);
-	if (tree_list(&v->now, &v->scope, skip, NULL, &err) < 0)
+	if (v->listing)
+		pthread_join(v->lister, NULL);
+	v->listing = false;
+	if (v->list_rc < 0)
 		vset(v, CHECK_ARCHIVE, STATUS_FAIL, "cannot list the archive: %s",
-		     err.msg);
+		     v->list_err.msg);
 	else {
 		tree_diff(&v->after, &v->now, note_post_run_change, v);
 		if (v->rep->checks[CHECK_ARCHIVE].n_findings == 0)
@@ -114,160 +133,10 @@ check_archive(struct vctx *v)
 			vset(v, CHECK_ARCHIVE, STATUS_FAIL, "the archive is not "
 			     "as the run left it");
 	}
-	free(skip);
+	free(v->skip);
+	v->skip = NULL;
 }
 
-
-/* The digests of the messages the file holds now. */
-static int
-current_digests(struct vctx *v, const char *rel, size_t expect,
-		unsigned char (**d)[DIGEST_LEN], size_t *n)
-{
-	char *path = scope_absolute(&v->scope, rel);
-	struct mailbox *mb = mailbox_new(path);
-	struct errbuf err;
-	int rc = 0;
-
-	*d = NULL;
-	*n = 0;
-	errbuf_clear(&err);
-	if (expect == 0)        /* an empty array, never NULL, on success */
-		*d = xcalloc(1, DIGEST_LEN);
-	else {
-		rc = mailbox_load(mb, &err);
-		if (rc == 0 && mailbox_kind(mb) != MAILBOX_MBOX)
-			rc = errbuf_set(&err, "it is not an mbox any more");
-		if (rc == 0)
-			rc = manifest_message_digests(mb, d, n, &err);
-		if (rc < 0)
-			finding(v, CHECK_MESSAGES, "%s: %s", rel, err.msg);
-	}
-	mailbox_free(&mb);
-	free(path);
-	return rc;
-}
-
-/* Rebuild the per-message values before the run: the act's keyed digest
- * where a message was deleted, the current messages elsewhere in order. */
-static bool
-rebuild_before(const struct vctx *v, const char *rel, size_t total,
-	       const unsigned char (*now)[DIGEST_LEN], size_t n_now,
-	       unsigned char (*values)[DIGEST_LEN])
-{
-	size_t c = 0, i = 0;
-
-	for (size_t k = 1; k + 1 < v->m.count; k++) {
-		const json_t *a = v->m.lines[k];
-		long long at = json_int(json_object_get(a, "pos_before"), "index");
-
-		/* a message deferred to a later run is still there, as it was */
-		if (!str_is(a, "t", "act") || !str_is(a, "file", rel) ||
-		    str_is(a, "action", "defer-message"))
-			continue;
-		if (at < (long long)i || at >= (long long)total)
-			return false;
-		for (; i < (size_t)at; i++) {
-			if (c >= n_now)
-				return false;
-			memcpy(values[i], now[c++], DIGEST_LEN);
-		}
-		json_digest(a, "before", "hmac-sha256", values[i++]);
-		/* a plan's file still holds it; a redacted message stays */
-		c += !v->apply || str_is(a, "action", "redact-message");
-	}
-	for (; i < total; i++) {
-		if (c >= n_now)
-			return false;
-		memcpy(values[i], now[c++], DIGEST_LEN);
-	}
-	return c == n_now;
-}
-
-static bool
-root_is(const json_t *state, const unsigned char (*values)[DIGEST_LEN],
-	size_t n)
-{
-	unsigned char root[DIGEST_LEN], want[DIGEST_LEN];
-
-	manifest_msgs_root(values, n, root);
-	return json_digest(state, "msgs_root", "sha256", want) &&
-	       json_int(state, "msgs") == (long long)n &&
-	       memcmp(root, want, DIGEST_LEN) == 0;
-}
-
-static void
-check_file_messages(struct vctx *v, const json_t *f)
-{
-	const json_t *before = json_object_get(f, "before");
-	const json_t *after = json_object_get(f, "after");
-	const char *rel = json_str(f, "path");
-	size_t total = (size_t)json_int(before, "msgs");
-	size_t expect = v->apply ? (size_t)json_int(after, "msgs") : total;
-	unsigned char (*now)[DIGEST_LEN], (*values)[DIGEST_LEN];
-	size_t n_now;
-
-	if (current_digests(v, rel, expect, &now, &n_now) < 0)
-		return;
-	if (v->apply && !root_is(after, (const void *)now, n_now))
-		finding(v, CHECK_MESSAGES, "%s: its %zu messages are not the ones "
-			"the run left (msgs_root after differs)", rel, n_now);
-	values = xcalloc(total + 1, DIGEST_LEN);
-	if (!rebuild_before(v, rel, total, (const void *)now, n_now, values) ||
-	    !root_is(before, (const void *)values, total))
-		finding(v, CHECK_MESSAGES, "%s: the messages now plus the "
-			"deleted ones recorded are not the file before the run "
-			"(msgs_root before differs): a change the manifest does "
-			"not list", rel);
-	free(values);
-	free(now);
-}
-
-void
-check_messages(struct vctx *v)
-{
-	size_t files = 0;
-
-	if (!needs(v, CHECK_MESSAGES, CHECK_LISTINGS))
-		return;
-	for (size_t i = 1; i + 1 < v->m.count; i++) {
-		const json_t *f = v->m.lines[i];
-
-		if (!str_is(f, "t", "file") ||
-		    !json_object_get(json_object_get(f, "before"), "msgs") ||
-		    (v->apply && json_is_null(json_object_get(f, "after"))))
-			continue;
-		files++;
-		check_file_messages(v, f);
-	}
-	if (v->rep->checks[CHECK_MESSAGES].n_findings == 0)
-		vset(v, CHECK_MESSAGES, STATUS_OK, "in the %zu changed mbox "
-		     "files, the kept messages and the deleted ones recorded "
-		     "give both message roots", files);
-	else
-		vset(v, CHECK_MESSAGES, STATUS_FAIL, "a changed file holds "
-		     "changes the manifest does not record");
-}
-
-
-/* The keyed values of what the run removed, to look for. */
-struct removed {
-	struct addrset *tokens;                 /* keyed: "hmac-sha256:..." */
-	unsigned char (*mids)[DIGEST_LEN];      /* sorted: deleted by ID */
-	size_t n_mids;
-	unsigned char (*held_mids)[DIGEST_LEN]; /* sorted: deleted for what
-						   they held */
-	size_t n_held_mids;
-	char **namesakes;                       /* notes: their Message-IDs
-						   in other messages */
-	size_t n_namesakes;
-	unsigned char (*msgs)[DIGEST_LEN];      /* sorted */
-	size_t n_msgs;
-	unsigned char (*deferred)[DIGEST_LEN];  /* sorted: left by --limit */
-	size_t n_deferred;
-	size_t deferred_seen;                   /* of those, holding a token */
-	size_t in_not_mail;                     /* files not mail holding one */
-	size_t failures;                        /* everything else found */
-};
 
 static void
 token_key(const char *addr, size_t len, char *out, void *ctx)
@@ -302,9 +171,24 @@ selected_by_id(const json_t *act)
 	return false;
 }
 
+/* The length of a removed original, when its line gives it. */
+static void
+push_len(struct removed *rm, const json_t *pos)
+{
+	const json_t *len = json_object_get(pos, "len");
+
+	if (!json_is_integer(len) || json_integer_value(len) < 0) {
+		rm->lens_known = false;
+		return;
+	}
+	rm->lens = xreallocarray(rm->lens, rm->n_lens + 1, sizeof *rm->lens);
+	rm->lens[rm->n_lens++] = (uint64_t)json_integer_value(len);
+}
+
 static void
 collect_removed(const struct vctx *v, struct removed *rm)
 {
+	rm->lens_known = true;
 	rm->tokens = addrset_new_keyed(token_key,
 				       (void *)v->s->incident_key);
 	for (size_t i = 1; i + 1 < v->m.count; i++) {
@@ -322,6 +206,7 @@ collect_removed(const struct vctx *v, struct removed *rm)
 			continue;       /* still there, for a later run */
 		}
 		push_digest(&rm->msgs, &rm->n_msgs, d);
+		push_len(rm, json_object_get(a, "pos_before"));
 		/* A message deleted for its Message-ID (or its thread) must
 		 * not be back under it; one deleted for what it held may have
 		 * a namesake that never held it.  A redacted one stays. */
@@ -345,64 +230,11 @@ collect_removed(const struct vctx *v, struct removed *rm)
 		      compare_digests);
 }
 
-static bool
-holds(const unsigned char (*arr)[DIGEST_LEN], size_t n,
-      const unsigned char d[DIGEST_LEN])
+bool
+digest_held(const unsigned char (*arr)[DIGEST_LEN], size_t n,
+	    const unsigned char d[DIGEST_LEN])
 {
 	return n > 0 && bsearch(d, arr, n, DIGEST_LEN, compare_digests) != NULL;
-}
-
-/* A deleted message back in place: by its bytes, or by the Message-ID
- * it was deleted for.  A message under the Message-ID of one deleted for
- * what it held (an address, a rule) is noted: it does not hold that (the
- * token search says so), but the auditor should know it is there. */
-static void
-look_for_messages(struct vctx *v, struct removed *rm,
-		  const struct mailbox *mb)
-{
-	for (size_t i = 0; i < mailbox_message_count(mb); i++) {
-		unsigned char d[DIGEST_LEN];
-		char *id = NULL;
-		const char *raw;
-		size_t len;
-		uint64_t off;
-		bool owned;
-
-		if (mailbox_message(mb, i, &raw, &len, &off, &owned, NULL) < 0)
-			continue;
-		incident_mac(v->s->incident_key, MAC_MESSAGE, raw, len, d);
-		if (holds((const void *)rm->msgs, rm->n_msgs, d)) {
-			rm->failures++;
-			finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a deleted or "
-				"redacted original is back, byte for byte", mailbox_path(mb), i,
-				(unsigned long long)off);
-		}
-		else if ((id = msgid_of_message(raw, len)) != NULL) {
-			incident_mac(v->s->incident_key, MAC_MESSAGE_ID, id,
-				     strlen(id), d);
-			if (holds((const void *)rm->mids, rm->n_mids, d)) {
-				rm->failures++;
-				finding(v, CHECK_GONE, "%s:#%zu (offset %llu): a "
-					"message with the Message-ID of a deleted "
-					"one", mailbox_path(mb), i,
-					(unsigned long long)off);
-			} else if (holds((const void *)rm->held_mids,
-				       rm->n_held_mids, d)) {
-				rm->namesakes = xreallocarray(
-					rm->namesakes, rm->n_namesakes + 1,
-					sizeof *rm->namesakes);
-				rm->namesakes[rm->n_namesakes++] = xasprintf(
-					"note: %s:#%zu (offset %llu) has the "
-					"Message-ID of a message deleted for what "
-					"it held; it does not hold it",
-					mailbox_path(mb), i,
-					(unsigned long long)off);
-			}
-		}
-		free(id);
-		if (owned)
-			free((char *)raw);
-	}
 }
 
 /* Is item one of the messages the run deferred to a later run? */
@@ -422,7 +254,7 @@ is_deferred(const struct vctx *v, const struct removed *rm,
 	incident_mac(v->s->incident_key, MAC_MESSAGE, raw, len, d);
 	if (owned)
 		free((char *)raw);
-	return holds((const void *)rm->deferred, rm->n_deferred, d);
+	return digest_held((const void *)rm->deferred, rm->n_deferred, d);
 }
 
 /* Tokens found: in a message deferred to a later run they are expected
@@ -472,9 +304,10 @@ static int
 scan_archive(struct vctx *v, struct removed *rm, size_t *messages_r,
 	     size_t *binary_r, struct errbuf *err)
 {
+	struct look *lk = look_begin(v, rm);
 	struct select_settings ss = {
 		.addresses = rm->tokens, .thread = THREAD_MODE_NONE,
-		.jobs = v->s->jobs,
+		.jobs = v->s->jobs, .hook = look_hook(lk),
 	};
 	char **paths = xcalloc(v->scope.count + 1, sizeof *paths);
 	struct mailbox_list boxes = { 0 };
@@ -494,9 +327,7 @@ scan_archive(struct vctx *v, struct removed *rm, size_t *messages_r,
 	rc = select_run(&boxes, &ss, &sel, err);
 	if (rc == 0) {
 		report_tokens(v, rm, &boxes, &sel);
-		for (size_t b = 0; b < boxes.count; b++)
-			if (mailbox_is_loaded(boxes.items[b]))
-				look_for_messages(v, rm, boxes.items[b]);
+		look_end(&lk, true);
 		for (size_t p = 0; p < sel.n_problems; p++)
 			if (sel.problems[p].fatal) {
 				rm->failures++;
@@ -509,6 +340,7 @@ scan_archive(struct vctx *v, struct removed *rm, size_t *messages_r,
 		*binary_r = sel.binary_parts;
 		selection_release(&sel);
 	}
+	look_end(&lk, false);
 	mailbox_list_release(&boxes);
 	for (size_t i = 0; i < v->scope.count; i++)
 		free(paths[i]);
@@ -586,4 +418,5 @@ check_gone(struct vctx *v)
 	free(rm.mids);
 	free(rm.msgs);
 	free(rm.deferred);
+	free(rm.lens);
 }

@@ -118,11 +118,22 @@ verify_run(const struct verify_settings *s, struct verify_report *rep,
 		check_run(&v);
 		check_unfinished(&v);
 		check_listings(&v);
-		check_archive(&v);
-		check_messages(&v);
-		check_chain(&v);
+		/* The report is in check order whatever the order here: the
+		 * archive is listed on a thread while the gone check reads
+		 * the messages, and that one pass also takes the digests the
+		 * messages check needs. */
+		start_archive(&v);
 		check_gone(&v);
+		check_messages(&v);
+		check_archive(&v);
+		check_chain(&v);
 	}
+	for (size_t i = 0; i < v.n_pre; i++) {
+		free(v.pre[i].rel);
+		free(v.pre[i].d);
+		free(v.pre[i].error);
+	}
+	free(v.pre);
 	if (v.m.text)
 		manifest_release(&v.m);
 	tree_release(&v.before);

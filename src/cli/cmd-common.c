@@ -61,9 +61,13 @@ int
 run_selection(struct select_opts *o, char *const *paths, size_t npaths,
 	      struct mailbox_list *boxes, struct selection *sel)
 {
+	int rc;
+
 	mailbox_walk(boxes, paths, npaths);
 	report_walk(boxes);
-	return select_walked(o, boxes, sel);
+	rc = select_walked(o, boxes, sel);
+	progress_line_stop();
+	return rc;
 }
 
 int
@@ -73,6 +77,9 @@ select_walked(struct select_opts *o, struct mailbox_list *boxes,
 	struct errbuf err;
 
 	errbuf_clear(&err);
+	for (size_t b = 0; b < boxes->count; b++)
+		progress_line_plan(mailbox_path(boxes->items[b]), o->quiet);
+	progress_line_start(o->quiet);
 	if (select_run(boxes, &o->settings, sel, &err) < 0) {
 		report(D_INTERNAL, NULL, "%s", err.msg);
 		return -1;

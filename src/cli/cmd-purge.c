@@ -429,6 +429,7 @@ act(struct purge_opts *po, struct purge_run *run, struct lock_set *locks,
 		return EXIT_ERROR;
 	as.record = run->record;
 	rc = apply_plan(plan, boxes, &as, &rep, &err);
+	progress_line_stop();
 	print_binary_warnings(boxes, plan, &rep);
 	if (rc < 0)
 		rc = act_failed(po, run, boxes, plan, sel, &rep, &err);

@@ -168,6 +168,7 @@ cmd_threads(int argc, char **argv)
 		  "worker threads (default: one per core)", NULL },
 		{ "show-matches", OPT_FLAG, &o.show_matches, NULL,
 		  "print the Subjects (they may hold personal data)", NULL },
+		QUIET_OPT_SPEC(&o.quiet),
 		LIMIT_OPT_SPECS(&o.limits),
 		{ 0 },
 	};

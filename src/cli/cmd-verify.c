@@ -23,6 +23,7 @@ struct verify_opts {
 	const char *manifest, *pubkey, *incident_key, *prev;
 	int format;
 	unsigned long jobs;
+	bool quiet;
 	unsigned long max_file_mb, max_line_kb, max_entries;
 	struct limit_opts limits;
 };
@@ -160,10 +161,16 @@ verify(const struct verify_opts *vo, char *const *paths, size_t npaths)
 			.jobs = (unsigned int)vo->jobs,
 		};
 
-		if (verify_run(&vs, &rep, &err) < 0)
+		for (size_t i = 0; i < npaths; i++)
+			progress_line_plan(paths[i], vo->quiet);
+		progress_line_start(vo->quiet);
+		rc = verify_run(&vs, &rep, &err);
+		progress_line_stop();
+		if (rc < 0) {
 			report(D_VERIFY_CANNOT_RUN, NULL, "verify: %s",
 			       err.msg);
-		else {
+			rc = EXIT_ERROR;
+		} else {
 			rc = verdict(&rep, &text);
 			if (vo->format == FORMAT_JSON)
 				print_json(&rep, text, rc);
@@ -205,6 +212,7 @@ cmd_verify(int argc, char **argv)
 		  "output format", format_keywords },
 		{ "jobs", OPT_UINT, &vo.jobs, "N",
 		  "worker threads for the scan (default: one per core)", NULL },
+		QUIET_OPT_SPEC(&vo.quiet),
 		{ "max-file-size", OPT_UINT, &vo.max_file_mb, "MB",
 		  "refuse a file of the run larger than this (default 1024)",
 		  NULL },

@@ -52,6 +52,10 @@ struct limit_opts {
 
 void limit_opts_init(struct limit_opts *l);
 
+#define QUIET_OPT_SPEC(q) \
+	{ "quiet", OPT_FLAG, (q), NULL, \
+	  "no progress line on a terminal's stderr", NULL }
+
 /* Check the caps given (each above 0) and set them for the run.
  * Returns 0, or -1 with err filled. */
 int limit_opts_apply(const struct limit_opts *l, struct errbuf *err);
@@ -69,6 +73,7 @@ struct select_opts {
 	bool show_matches;
 	bool keep_text;                 /* the matched texts, though not
 					   printed (purge: pipermail pages) */
+	bool quiet;                     /* no progress line */
 	struct limit_opts limits;
 	/* resolved */
 	struct addrset *addrset;
@@ -111,6 +116,7 @@ extern const char *const format_keywords[];
 	  "output format", format_keywords }, \
 	{ "jobs", OPT_UINT, &(o)->jobs, "N", \
 	  "worker threads (default: one per core)", NULL }, \
+	QUIET_OPT_SPEC(&(o)->quiet), \
 	LIMIT_OPT_SPECS(&(o)->limits)
 
 void select_opts_init(struct select_opts *o);
@@ -152,6 +158,27 @@ int cmd_start(const char *cmd, const char *synopsis, int argc, char **argv,
 
 /* -1 when o selects something, else the usage error's exit status. */
 int need_selector(const char *cmd, const struct select_opts *o);
+
+/* ---- the progress line (progress-line.c) ---- */
+
+/* Draw the run's progress (lib/progress.h) on stderr from now on, when
+ * it is a terminal and not quiet: after a second (or
+ * LISTSCRUB_PROGRESS_DELAY_MS, a hook for the tests), a few times a
+ * second, on one line. */
+void progress_line_start(bool quiet);
+
+/* Add the sizes of the files at or under path to the work planned, before
+ * progress_line_start (only when the line is to be drawn: it costs a
+ * walk). */
+void progress_line_plan(const char *path, bool quiet);
+
+/* Erase the line for good: before the results are printed. */
+void progress_line_stop(void);
+
+/* Erase the line and keep it off while a diagnostic is printed (it comes
+ * back at the next redraw). */
+void progress_line_hold(void);
+void progress_line_release(void);
 
 /* ---- keys (cmd-keys.c) ---- */
 

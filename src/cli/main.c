@@ -86,9 +86,12 @@ main(int argc, char **argv)
 		return EXIT_CLEAN;
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return report_exit_status(commands[i].fn(argc - 1,
-								 argv + 1));
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			int rc = commands[i].fn(argc - 1, argv + 1);
+
+			progress_line_stop();
+			return report_exit_status(rc);
+		}
 	report(D_NOT_A_COMMAND, NULL, "'%s' is not a command; see 'listscrub --help'", argv[1]);
 	return EXIT_ERROR;
 }

@@ -69,13 +69,22 @@ text_escaped(const char *s)
 	size_t n = strlen(s);
 	struct buf b = { 0 };
 
-	buf_addf(&b, "%s", "");
+	buf_add(&b, "", 0);
 	for (size_t i = 0; i < n;) {
-		size_t u = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 0;
+		size_t u = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 0, run = 0;
 
 		if (u) {
-			buf_addf(&b, "%.*s", (int)u, s + i);
+			buf_add(&b, s + i, u);
 			i += u;
+			continue;
+		}
+		/* printable ASCII in one copy: paths are escaped per hit */
+		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f &&
+		       p[i + run] != '\\')
+			run++;
+		if (run) {
+			buf_add(&b, s + i, run);
+			i += run;
 			continue;
 		}
 		if (p[i] == '\\')
@@ -88,8 +97,6 @@ text_escaped(const char *s)
 			buf_addf(&b, "\\r");
 		else if (p[i] < 0x20 || p[i] >= 0x7f)
 			buf_addf(&b, "\\x%02x", p[i]);
-		else
-			buf_addf(&b, "%c", p[i]);
 		i++;
 	}
 	return b.p;

@@ -22,6 +22,7 @@ report(enum diag_code code, const char *locus, const char *fmt, ...)
 	char *text = NULL, *line;
 	va_list ap;
 
+	progress_line_hold();
 	fputs("listscrub: ", stderr);
 	if (locus) {
 		line = text_escaped(locus);
@@ -38,6 +39,7 @@ report(enum diag_code code, const char *locus, const char *fmt, ...)
 	fprintf(stderr, "%s\n", line);
 	free(line);
 	free(text);
+	progress_line_release();
 	if (d->exit_status > worst_status)
 		worst_status = d->exit_status;
 }

@@ -19,6 +19,7 @@
 #include "lib/hashtab.h"
 #include "lib/text.h"
 #include "lib/xalloc.h"
+#include "mail/rawscan.h"
 
 #define SHAPE_BITS 65536
 
@@ -32,6 +33,9 @@ struct addrset {
 	 * out before the keyed hash, which costs more than the rest of the
 	 * lookup.  Unkeyed sets only. */
 	uint64_t shapes[SHAPE_BITS / 64];
+	/* The same for the domains (addrset_add only): a candidate's domain
+	 * is read before any of its local parts, and most rule it out. */
+	uint64_t domain_shapes[SHAPE_BITS / 64];
 	addr_key_fn key_fn;     /* keyed sets: what the table holds */
 	void *key_ctx;
 };
@@ -44,6 +48,7 @@ enum char_class {
 
 /* Filled once by addrset_new, before any scan can run. */
 static unsigned char char_class[256];
+static unsigned char lower[256];        /* tolower in the C locale */
 
 static void
 init_char_classes(void)
@@ -60,6 +65,7 @@ init_char_classes(void)
 		if (c == '.' || c == '-' || c >= 0x80)
 			k |= CC_DOMAIN;
 		char_class[c] = k;
+		lower[c] = (unsigned char)tolower(c);
 	}
 }
 
@@ -117,6 +123,29 @@ shape_known(const struct addrset *set, const char *key, size_t len)
 	unsigned int b = shape_of(key, len);
 
 	return set->shapes[b / 64] >> (b % 64) & 1;
+}
+
+static void
+note_domain(struct addrset *set, const char *dom, size_t len)
+{
+	unsigned int b;
+
+	if (len < 2)
+		return;         /* no shape: domain_known lets it through */
+	b = shape_of(dom, len);
+	set->domain_shapes[b / 64] |= UINT64_C(1) << (b % 64);
+}
+
+/* May dom[0..len) (lower case) be the domain of an address of the set? */
+static inline bool
+domain_known(const struct addrset *set, const char *dom, size_t len)
+{
+	unsigned int b;
+
+	if (set->key_fn != NULL || len < 2)
+		return true;
+	b = shape_of(dom, len);
+	return set->domain_shapes[b / 64] >> (b % 64) & 1;
 }
 
 struct lookup_key {
@@ -192,6 +221,7 @@ addrset_add(struct addrset *set, const char *addr, struct errbuf *err)
 		key[p - b] = (char)tolower(c);
 	}
 	key[len] = '\0';
+	note_domain(set, key + (at - b) + 1, len - (size_t)(at - b) - 1);
 	return insert(set, key, len);
 }
 
@@ -234,30 +264,10 @@ separator_len(const char *text, size_t len, size_t i, unsigned int flags)
 	return 0;
 }
 
-/* Next position of '@' (or, for HTML, '&' or '%') at or after pos. */
-static size_t
-next_candidate(const char *text, size_t len, size_t pos, unsigned int flags)
-{
-	const char *at = memchr(text + pos, '@', len - pos);
-	size_t best = at ? (size_t)(at - text) : len;
-
-	if (flags & ADDRSCAN_HTML) {
-		const char *amp = memchr(text + pos, '&', best - pos);
-		const char *pct;
-
-		if (amp)
-			best = (size_t)(amp - text);
-		pct = memchr(text + pos, '%', best - pos);
-		if (pct)
-			best = (size_t)(pct - text);
-	}
-	return best;
-}
-
 /* Look a candidate address (lower case) up, through the key function
  * of a keyed set. */
 static int64_t
-find_candidate(const struct addrset *set, char *key, size_t klen)
+find_candidate(const struct addrset *set, const char *key, size_t klen)
 {
 	char keyed[ADDRSET_MAX_LEN + 1];
 
@@ -275,7 +285,7 @@ static int
 match_at(const struct addrset *set, const char *text, size_t len, size_t sep,
 	 size_t sep_end, struct addr_hit *hit)
 {
-	char key[ADDRSET_MAX_LEN + 1];
+	char full[2 * ADDRSET_MAX_LEN + 1], *at = full + ADDRSET_MAX_LEN;
 	size_t dom_end = sep_end, t0 = sep, dlen;
 
 	while (dom_end < len && is_domain_char((unsigned char)text[dom_end]))
@@ -286,9 +296,20 @@ match_at(const struct addrset *set, const char *text, size_t len, size_t sep,
 	dlen = dom_end - sep_end;
 	if (dlen == 0 || dlen >= ADDRSET_MAX_LEN)
 		return 0;
+	/* The longest candidate, lower case, once, '@' at a fixed place:
+	 * each shorter one is a suffix of it.  The domain first: most rule
+	 * the candidate out before any local part is read. */
+	for (size_t k = 0; k < dlen; k++)
+		at[1 + k] = lower[(unsigned char)text[sep_end + k]];
+	if (!domain_known(set, at + 1, dlen))
+		return 0;
+	at[0] = '@';
 	while (t0 > 0 && sep - t0 < ADDRSET_MAX_LEN &&
-	       is_local_char((unsigned char)text[t0 - 1]))
+	       is_local_char((unsigned char)text[t0 - 1])) {
 		t0--;
+		at[(ptrdiff_t)t0 - (ptrdiff_t)sep] =
+			(char)lower[(unsigned char)text[t0]];
+	}
 	/* Longest local part first; then each start after a character that
 	 * may belong to the text around an address (quote, '=', '/', ...). */
 	for (size_t c = t0; c < sep; c++) {
@@ -299,13 +320,7 @@ match_at(const struct addrset *set, const char *text, size_t len, size_t sep,
 			continue;
 		if (text[c] == '.' || klen > ADDRSET_MAX_LEN)
 			continue;
-		for (size_t k = 0; k < llen; k++)
-			key[k] = (char)tolower((unsigned char)text[c + k]);
-		key[llen] = '@';
-		for (size_t k = 0; k < dlen; k++)
-			key[llen + 1 + k] =
-				(char)tolower((unsigned char)text[sep_end + k]);
-		which = find_candidate(set, key, klen);
+		which = find_candidate(set, at - llen, klen);
 		if (which >= 0) {
 			hit->start = c;
 			hit->end = dom_end;
@@ -329,74 +344,144 @@ bracket_at_len(const char *text, size_t len, size_t i)
 	return n;
 }
 
-static int
-report_munged(const struct addrset *set, const char *text, size_t len,
-	      size_t sep, size_t end, addr_hit_fn fn, void *ctx)
+/* What a trigger at a position starts, in the order hits are reported
+ * (callers depend on it): the munged forms, then the '@' forms. */
+enum trigger { TRIG_BRACKET, TRIG_AT_WORD, TRIG_SEPARATOR, TRIG_KINDS };
+
+struct hit_list {
+	struct addr_hit own[64];        /* most texts: no allocation */
+	struct addr_hit *h;
+	uint8_t *kind;
+	uint8_t own_kind[64];
+	size_t n, alloc;
+};
+
+static void
+hit_list_add(struct hit_list *hl, const struct addr_hit *hit, enum trigger k)
+{
+	if (hl->n == hl->alloc) {
+		size_t alloc = hl->alloc * 2;
+		struct addr_hit *h = xreallocarray(NULL, alloc, sizeof *h);
+		uint8_t *kind = xmalloc(alloc);
+
+		memcpy(h, hl->h, hl->n * sizeof *h);
+		memcpy(kind, hl->kind, hl->n);
+		if (hl->h != hl->own) {
+			free(hl->h);
+			free(hl->kind);
+		}
+		hl->h = h;
+		hl->kind = kind;
+		hl->alloc = alloc;
+	}
+	hl->h[hl->n] = *hit;
+	hl->kind[hl->n++] = (uint8_t)k;
+}
+
+/* The state of the one pass: where each form may next start.  Pipermail
+ * and hand-munged forms ("ann at example.org", "ann(at)example.org",
+ * "ann (a) example.org", separator included in the hit) and '@' forms are
+ * found in one pass over the text; rarer spellings ("[at]", "AT",
+ * "arobase") are left to the email-munged rule. */
+struct scan_state {
+	const struct addrset *set;
+	const char *text;
+	size_t len;
+	unsigned int flags;
+	size_t next_at_word;    /* " at " occurrences do not overlap */
+	size_t next_sep;        /* '@' forms: past the last hit */
+	struct hit_list hits;
+};
+
+static void
+munged_hit(struct scan_state *st, size_t sep, size_t end, enum trigger k)
 {
 	struct addr_hit hit;
 
-	while (sep > 0 && text[sep - 1] == ' ')
+	while (sep > 0 && st->text[sep - 1] == ' ')
 		sep--;
-	return match_at(set, text, len, sep, end, &hit) ? fn(&hit, ctx) : 0;
+	if (match_at(st->set, st->text, st->len, sep, end, &hit))
+		hit_list_add(&st->hits, &hit, k);
 }
 
-/* Pipermail and hand-munged forms: "ann at example.org",
- * "ann(at)example.org", "ann (a) example.org", separator included in the
- * hit.  This runs on every text an address search reads, so it is a
- * memchr and a memmem pass (no set-up cost on the many short texts);
- * rarer spellings ("[at]", "AT", "arobase") are left to the email-munged
- * rule. */
-static int
-scan_munged(const struct addrset *set, const char *text, size_t len,
-	    addr_hit_fn fn, void *ctx)
+/* Whatever starts at text[i]. */
+static void
+try_position(struct scan_state *st, size_t i)
 {
-	const char *p;
-	int rc;
+	const char *t = st->text;
+	size_t len = st->len, n;
+	struct addr_hit hit;
 
-	for (p = text; (p = memchr(p, '(', len - (size_t)(p - text))); p++) {
-		size_t i = (size_t)(p - text), n = bracket_at_len(text, len, i);
-
-		if (n && (rc = report_munged(set, text, len, i, i + n, fn, ctx)))
-			return rc;
+	switch (t[i]) {
+	case '(':
+		if ((n = bracket_at_len(t, len, i)) > 0)
+			munged_hit(st, i, i + n, TRIG_BRACKET);
+		return;
+	case ' ':
+		if (i >= st->next_at_word && len - i >= 4 &&
+		    memcmp(t + i, " at ", 4) == 0) {
+			st->next_at_word = i + 4;
+			munged_hit(st, i, i + 4, TRIG_AT_WORD);
+		}
+		return;
 	}
-	for (p = text; (p = memmem(p, len - (size_t)(p - text), " at ", 4));
-	     p += 4)
-		if ((rc = report_munged(set, text, len, (size_t)(p - text),
-					(size_t)(p - text) + 4, fn, ctx)))
-			return rc;
-	return 0;
+	if (i < st->next_sep || (n = separator_len(t, len, i, st->flags)) == 0)
+		return;
+	if (match_at(st->set, t, len, i, i + n, &hit)) {
+		hit_list_add(&st->hits, &hit, TRIG_SEPARATOR);
+		st->next_sep = hit.end;
+	} else
+		st->next_sep = i + n;
+}
+
+/* 16 positions at a time: which of p[0..16) may start a trigger, one bit
+ * each (reads p[0..19)); only the few marked positions are looked at. */
+static inline unsigned int
+block_triggers(const char *p, bool html)
+{
+	rawscan_v16 b0 = rawscan_load(p), b1 = rawscan_load(p + 1),
+		b2 = rawscan_load(p + 2), b3 = rawscan_load(p + 3);
+	rawscan_v16 m = (rawscan_v16)(b0 == '@') |
+		((rawscan_v16)(b0 == '(') & (rawscan_v16)(b1 == 'a')) |
+		((rawscan_v16)(b0 == ' ') & (rawscan_v16)(b1 == 'a') &
+		 (rawscan_v16)(b2 == 't') & (rawscan_v16)(b3 == ' '));
+
+	if (html)
+		m |= (rawscan_v16)(b0 == '&') | (rawscan_v16)(b0 == '%');
+	return rawscan_mask(m);
 }
 
 int
 addrset_scan(const struct addrset *set, const char *text, size_t len,
 	     unsigned int flags, addr_hit_fn fn, void *ctx)
 {
-	size_t pos = 0;
-	int rc;
+	struct scan_state st = {
+		.set = set, .text = text, .len = len, .flags = flags,
+	};
+	bool html = flags & ADDRSCAN_HTML;
+	size_t i = 0;
+	int rc = 0;
 
 	if (set == NULL || set->count == 0)
 		return 0;
-	if ((rc = scan_munged(set, text, len, fn, ctx)) != 0)
-		return rc;
-	while (pos < len) {
-		size_t i = next_candidate(text, len, pos, flags), seplen;
-		struct addr_hit hit;
-
-		if (i >= len)
-			break;
-		seplen = separator_len(text, len, i, flags);
-		if (seplen == 0) {
-			pos = i + 1;
-			continue;
-		}
-		if (match_at(set, text, len, i, i + seplen, &hit)) {
-			if ((rc = fn(&hit, ctx)) != 0)
-				return rc;
-			pos = hit.end;
-		} else
-			pos = i + seplen;
+	st.hits.h = st.hits.own;
+	st.hits.kind = st.hits.own_kind;
+	st.hits.alloc = sizeof st.hits.own / sizeof st.hits.own[0];
+	for (; len >= 19 && i <= len - 19; i += 16)
+		for (unsigned int m = block_triggers(text + i, html); m;
+		     m &= m - 1)
+			try_position(&st, i + (size_t)__builtin_ctz(m));
+	for (; i < len; i++)
+		try_position(&st, i);
+	for (int k = 0; k < TRIG_KINDS && rc == 0; k++)
+		for (size_t h = 0; h < st.hits.n && rc == 0; h++)
+			if (st.hits.kind[h] == k)
+				rc = fn(&st.hits.h[h], ctx);
+	if (st.hits.h != st.hits.own) {
+		free(st.hits.h);
+		free(st.hits.kind);
 	}
-	return 0;
+	return rc;
 }
 
 void

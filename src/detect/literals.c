@@ -18,8 +18,9 @@ struct literal_set {
 	struct literal *lits;
 	size_t count, alloc;
 	unsigned char fold[256];        /* ASCII lower case */
-	/* bit (a << 8 | b) is set when a literal starts with folded a, b;
-	 * a one-byte literal a sets every b */
+	/* bit (a | b << 8) is set when a literal starts with bytes a, b in
+	 * any case (the key is the two bytes as they lie in memory: one load
+	 * and no folding per position); a one-byte literal a sets every b */
 	uint8_t pairs[65536 / 8];
 	/* the same for the second and third bytes; a two-byte literal a, b
 	 * sets every (b, c) */
@@ -62,17 +63,28 @@ literal_set_count(const struct literal_set *ls)
 }
 
 static void
-set_pair(uint8_t *bitmap, unsigned a, unsigned b)
+set_bit(uint8_t *bitmap, unsigned key)
 {
-	unsigned key = a << 8 | b;
-
 	bitmap[key >> 3] |= (uint8_t)(1u << (key & 7));
 }
 
-static bool
+/* Set every pair of bytes that folds to (a, b) (an upper-case letter
+ * folds to its lower case). */
+static void
+set_pair(uint8_t *bitmap, unsigned a, unsigned b)
+{
+	unsigned ra[2] = { a, a >= 'a' && a <= 'z' ? a - 32 : a };
+	unsigned rb[2] = { b, b >= 'a' && b <= 'z' ? b - 32 : b };
+
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++)
+			set_bit(bitmap, ra[i] | rb[j] << 8);
+}
+
+static inline bool
 has_pair(const uint8_t *bitmap, unsigned a, unsigned b)
 {
-	unsigned key = a << 8 | b;
+	unsigned key = a | b << 8;
 
 	return bitmap[key >> 3] & (1u << (key & 7));
 }
@@ -85,13 +97,13 @@ index_literal(struct literal_set *ls, const struct literal *lit)
 	if (lit->n == 1) {
 		ls->single[f[b[0]]] = true;
 		for (unsigned c = 0; c < 256; c++)
-			set_pair(ls->pairs, f[b[0]], c);
+			set_pair(ls->pairs, f[b[0]], f[c]);
 		return;
 	}
 	set_pair(ls->pairs, f[b[0]], f[b[1]]);
 	if (lit->n == 2)
 		for (unsigned c = 0; c < 256; c++)
-			set_pair(ls->next_pairs, f[b[1]], c);
+			set_pair(ls->next_pairs, f[b[1]], f[c]);
 	else
 		set_pair(ls->next_pairs, f[b[1]], f[b[2]]);
 }
@@ -163,12 +175,12 @@ literal_set_scan(const struct literal_set *ls, const char *text, size_t len,
 	if (len == 0 || ls->count == 0)
 		return;
 	for (size_t i = 0; i + 1 < len; i++) {
-		if (!has_pair(pairs, fold[t[i]], fold[t[i + 1]]))
+		if (!has_pair(pairs, t[i], t[i + 1]))
 			continue;
 		/* the rare case: test the next two bytes before comparing */
 		if (ls->single[fold[t[i]]] ||
-		    (i + 2 < len && has_pair(ls->next_pairs, fold[t[i + 1]],
-					     fold[t[i + 2]])) ||
+		    (i + 2 < len && has_pair(ls->next_pairs, t[i + 1],
+						 t[i + 2])) ||
 		    i + 2 == len)
 			report_at(ls, t, len, i, fn, ctx);
 	}

@@ -122,6 +122,13 @@ word_has_digit(uint64_t w)
 		ones * 128) != 0;
 }
 
+/* isdigit, which is the same in every locale, without its call */
+static inline bool
+is_digit(char c)
+{
+	return (unsigned int)((unsigned char)c - (unsigned char)'0') < 10u;
+}
+
 /* The first digit in t[i..len), or len. */
 static size_t
 next_digit(const char *t, size_t i, size_t len)
@@ -133,7 +140,7 @@ next_digit(const char *t, size_t i, size_t len)
 		if (word_has_digit(w))
 			break;
 	}
-	while (i < len && !isdigit((unsigned char)t[i]))
+	while (i < len && !is_digit(t[i]))
 		i++;
 	return i;
 }
@@ -151,15 +158,15 @@ find_clusters(struct rule_scanner *sc, const char *t, size_t len)
 
 		start = i;
 		while (i < len) {
-			if (isdigit((unsigned char)t[i])) {
+			if (is_digit(t[i])) {
 				digits++;
 				i++;
 			} else if (i + 1 < len && is_cluster_sep(t[i]) &&
-				   isdigit((unsigned char)t[i + 1]))
+				   is_digit(t[i + 1]))
 				i += 1;
 			else if (i + 2 < len && is_cluster_sep(t[i]) &&
 				 is_cluster_sep(t[i + 1]) &&
-				 isdigit((unsigned char)t[i + 2]))
+				 is_digit(t[i + 2]))
 				i += 2;
 			else
 				break;

@@ -8,8 +8,11 @@
 
 #define INITIAL_SLOTS 64
 
+/* 32 bits of the hash place an item and tell most others apart (the
+ * caller's same() decides): 8 bytes a slot, not 16, for the millions of
+ * Message-IDs of a large archive. */
 struct slot {
-	uint64_t hash;
+	uint32_t hash;
 	uint32_t item;          /* HASHTAB_NONE: empty */
 };
 
@@ -38,7 +41,7 @@ hashtab_free(struct hashtab **tp)
 }
 
 static void
-put(struct slot *slots, size_t size, uint64_t h, uint32_t item)
+put(struct slot *slots, size_t size, uint32_t h, uint32_t item)
 {
 	size_t mask = size - 1, i = h & mask;
 
@@ -69,7 +72,7 @@ hashtab_insert(struct hashtab *t, uint64_t h, uint32_t item)
 {
 	if ((t->count + 1) * 2 > t->size)
 		grow(t);
-	put(t->slots, t->size, h, item);
+	put(t->slots, t->size, (uint32_t)h, item);
 	t->count++;
 }
 
@@ -78,15 +81,16 @@ hashtab_find(const struct hashtab *t, uint64_t h, hashtab_same_fn same,
 	     const void *key, void *ctx)
 {
 	size_t mask = t->size - 1;
+	uint32_t h32 = (uint32_t)h;
 
 	if (t->size == 0)
 		return HASHTAB_NONE;
-	for (size_t i = h & mask;; i = (i + 1) & mask) {
+	for (size_t i = h32 & mask;; i = (i + 1) & mask) {
 		const struct slot *s = &t->slots[i];
 
 		if (s->item == HASHTAB_NONE)
 			return HASHTAB_NONE;
-		if (s->hash == h && same(s->item, key, ctx))
+		if (s->hash == h32 && same(s->item, key, ctx))
 			return s->item;
 	}
 }

@@ -1,7 +1,7 @@
 /* hashtab.h -- the one hash table of listscrub: item numbers (indexes
  * into the caller's own array) found by a 64-bit hash.  Open addressing
- * with linear probing; each slot keeps the full hash, so probing compares
- * keys only when the hashes agree.  The caller hashes with hash.h (keyed
+ * with linear probing; each slot keeps 32 bits of the hash, so probing
+ * compares keys only when those agree.  The caller hashes with hash.h (keyed
  * per process) and says when two items are the same.
  *
  * Used by the leaked-address set and the thread index. */

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "mail/decode.h"
+#include "mail/rawscan.h"
 
 /* Each byte's class, plus one so that 0 can mean "not base64":
  * 1..64 the alphabet, 65 '=', 66 white space. */
@@ -35,8 +36,27 @@ decode_base64(const char *in, size_t len, char *out, bool *bad_r)
 	bool bad = false;
 
 	for (size_t i = 0; i < len; i++) {
-		unsigned char v = b64[(unsigned char)in[i]];
+		unsigned char v;
 
+		/* the common case: a whole quantum of the alphabet */
+		while (n == 0 && len - i >= 4) {
+			unsigned int a = b64[(unsigned char)in[i]] - 1u,
+				b = b64[(unsigned char)in[i + 1]] - 1u,
+				c = b64[(unsigned char)in[i + 2]] - 1u,
+				d = b64[(unsigned char)in[i + 3]] - 1u;
+
+			if ((a | b | c | d) >= 64)
+				break;
+			acc = a << 18 | b << 12 | c << 6 | d;
+			out[o++] = (char)(acc >> 16);
+			out[o++] = (char)(acc >> 8);
+			out[o++] = (char)acc;
+			acc = 0;
+			i += 4;
+		}
+		if (i == len)
+			break;
+		v = b64[(unsigned char)in[i]];
 		if (v >= 1 && v <= 64) {
 			acc = acc << 6 | (unsigned int)(v - 1);
 			if (++n == 4) {
@@ -105,14 +125,38 @@ drop_padding(const char *out, size_t o, size_t floor)
 size_t
 decode_qp(const char *in, size_t len, char *out)
 {
-	size_t o = 0, i = 0, floor = 0, j;
+	/* The next '=' and the next blank before a line end at or after i
+	 * (len: none), looked for again only once passed: lines far
+	 * outnumber escapes, and most lines have no padding to drop. */
+	const char *first = memchr(in, '=', len);
+	size_t o = 0, i = 0, floor = 0, j,
+	       eq_at = first ? (size_t)(first - in) : len,
+	       pad_at = rawscan_blank_before_eol(in, len);
 	int hi, lo;
 
 	while (i < len) {
-		/* copy up to the next '=' or line end in one go */
-		const char *eq = memchr(in + i, '=', len - i);
-		const char *nl = memchr(in + i, '\n', (eq ? (size_t)(eq - in) : len) - i);
-		size_t stop = nl ? (size_t)(nl - in) : eq ? (size_t)(eq - in) : len;
+		const char *nl;
+		size_t stop;
+
+		if (eq_at < i) {
+			const char *eq = memchr(in + i, '=', len - i);
+
+			eq_at = eq ? (size_t)(eq - in) : len;
+		}
+		if (pad_at < i)
+			pad_at = i + rawscan_blank_before_eol(in + i, len - i);
+		if (pad_at >= eq_at) {
+			/* no padding up to the '=': the lines copied whole
+			 * are what the line by line way below writes */
+			nl = memrchr(in + i, '\n', eq_at - i);
+			if (nl)
+				floor = o + (size_t)(nl - in - i) + 1;
+			stop = eq_at;
+		} else {
+			/* copy up to the next '=' or line end in one go */
+			nl = memchr(in + i, '\n', eq_at - i);
+			stop = nl ? (size_t)(nl - in) : eq_at;
+		}
 
 		memcpy(out + o, in + i, stop - i);
 		o += stop - i;

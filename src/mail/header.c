@@ -6,6 +6,7 @@
 
 #include "lib/xalloc.h"
 #include "mail/header.h"
+#include "mail/rawscan.h"
 
 
 void
@@ -85,29 +86,23 @@ header_name_is_id(const char *name, size_t len)
 	return false;
 }
 
-bool
-header_name_is(const struct header_field *f, const char *name)
-{
-	size_t n = strlen(name);
-
-	return f->name_len == n && strncasecmp(f->name, name, n) == 0;
-}
-
 size_t
 header_field_at(const char *hdr, size_t pos, const char **name_r)
 {
-	size_t start = pos, n = 0;
+	const char *colon;
+	size_t start = pos, n;
 
 	/* back to the start of the line, then over continuation lines */
 	for (;;) {
-		while (start > 0 && hdr[start - 1] != '\n')
-			start--;
+		const char *nl = start > 0 ? memrchr(hdr, '\n', start) : NULL;
+
+		start = nl ? (size_t)(nl - hdr) + 1 : 0;
 		if (start == 0 || (hdr[start] != ' ' && hdr[start] != '\t'))
 			break;
 		start--;
 	}
-	while (start + n < pos && hdr[start + n] != ':')
-		n++;
+	colon = memchr(hdr + start, ':', pos - start);
+	n = colon ? (size_t)(colon - hdr) - start : pos - start;
 	*name_r = hdr + start;
 	if (start + n >= pos)
 		return 0;
@@ -122,23 +117,8 @@ header_field_at(const char *hdr, size_t pos, const char **name_r)
 size_t
 msg_header_end(const char *raw, size_t len, size_t *body_r)
 {
-	size_t pos = 0;
-
-	while (pos < len) {
-		if (raw[pos] == '\n') {
-			*body_r = pos + 1;
-			return pos + 1;
-		}
-		if (raw[pos] == '\r' && pos + 1 < len && raw[pos + 1] == '\n') {
-			*body_r = pos + 2;
-			return pos + 2;
-		}
-		pos = eol_at(raw, len, pos);
-		if (pos < len)
-			pos++;
-	}
-	*body_r = len;
-	return len;
+	*body_r = rawscan_blank_line_end(raw, len);
+	return *body_r;
 }
 
 size_t

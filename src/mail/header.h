@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 struct header_field {
 	const char *name;
@@ -28,7 +29,25 @@ void header_iter_init(struct header_iter *it, const char *p, size_t len);
  * skipped (Mailutils stops there and loses every later field). */
 int header_iter_next(struct header_iter *it, struct header_field *f);
 
-bool header_name_is(const struct header_field *f, const char *name);
+/* Inline: the names are literals, so their lengths are constants and
+ * most fields are told apart by length alone; ASCII case only. */
+static inline bool
+header_name_is(const struct header_field *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (f->name_len != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char a = (unsigned char)f->name[i],
+			b = (unsigned char)name[i];
+
+		if (a != b && ((a | 0x20) != (b | 0x20) ||
+			       (b | 0x20) < 'a' || (b | 0x20) > 'z'))
+			return false;
+	}
+	return true;
+}
 
 /* Is name[0..len) a field that holds Message-IDs (Message-ID,
  * In-Reply-To, References, Resent-Message-ID, Content-ID)?  What looks

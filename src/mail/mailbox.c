@@ -19,6 +19,10 @@
 #include "mail/mailbox-private.h"
 
 #define GZIP_CHUNK (1u << 20)
+/* Mapped ahead of the splitter: the splitter says where it is every
+ * MBOX_PROGRESS_BYTES, so a little more than that keeps it in mapped
+ * pages while memory holds about that much of the file. */
+#define SPLIT_AHEAD (MBOX_PROGRESS_BYTES + MBOX_PROGRESS_BYTES / 4)
 #define MADV_POPULATE_READ 22   /* Linux 5.14 */
 
 static bool
@@ -198,7 +202,7 @@ map_file(struct mailbox *mb, int fd, struct errbuf *err)
 	mb->data = mapping_data(mb->map);
 	mb->len = (size_t)mb->size;
 	madvise((void *)mb->data, mb->len, MADV_SEQUENTIAL);
-	mailbox_prefetch_pages(mb, 0, 2 * MBOX_PROGRESS_BYTES);
+	mailbox_prefetch_pages(mb, 0, SPLIT_AHEAD);
 	return 0;
 }
 
@@ -208,7 +212,7 @@ release_split_pages(size_t done, void *ctx)
 	struct mailbox *mb = ctx;
 
 	mailbox_release_pages(mb, 0, done);
-	mailbox_prefetch_pages(mb, done, done + 2 * MBOX_PROGRESS_BYTES);
+	mailbox_prefetch_pages(mb, done, done + SPLIT_AHEAD);
 }
 
 static int

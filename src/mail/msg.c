@@ -51,6 +51,12 @@ struct msg_walker {
 	size_t converted_alloc;
 	struct buf words;       /* decoded RFC 2047 words of a header */
 	struct buf scratch;
+	/* msg_walker_header's reading of one message's header, until the
+	 * walk of that message uses it */
+	const char *hdr;        /* NULL: none */
+	size_t hdr_len, hdr_end;
+	struct header_field *fields;
+	size_t nfields, fields_alloc;
 };
 
 struct walk {
@@ -82,8 +88,33 @@ msg_walker_free(struct msg_walker **mwp)
 	free(mw->converted);
 	buf_release(&mw->words);
 	buf_release(&mw->scratch);
+	free(mw->fields);
 	free(mw);
 	*mwp = NULL;
+}
+
+size_t
+msg_walker_header(struct msg_walker *mw, const char *raw, size_t len,
+		  const struct header_field **fields_r, size_t *hdr_end_r)
+{
+	struct header_iter it;
+	size_t body;
+
+	mw->hdr = raw;
+	mw->hdr_len = len;
+	mw->hdr_end = msg_header_end(raw, len, &body);
+	mw->nfields = 0;
+	header_iter_init(&it, raw, mw->hdr_end);
+	for (;;) {
+		xgrow((void **)&mw->fields, &mw->fields_alloc, mw->nfields + 1,
+		      sizeof *mw->fields);
+		if (!header_iter_next(&it, &mw->fields[mw->nfields]))
+			break;
+		mw->nfields++;
+	}
+	*fields_r = mw->fields;
+	*hdr_end_r = mw->hdr_end;
+	return mw->nfields;
 }
 
 static void
@@ -170,46 +201,41 @@ lower_token(const char *v, size_t len, char *out, size_t outsz)
 	out[k] = '\0';
 }
 
+/* One field of an entity's header, if it says what the entity is. */
 static void
-read_entity_type(const char *hdr, size_t len, struct entity_type *t)
+read_content_field(const struct header_field *f, struct entity_type *t,
+		   char *cte, size_t cte_size)
 {
-	struct header_iter it;
-	struct header_field f;
-	char cte[32] = "";
-
-	memset(t, 0, sizeof *t);
-	header_iter_init(&it, hdr, len);
-	while (header_iter_next(&it, &f)) {
-		if (header_name_is(&f, "Content-Type")) {
-			lower_token(f.value, f.value_len, t->type, sizeof t->type);
-			t->too_long |= ct_param(f.value, f.value_len,
-						"boundary", t->boundary,
-						sizeof t->boundary) < 0;
-			t->too_long |= ct_param(f.value, f.value_len,
-						"charset", t->charset,
-						sizeof t->charset) < 0;
-			if (t->filename[0] == '\0' &&
-			    ct_param(f.value, f.value_len, "name", t->filename,
-				     sizeof t->filename) < 0)
-				t->filename[0] = '\0';  /* a hint only */
-		} else if (header_name_is(&f, "Content-Disposition")) {
-			if (ct_param(f.value, f.value_len, "filename",
-				     t->filename, sizeof t->filename) < 0)
-				t->filename[0] = '\0';
-		} else if (header_name_is(&f, "Content-Transfer-Encoding"))
-			lower_token(f.value, f.value_len, cte, sizeof cte);
-	}
-	if (cte[0] == '\0' || strcmp(cte, "7bit") == 0 ||
-	    strcmp(cte, "8bit") == 0 || strcmp(cte, "binary") == 0)
-		t->cte = CTE_IDENTITY;
-	else if (strcmp(cte, "base64") == 0)
-		t->cte = CTE_BASE64;
-	else if (strcmp(cte, "quoted-printable") == 0)
-		t->cte = CTE_QP;
-	else
-		t->cte = CTE_UNKNOWN;
+	if (header_name_is(f, "Content-Type")) {
+		lower_token(f->value, f->value_len, t->type, sizeof t->type);
+		t->too_long |= ct_param(f->value, f->value_len, "boundary",
+					t->boundary, sizeof t->boundary) < 0;
+		t->too_long |= ct_param(f->value, f->value_len, "charset",
+					t->charset, sizeof t->charset) < 0;
+		if (t->filename[0] == '\0' &&
+		    ct_param(f->value, f->value_len, "name", t->filename,
+			     sizeof t->filename) < 0)
+			t->filename[0] = '\0';  /* a hint only */
+	} else if (header_name_is(f, "Content-Disposition")) {
+		if (ct_param(f->value, f->value_len, "filename", t->filename,
+			     sizeof t->filename) < 0)
+			t->filename[0] = '\0';
+	} else if (header_name_is(f, "Content-Transfer-Encoding"))
+		lower_token(f->value, f->value_len, cte, cte_size);
 }
 
+static enum cte
+cte_of(const char *cte)
+{
+	if (cte[0] == '\0' || strcmp(cte, "7bit") == 0 ||
+	    strcmp(cte, "8bit") == 0 || strcmp(cte, "binary") == 0)
+		return CTE_IDENTITY;
+	if (strcmp(cte, "base64") == 0)
+		return CTE_BASE64;
+	if (strcmp(cte, "quoted-printable") == 0)
+		return CTE_QP;
+	return CTE_UNKNOWN;
+}
 
 /* Convert text in a charset that hides ASCII (UTF-16, UTF-7) to UTF-8.
  * Returns 0 with the result in mw->converted, -1 when the charset is
@@ -282,28 +308,41 @@ hand_over_leaf(struct walk *w, const struct leaf *lf, unsigned int flags,
 	return w->fn(&part, w->ctx);
 }
 
-/* The decoded encoded words of a header block, as "Name: text" lines. */
+/* The header block read once: the entity's type, and its decoded
+ * encoded words handed over as a second header block of "Name: text"
+ * lines. */
 static int
-walk_encoded_words(struct walk *w, const char *hdr, size_t len,
-		   unsigned int number, size_t raw_offset)
+read_entity_header(struct walk *w, const char *hdr, size_t len,
+		   unsigned int number, size_t raw_offset,
+		   struct entity_type *t)
 {
 	struct msg_walker *mw = w->mw;
 	struct header_iter it;
 	struct header_field f;
+	bool words = words_present(hdr, len);
+	/* the message's header, as msg_walker_header read it */
+	bool known = mw->hdr == hdr && mw->hdr_end == len;
+	size_t k = 0;
+	char cte[32] = "";
 
-	if (!words_present(hdr, len))
-		return 0;
+	memset(t, 0, sizeof *t);
 	buf_reset(&mw->words);
 	header_iter_init(&it, hdr, len);
-	while (header_iter_next(&it, &f)) {
-		int rc = words_present(f.value, f.value_len)
-			? words_decode_field(&f, &mw->words, &mw->scratch) : 0;
+	while (known ? k < mw->nfields : header_iter_next(&it, &f)) {
+		int rc;
 
+		if (known)
+			f = mw->fields[k++];
+		rc = words && words_present(f.value, f.value_len)
+			? words_decode_field(&f, &mw->words, &mw->scratch) : 0;
 		if (rc != 0)
 			note_problem(w, rc < 0 ? MSG_PROBLEM_BAD_HEADER_ENCODING
 				     : MSG_PROBLEM_HEADER_UNKNOWN_CHARSET,
 				     number, raw_offset + f.offset);
+		if (f.name_len >= 12 && (f.name[0] == 'C' || f.name[0] == 'c'))
+			read_content_field(&f, t, cte, sizeof cte);
 	}
+	t->cte = cte_of(cte);
 	if (mw->words.len == 0)
 		return 0;
 	return hand_over(w, number, PART_HEADER | PART_DECODED, mw->words.p,
@@ -318,6 +357,8 @@ static int walk_entity(struct walk *w, size_t start, size_t end,
 static size_t
 long_line(const struct walk *w, size_t from, size_t to, size_t max)
 {
+	if (to - from <= max)
+		return to;      /* no line can be longer than the block */
 	while (from < to) {
 		const char *nl = memchr(w->raw + from, '\n', to - from);
 		size_t eol = nl ? (size_t)(nl - w->raw) : to, n = eol - from;
@@ -488,7 +529,11 @@ walk_entity(struct walk *w, size_t start, size_t end, unsigned int depth,
 		return hand_over(w, number, 0, w->raw + start, end - start,
 				 start);
 	}
-	hdr_end = msg_header_end(w->raw + start, end - start, &body);
+	if (top && w->mw->hdr != NULL && w->mw->hdr == w->raw &&
+	    w->mw->hdr_len == end - start)
+		hdr_end = body = w->mw->hdr_end;
+	else
+		hdr_end = msg_header_end(w->raw + start, end - start, &body);
 	hdr_end += start;
 	body += start;
 	/* a header line past the cap: no field of it is read */
@@ -502,10 +547,9 @@ walk_entity(struct walk *w, size_t start, size_t end, unsigned int depth,
 	if ((rc = hand_over(w, number, PART_HEADER, w->raw + start,
 			    hdr_end - start, start)) != 0)
 		return rc;
-	if ((rc = walk_encoded_words(w, w->raw + start, hdr_end - start, number,
-				     start)) != 0)
+	if ((rc = read_entity_header(w, w->raw + start, hdr_end - start,
+				     number, start, &t)) != 0)
 		return rc;
-	read_entity_type(w->raw + start, hdr_end - start, &t);
 	if (top)
 		number = w->next_part++;
 	if (depth >= lim->mime_depth) {
@@ -535,7 +579,12 @@ msg_walk(struct msg_walker *mw, const char *raw, size_t len, msg_part_fn fn,
 		.raw = raw, .len = len, .fn = fn, .ctx = ctx, .report = report,
 		.next_part = 1, .mw = mw,
 	};
+	int rc;
 
 	memset(report, 0, sizeof *report);
-	return walk_entity(&w, 0, len, 0, true);
+	if (mw->hdr != raw || mw->hdr_len != len)
+		mw->hdr = NULL;         /* read for other bytes */
+	rc = walk_entity(&w, 0, len, 0, true);
+	mw->hdr = NULL;
+	return rc;
 }

@@ -18,6 +18,7 @@
 #include "lib/diag.h"
 
 struct errbuf;
+struct header_field;
 struct msg_walker;
 
 /* A text part, handed to msg_walk's callback. */
@@ -88,13 +89,22 @@ typedef int (*msg_part_fn)(const struct msg_part *part, void *ctx);
 struct msg_walker *msg_walker_new(void);
 void msg_walker_free(struct msg_walker **mw);
 
+/* The header of raw[0..len) (no From_ line), read once for the message:
+ * its fields (borrowed: valid until the walker reads another header) and
+ * where it ends, as msg_header_end says.  A msg_walk of the same bytes
+ * that follows reuses them instead of reading the header again. */
+size_t msg_walker_header(struct msg_walker *mw, const char *raw, size_t len,
+			 const struct header_field **fields_r,
+			 size_t *hdr_end_r);
+
 /* Walk raw[0..len) (no From_ line): the header block (and, as a second
  * header block of "Name: text" lines, the RFC 2047 words that could hide
  * an '@', decoded), then every leaf part that holds text, decoded.  Binary
  * parts (non-text with base64) are handed over with PART_BINARY and no
  * text.  fn's non-zero return stops the walk and is returned. */
 int msg_walk(struct msg_walker *mw, const char *raw, size_t len,
-	     msg_part_fn fn, void *ctx, struct msg_walk_report *report);
+	     msg_part_fn fn, void *ctx, struct msg_walk_report *report)
+	__attribute__((nonnull(1, 2, 6)));
 
 
 #endif

@@ -26,15 +26,23 @@ words_present(const char *p, size_t len)
 	return false;
 }
 
+/* The bytes that end a part of an encoded word: '?' and white space
+ * (isspace in the C locale, the only one listscrub runs in). */
+static const bool word_stop[256] = {
+	['?'] = true, [' '] = true, ['\t'] = true, ['\n'] = true,
+	['\v'] = true, ['\f'] = true, ['\r'] = true,
+};
+
 /* Length of the encoded word "=?charset?X?text?=" at p, or 0. */
 size_t
 encoded_word_len(const char *p, size_t len)
 {
+	const unsigned char *u = (const unsigned char *)p;
 	size_t i = 2;
 
 	if (len < 8 || p[0] != '=' || p[1] != '?')
 		return 0;
-	while (i < len && p[i] != '?' && !isspace((unsigned char)p[i]))
+	while (i < len && !word_stop[u[i]])
 		i++;
 	/* only B and Q are encodings (RFC 2047 4): Mailutils fails, and
 	 * leaks, on any other letter */
@@ -42,10 +50,14 @@ encoded_word_len(const char *p, size_t len)
 	    !strchr("BbQq", p[i + 1]))
 		return 0;
 	for (i += 3; i + 1 < len; i++) {
+		while (i + 1 < len && !word_stop[u[i]])
+			i++;
+		if (i + 1 >= len)
+			break;
 		if (p[i] == '?' && p[i + 1] == '=')
 			return i + 2;
-		if (isspace((unsigned char)p[i]))
-			return 0;
+		if (p[i] != '?')
+			return 0;       /* white space */
 	}
 	return 0;
 }
@@ -242,7 +254,10 @@ words_decode_field(const struct header_field *f, struct buf *out,
 		int got;
 
 		if (encoded_word_len(v + i, len - i) == 0) {
-			i++;
+			/* a word starts with '=' */
+			const char *eq = memchr(v + i + 1, '=', len - i - 1);
+
+			i = eq ? (size_t)(eq - v) : len;
 			continue;
 		}
 		end = run_end(v, len, i);

@@ -2,7 +2,6 @@
  * Message-ID family, date and list read, and its text searched. */
 #include "config.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +9,21 @@
 
 #include "detect/rules.h"
 #include "lib/buf.h"
+#include "lib/progress.h"
+#include "lib/parallel.h"
 #include "lib/xalloc.h"
 #include "mail/header.h"
 #include "mail/mailbox.h"
 #include "mail/msg.h"
 #include "mail/msgid.h"
 #include "mail/pipermail.h"
+#include "mail/thread-index.h"
 #include "select/pass.h"
 
 /* Mailboxes are loaded in parallel, then their messages are searched in
  * parallel chunks of about this many bytes (or messages), so that one
  * large mbox keeps every core busy too. */
-#define CHUNK_BYTES (16u << 20)
+#define CHUNK_BYTES (4u << 20)
 #define CHUNK_MESSAGES 2048
 
 void
@@ -79,55 +81,53 @@ first_id_hash(const char *id, size_t len, void *ctx)
 }
 
 static void
-read_headers(const char *hdr, size_t len, struct headers_seen *h)
+read_headers(const struct header_field *fields, size_t n,
+	     struct headers_seen *h)
 {
-	struct header_iter it;
-	struct header_field f;
-
 	memset(h, 0, sizeof *h);
-	header_iter_init(&it, hdr, len);
-	while (header_iter_next(&it, &f)) {
+	for (size_t k = 0; k < n; k++) {
+		const struct header_field *f = &fields[k];
 		const char **v = NULL;
 		size_t *vl = NULL;
 
-		switch (f.name_len) {
+		switch (f->name_len) {
 		case 4:
-			if (header_name_is(&f, "Date"))
+			if (header_name_is(f, "Date"))
 				v = &h->date, vl = &h->date_len;
 			break;
 		case 7:
-			if (header_name_is(&f, "List-Id"))
+			if (header_name_is(f, "List-Id"))
 				v = &h->list_id, vl = &h->list_id_len;
 			break;
 		case 10:
-			if (header_name_is(&f, "Message-ID"))
+			if (header_name_is(f, "Message-ID"))
 				v = &h->msgid, vl = &h->msgid_len;
-			else if (header_name_is(&f, "References"))
+			else if (header_name_is(f, "References"))
 				v = &h->refs, vl = &h->refs_len;
 			break;
 		case 11:
-			if (header_name_is(&f, "In-Reply-To"))
+			if (header_name_is(f, "In-Reply-To"))
 				v = &h->irt, vl = &h->irt_len;
 			break;
 		}
 		if (v && *v == NULL) {
-			*v = f.value;
-			*vl = f.value_len;
+			*v = f->value;
+			*vl = f->value_len;
 		}
 	}
 }
 
+/* Message k of chunk ck: its Message-ID and references. */
 static void
-record_thread_data(struct box_pass *box, struct pass_out *bp, size_t i,
-		   const struct headers_seen *h)
+record_thread_data(struct chunk *ck, size_t k, const struct headers_seen *h)
 {
+	struct pass_out *bp = &ck->out;
 	struct ref_collector rc = { .bp = bp };
 	struct idhash irt = { 0, 0 };
 
-	box->ids[i] = (struct idhash){ 0, 0 };
+	ck->ids[k] = (struct idhash){ 0, 0 };
 	if (h->msgid)
-		msgid_each(h->msgid, h->msgid_len, first_id_hash, &box->ids[i]);
-	box->ref_first[i] = (uint32_t)bp->nrefs;
+		msgid_each(h->msgid, h->msgid_len, first_id_hash, &ck->ids[k]);
 	if (h->refs)
 		msgid_each(h->refs, h->refs_len, collect_ref, &rc);
 	if (h->irt && msgid_each(h->irt, h->irt_len, first_id_hash, &irt) > 0 &&
@@ -137,7 +137,7 @@ record_thread_data(struct box_pass *box, struct pass_out *bp, size_t i,
 		bp->refs[bp->nrefs++] = irt;
 		rc.n++;
 	}
-	box->ref_count[i] = (uint32_t)rc.n;
+	ck->ref_count[k] = (uint32_t)rc.n;
 }
 
 /* A message with CR-only line ends (old Mac mail) would read as one
@@ -171,6 +171,14 @@ pass_load_message(const struct mailbox *mb, size_t i, const char **raw_r,
 }
 
 
+/* Threads are only built for seed Message-IDs (or a caller that keeps
+ * the index): an address search alone needs no thread data. */
+bool
+select_needs_threads(const struct select_settings *s)
+{
+	return s->n_message_ids > 0 || s->keep_threads;
+}
+
 static void
 pass_message(struct pass_ctx *pc, struct msg_walker *mw,
 	     struct rule_scanner *rules, struct chunk *ck, size_t i)
@@ -178,14 +186,19 @@ pass_message(struct pass_ctx *pc, struct msg_walker *mw,
 	struct mailbox *mb = pc->boxes->items[ck->box];
 	struct box_pass *box = &pc->passes[ck->box];
 	const struct select_settings *s = pc->s;
+	const struct select_hook *hook = s->hook;
 	struct headers_seen h;
 	struct errbuf err;
 	const char *raw;
-	size_t len, from_len, body;
+	const struct header_field *fields = NULL;
+	size_t len, from_len, nfields, hdr_end;
 	uint64_t offset;
 	bool owned, whole_text;
 
-	if (pass_load_message(mb, i, &raw, &len, &offset, &owned, &err) < 0) {
+	if (mailbox_message(mb, i, &raw, &len, &offset, &owned, &err) < 0) {
+		if (hook)
+			hook->message(hook->ctx, ck->box, i, NULL, 0, 0,
+				      err.msg);
 		/* Unreadable: reported as an error, so that purge writes
 		 * nothing; out of scope, so that nothing selects it. */
 		pass_add_problem(&ck->out, ck->box, i, 0, 0, D_MESSAGE_UNREADABLE,
@@ -193,16 +206,23 @@ pass_message(struct pass_ctx *pc, struct msg_walker *mw,
 		box->in_scope[i] = 0;
 		return;
 	}
+	if (hook)               /* the bytes as the file holds them */
+		hook->message(hook->ctx, ck->box, i, raw, len, offset, NULL);
+	raw = with_cr_lines_as_lf(raw, len, &owned);
 	/* A file that is not mail is searched as one text, never parsed. */
 	whole_text = mailbox_kind(mb) == MAILBOX_NOT_MAIL;
 	from_len = whole_text ? 0 : msg_from_line_len(raw, len);
-	msg_header_end(raw + from_len, len - from_len, &body);
-	read_headers(raw + from_len, whole_text ? 0 : body, &h);
+	/* read once: the walk of the message reuses it */
+	nfields = whole_text ? 0 : msg_walker_header(mw, raw + from_len,
+						     len - from_len, &fields,
+						     &hdr_end);
+	read_headers(fields, nfields, &h);
 	if (!h.msgid && box->pm_ids && box->pm_ids[i]) {
 		h.msgid = box->pm_ids[i];
 		h.msgid_len = strlen(h.msgid);
 	}
-	record_thread_data(box, &ck->out, i, &h);
+	if (ck->ids)
+		record_thread_data(ck, i - ck->first, &h);
 	box->in_scope[i] = select_in_scope(s, &h, raw, from_len ?
 					   from_len - 1 : 0);
 	if (select_searches(s) && box->in_scope[i]) {
@@ -236,9 +256,14 @@ pass_chunk(struct pass_ctx *pc, struct msg_walker *mw,
 		mailbox_message_range(mb, ck->first + ck->count - 1, &unused,
 				      &end);
 	}
+	if (select_needs_threads(pc->s)) {
+		ck->ids = xcalloc(ck->count + 1, sizeof *ck->ids);
+		ck->ref_count = xcalloc(ck->count + 1, sizeof *ck->ref_count);
+	}
 	mailbox_prefetch_pages(mb, start, end);
 	for (size_t i = ck->first; i < ck->first + ck->count; i++)
 		pass_message(pc, mw, rules, ck, i);
+	progress_add(end - start, ck->count);
 	/* A file cut short under the map was read as zeros past its end:
 	 * nothing read of it can be trusted. */
 	if (mailbox_was_cut(mb) &&
@@ -348,9 +373,6 @@ load_box(struct pass_ctx *pc, size_t b)
 	note_skipped(bp, b, mb);
 	n = mailbox_message_count(mb);
 	bp->nmsgs = n;
-	bp->ids = xcalloc(n + 1, sizeof *bp->ids);
-	bp->ref_first = xcalloc(n + 1, sizeof *bp->ref_first);
-	bp->ref_count = xcalloc(n + 1, sizeof *bp->ref_count);
 	bp->in_scope = xcalloc(n + 1, 1);
 	pipermail_pages(bp, b, mb);
 }
@@ -366,6 +388,41 @@ load_worker(void *arg)
 	return NULL;
 }
 
+/* A chunk's messages into the thread index, in input order. */
+static void
+add_chunk_threads(struct thread_index *ti, struct chunk *ck)
+{
+	const struct idhash *refs = ck->out.refs;
+
+	for (size_t k = 0; k < ck->count; k++) {
+		bool has_id = ck->ids[k].a || ck->ids[k].b;
+
+		thread_index_add(ti, has_id ? &ck->ids[k] : NULL, refs,
+				 ck->ref_count[k]);
+		refs += ck->ref_count[k];
+	}
+	free(ck->out.refs);
+	free(ck->ids);
+	free(ck->ref_count);
+	ck->out.refs = NULL;
+	ck->ids = NULL;
+	ck->ref_count = NULL;
+}
+
+/* Chunk c is done: it, and the done chunks after it, go into the index
+ * now, while the pass runs, so that memory never holds the thread data
+ * of the whole archive. */
+static void
+chunk_into_threads(struct pass_ctx *pc, size_t c)
+{
+	pthread_mutex_lock(&pc->threads_lock);
+	pc->chunk_done[c] = 1;
+	while (pc->threads_next < pc->nchunks &&
+	       pc->chunk_done[pc->threads_next])
+		add_chunk_threads(pc->threads, &pc->chunks[pc->threads_next++]);
+	pthread_mutex_unlock(&pc->threads_lock);
+}
+
 static void *
 chunk_worker(void *arg)
 {
@@ -376,45 +433,22 @@ chunk_worker(void *arg)
 	struct rule_scanner *rules = s->rules ? rule_scanner_new(s->rules) : NULL;
 	size_t c;
 
-	while ((c = atomic_fetch_add(&pc->next, 1)) < pc->nchunks)
+	while ((c = atomic_fetch_add(&pc->next, 1)) < pc->nchunks) {
 		pass_chunk(pc, mw, rules, &pc->chunks[c]);
+		if (pc->threads)
+			chunk_into_threads(pc, c);
+	}
 	rule_scanner_free(&rules);
 	msg_walker_free(&mw);
 	return NULL;
 }
 
-static unsigned int
-worker_count(const struct select_settings *s, size_t units)
-{
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned int n = s->jobs ? s->jobs : (cores > 0 ? (unsigned int)cores : 1);
-
-	if (n > units)
-		n = (unsigned int)units;
-	return n ? n : 1;
-}
-
-/* Run fn on n workers over units units of work, counted by pc->next. */
+/* Run fn on the workers over units units of work, counted by pc->next. */
 static void
 run_workers(struct pass_ctx *pc, void *(*fn)(void *), size_t units)
 {
-	unsigned int n = worker_count(pc->s, units), started = 0;
-	pthread_t *tids;
-
 	atomic_store(&pc->next, 0);
-	if (n <= 1) {
-		fn(pc);
-		return;
-	}
-	tids = xcalloc(n, sizeof *tids);
-	for (; started < n; started++)
-		if (pthread_create(&tids[started], NULL, fn, pc) != 0)
-			break;
-	if (started == 0)
-		fn(pc);
-	for (unsigned int i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	free(tids);
+	parallel_run(fn, pc, parallel_count(pc->s->jobs, units));
 }
 
 static size_t
@@ -463,6 +497,18 @@ void
 pass_run(struct pass_ctx *pc)
 {
 	run_workers(pc, load_worker, pc->boxes->count);
+	if (pc->s->hook && pc->s->hook->loaded)
+		pc->s->hook->loaded(pc->s->hook->ctx, pc->boxes);
 	make_chunks(pc);
+	if (select_needs_threads(pc->s)) {
+		pc->threads = thread_index_new();
+		pc->chunk_done = xcalloc(pc->nchunks + 1, 1);
+		pthread_mutex_init(&pc->threads_lock, NULL);
+	}
 	run_workers(pc, chunk_worker, pc->nchunks);
+	if (pc->threads) {
+		pthread_mutex_destroy(&pc->threads_lock);
+		free(pc->chunk_done);
+		pc->chunk_done = NULL;
+	}
 }

@@ -5,6 +5,7 @@
 #ifndef LISTSCRUB_PASS_H
 #define LISTSCRUB_PASS_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,9 +38,6 @@ struct pass_out {
 /* What the pass learns about one mailbox, message by message. */
 struct box_pass {
 	size_t nmsgs;
-	struct idhash *ids;             /* {0,0}: no Message-ID */
-	uint32_t *ref_first;            /* into the chunk's refs */
-	uint32_t *ref_count;
 	unsigned char *in_scope;
 	char **pm_pages;                /* a pipermail volume text: the
 					   page of each message, in VOL/ */
@@ -55,6 +53,11 @@ struct box_pass {
 struct chunk {
 	size_t box, first, count;
 	struct pass_out out;
+	/* With threads (select_needs_threads), by message of the chunk:
+	 * its Message-ID ({0,0}: none), and how many of out.refs are its
+	 * references (in message order): freed once in the thread index. */
+	struct idhash *ids;
+	uint32_t *ref_count;
 };
 
 struct pass_ctx {
@@ -64,6 +67,13 @@ struct pass_ctx {
 	struct chunk *chunks;
 	size_t nchunks;
 	atomic_size_t next;
+	/* With threads: the index, built in input order as the chunks are
+	 * done, each chunk's thread data freed once it is in (not finished:
+	 * the caller finishes it). */
+	struct thread_index *threads;
+	pthread_mutex_t threads_lock;
+	unsigned char *chunk_done;
+	size_t threads_next;            /* the next chunk to add */
 };
 
 /* The header fields the pass reads of every message. */
@@ -83,6 +93,9 @@ void pass_add_problem(struct pass_out *bp, size_t mailbox, size_t index,
 int pass_load_message(const struct mailbox *mb, size_t i, const char **raw_r,
 		      size_t *len_r, uint64_t *offset_r, bool *owned_r,
 		      struct errbuf *err);
+
+/* Does the selection build the thread index? */
+bool select_needs_threads(const struct select_settings *s);
 
 /* Load every mailbox, then run the pass over their messages in chunks, on
  * every worker. */

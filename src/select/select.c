@@ -13,38 +13,6 @@
 #include "select/pass.h"
 
 
-static struct thread_index *
-build_threads(struct pass_ctx *pc)
-{
-	struct thread_index *ti = thread_index_new();
-
-	for (size_t c = 0; c < pc->nchunks; c++) {
-		struct chunk *ck = &pc->chunks[c];
-		struct box_pass *bp = &pc->passes[ck->box];
-
-		for (size_t i = ck->first; i < ck->first + ck->count; i++) {
-			bool has_id = bp->ids[i].a || bp->ids[i].b;
-
-			thread_index_add(ti, has_id ? &bp->ids[i] : NULL,
-					 ck->out.refs + bp->ref_first[i],
-					 bp->ref_count[i]);
-		}
-		free(ck->out.refs);
-		ck->out.refs = NULL;
-	}
-	for (size_t b = 0; b < pc->boxes->count; b++) {
-		struct box_pass *bp = &pc->passes[b];
-
-		free(bp->ids);
-		free(bp->ref_first);
-		free(bp->ref_count);
-		bp->ids = NULL;
-		bp->ref_first = bp->ref_count = NULL;
-	}
-	thread_index_finish(ti);
-	return ti;
-}
-
 static unsigned char *
 select_threads(const struct thread_index *ti, const struct select_settings *s,
 	       struct selection *sel)
@@ -169,7 +137,8 @@ collect(struct pass_ctx *pc, const unsigned char *thread_reasons,
 			for (size_t i = ck->first; i < ck->first + ck->count;
 			     i++, global++) {
 				struct selected item;
-				unsigned char tr = thread_reasons[global];
+				unsigned char tr = thread_reasons ?
+					thread_reasons[global] : 0;
 
 				memset(&item, 0, sizeof item);
 				if (!bp->in_scope[i])
@@ -243,12 +212,16 @@ select_run(struct mailbox_list *boxes, const struct select_settings *s,
 			sel->box_first[b + 1] = sel->box_first[b] +
 				pc.passes[b].nmsgs;
 	}
-	ti = build_threads(&pc);
-	reasons = select_threads(ti, s, sel);
-	if (s->keep_threads)
-		sel->threads = ti;
-	else
-		thread_index_free(&ti);
+	if (pc.threads) {
+		ti = pc.threads;
+		thread_index_finish(ti);
+		reasons = select_threads(ti, s, sel);
+		if (s->keep_threads)
+			sel->threads = ti;
+		else
+			thread_index_free(&ti);
+	} else
+		reasons = NULL;         /* no seeds: no thread index */
 	collect(&pc, reasons, sel);
 	free(reasons);
 	free(pc.chunks);

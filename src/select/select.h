@@ -42,6 +42,20 @@ enum match_kind {
 	MATCH_ADDRESS_LIST,     /* a run of addresses in a body */
 };
 
+/* Work a caller does on each message in the selection's pass, so that
+ * the message is read once: loaded runs once every mailbox is loaded,
+ * before any message is read; message runs on the workers, in no order,
+ * for every message of every loaded mailbox, with its bytes as its file
+ * holds them (raw NULL and error saying why when it could not be read).
+ * Pages of a message may leave memory once message returns. */
+struct select_hook {
+	void (*loaded)(void *ctx, const struct mailbox_list *boxes);
+	void (*message)(void *ctx, size_t mailbox, size_t index,
+			const char *raw, size_t len, uint64_t offset,
+			const char *error);
+	void *ctx;
+};
+
 struct select_settings {
 	const struct addrset *addresses;        /* NULL: no address search */
 	const struct ruleset *rules;            /* NULL: no rules */
@@ -56,6 +70,7 @@ struct select_settings {
 	const char *list;                       /* List-Id name, or NULL */
 	unsigned int jobs;                      /* 0 = one per core */
 	bool keep_threads;                      /* keep the index in the result */
+	const struct select_hook *hook;         /* NULL: none */
 };
 
 struct select_match {

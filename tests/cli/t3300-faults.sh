@@ -52,7 +52,7 @@ test_expect_success 'a redaction in the second mailbox that fails changes nothin
 
 test_expect_success 'a new copy that reads back wrong is never committed' '
 	two_boxes &&
-	expect_status 2 with_fault write:.a.mbox.listscrub-:2:flip=100 \
+	expect_status 2 with_fault write:.a.mbox.listscrub-:1:flip=100 \
 		"$LISTSCRUB" purge --message-id move-4@example.net $(own_run m) two >out 2>err &&
 	grep -q "message [0-9]* of the new copy of .two/a.mbox. is not the one expected" err &&
 	expect_status 2 with_fault write:.a.mbox.listscrub-:1:flip \
@@ -67,6 +67,41 @@ test_expect_success 'a .gz whose new copy reads back wrong is never committed' '
 	expect_status 2 with_fault write:.list.mbox.gz.listscrub-:1:flip \
 		"$LISTSCRUB" purge --message-id move-4@example.net $(own_run m) gz >out 2>err &&
 	cmp gz.orig gz/list.mbox.gz && no_temps gz
+'
+
+# The new copy is hashed as it is written, not read and split again; the
+# read-back must still see a bit flipped in any write: a redacted
+# message's new bytes, or a later piece of a long run of kept messages.
+test_expect_success 'a bit flipped in a redacted message or a later write is never committed' '
+	two_boxes &&
+	for n in 1 2 3; do
+		expect_status 2 with_fault write:.a.mbox.listscrub-:$n:flip=40 \
+			"$LISTSCRUB" purge --address petra.vos@example.com $(own_run m) two >out 2>err &&
+		grep -q "the new copy of .two/a.mbox. .*nothing was changed" err || exit 1
+	done &&
+	cmp a.orig two/a.mbox && cmp b.orig two/b.mbox && no_temps two && ! test -e m/0001 &&
+	rm -rf big && mkdir big && python3 -c "
+import sys
+out = sys.stdout
+for i in range(1500):
+    out.write(\"From f%d@example.org Mon Mar  2 09:00:00 2020\nFrom: f%d@example.org\n\"
+              \"Message-ID: <fill-%d@example.org>\nSubject: filler %d\n\n%s\n\n\"
+              % (i, i, i, i, (\"line of filler text %d\n\" % i) * 60))
+" >big/l.mbox && cp big/l.mbox big.orig &&
+	test $(wc -c <big/l.mbox) -gt 2100000 &&
+	for n in 2 3; do
+		expect_status 2 with_fault write:.l.mbox.listscrub-:$n:flip=4000 \
+			"$LISTSCRUB" purge --message-id fill-40@example.org $(own_run mb) big >out 2>err &&
+		grep -q "the new copy of .big/l.mbox. .*nothing was changed" err || exit 1
+	done &&
+	cmp big.orig big/l.mbox && no_temps big && ! test -e mb/0001 &&
+	"$LISTSCRUB" purge --message-id fill-40@example.org $(own_run mb) big >out &&
+	python3 -c "
+import mailbox
+ids = [m[\"Message-ID\"] for m in mailbox.mbox(\"big/l.mbox\")]
+want = [\"<fill-%d@example.org>\" % i for i in range(1500) if i != 40]
+assert ids == want, len(ids)
+"
 '
 
 test_expect_success 'stopped after the first mailbox: partial, printed and recorded as made; verify fails the run' '
@@ -192,6 +227,34 @@ test_expect_success 'a journal whose file grew since is left alone with a messag
 	expect_status 2 "$LISTSCRUB" purge --message-id move-4@example.net $APPLY big.mbox >out 2>err &&
 	grep -q "journal" err && cmp big.mbox grown.mbox &&
 	rm -f .big.mbox.listscrub-* big.mbox.lock
+'
+
+# The journal of a killed rewrite, made to look as version 1 wrote it: a
+# whole new copy from byte 0, and no temp_start.  It checks on the way that
+# this version's temp holds the new copy from the first change on only.
+cat >v1journal.py <<'PY'
+f = {}
+for line in open(".big.mbox.listscrub-journal").read().splitlines()[1:]:
+    k, v = line.split(" ", 1)
+    f[k] = v
+start = int(f["temp_start"])
+tail = open(f["temp"], "rb").read()
+assert start > 0 and start == int(f["first"]), f
+assert len(tail) == int(f["new_size"]) - start, (len(tail), f)
+open(f["temp"], "wb").write(open("big.orig", "rb").read()[:start] + tail)
+keys = ("pid", "old_size", "new_size", "first", "new_file", "temp")
+open(".big.mbox.listscrub-journal", "w").write(
+    "\n".join(["listscrub-journal 1"] + ["%s %s" % (k, f[k]) for k in keys]) + "\n")
+PY
+
+test_expect_success 'the temp holds the new copy from the first change on; a version 1 journal (a whole copy) is still finished' '
+	cp big.orig big.mbox && rm -f big.mbox.lock .big.mbox.listscrub-* &&
+	with_fault ftruncate:big.mbox:1:kill "$LISTSCRUB" purge --message-id move-4@example.net $APPLY big.mbox >/dev/null 2>&1
+	test -f .big.mbox.listscrub-journal &&
+	rm -f big.mbox.lock && python3 v1journal.py &&
+	"$LISTSCRUB" purge --message-id move-4@example.net $APPLY big.mbox >out 2>err &&
+	grep -q "big.mbox: rewrite-finished:" err &&
+	cmp big.mbox expect.mbox && no_temps .
 '
 
 # ---- deliveries during a purge -----------------------------------------------

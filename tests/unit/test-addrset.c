@@ -232,7 +232,82 @@ test_addrset__pre_check_is_never_narrower(void **state)
 	addrset_free(&set);
 }
 
+/* The finder looks at 16 positions at a time, then at the tail byte by
+ * byte: every form is found whatever its offset, at a block's edge, split
+ * over two blocks or in the last bytes of the text. */
+static void
+test_addrset__every_form_at_every_offset(void **state)
+{
+	static const struct { const char *form; unsigned int flags; } forms[] = {
+		{ "ann@example.org", 0 }, { "ann at example.org", 0 },
+		{ "ann(at)example.org", 0 }, { "ann (a) example.org", 0 },
+		{ "ann&#64;example.org", ADDRSCAN_HTML },
+		{ "ann%40example.org", ADDRSCAN_HTML },
+	};
+	static const char *const addrs[] = { "ann@example.org", NULL };
+	struct addrset *set = set_of(addrs);
+
+	(void)state;
+	for (size_t f = 0; f < N_ELEMENTS(forms); f++)
+		for (size_t pre = 0; pre < 40; pre++)
+			for (size_t post = 0; post < 20; post++) {
+				char text[128];
+				size_t n = strlen(forms[f].form);
+				struct hits hs = { .n = 0 };
+
+				memset(text, 'x', pre);
+				if (pre)
+					text[pre - 1] = ' ';
+				memcpy(text + pre, forms[f].form, n);
+				memset(text + pre + n, ' ', post);
+				addrset_scan(set, text, pre + n + post,
+					     forms[f].flags, record, &hs);
+				if (hs.n != 1 || hs.h[0].start != pre ||
+				    hs.h[0].end != pre + n)
+					fail_msg("'%s' after %zu bytes, %zu after: "
+						 "%zu hits", forms[f].form, pre,
+						 post, hs.n);
+			}
+	addrset_free(&set);
+}
+
+/* Hits come form by form, the munged ones first (addrset.h), and more of
+ * them than fit the finder's own room are all reported. */
+static void
+test_addrset__reports_munged_forms_first(void **state)
+{
+	static const char *const addrs[] = {
+		"ann@example.org", "bob@example.net", NULL,
+	};
+	struct addrset *set = set_of(addrs);
+	const char *text = "ann@example.org, bob at example.net (bob(at)example.net)";
+	struct hits hs = { .n = 0 };
+	char *many = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	addrset_scan(set, text, strlen(text), 0, record, &hs);
+	assert_int_equal(hs.n, 3);
+	assert_int_equal(hs.h[0].start, strstr(text, "bob(at)") - text);
+	assert_int_equal(hs.h[1].start, strstr(text, "bob at") - text);
+	assert_int_equal(hs.h[2].start, 0);
+	f = open_memstream(&many, &len);
+	for (int i = 0; i < 300; i++)
+		fprintf(f, "%s ", i % 3 ? "Ann@Example.org" : "bob at example.net");
+	fclose(f);
+	hs.n = 0;
+	addrset_scan(set, many, len, 0, record, &hs);
+	assert_int_equal(hs.n, 300);
+	assert_int_equal(hs.h[0].which, 1);     /* munged ones first */
+	assert_int_equal(hs.h[15].which, 1);
+	addrset_free(&set);
+	free(many);
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_addrset__every_form_at_every_offset),
+	cmocka_unit_test(test_addrset__reports_munged_forms_first),
 	cmocka_unit_test(test_addrset__pre_check_is_never_narrower),
 	cmocka_unit_test(test_addrset__validates_input),
 	cmocka_unit_test(test_addrset__matches_whole_addresses_only),

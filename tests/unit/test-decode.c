@@ -72,16 +72,34 @@ test_decode__qp_table(void **state)
 		{ "line\nline\n", "line\nline\n" },
 		{ "pad  \nx\t\r\ny ", "pad\nx\r\ny" },    /* padding dropped */
 		{ "a =20\n", "a  \n" },
+		/* lines without padding are copied whole up to the next '=' */
+		{ "one\ntwo\r\nthree", "one\ntwo\r\nthree" },
+		{ "a=41 \nb", "aA\nb" },            /* padding after an escape */
+		{ "x =3D\t\ny", "x =\ny" },
+		{ "line one\nline two  \nthree\n", "line one\nline two\nthree\n" },
+		{ "tail  ", "tail" },
+		{ "p \r\r\nq", "p \r\r\nq" },
+		{ "soft=\nend \t", "softend" },
 	};
+	/* the same after a long run without '=' or padding: the 16-byte
+	 * search and its tail both meet every case */
+	static const char run[] = "0123456789abcdefghij\nklmnopqrstuvwxyz\r\n";
 
 	(void)state;
-	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
-		char out[64];
-		size_t n = decode_qp(cases[i].in, strlen(cases[i].in), out);
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++)
+		for (size_t cut = 0; cut < sizeof run; cut++) {
+			char in[128], want[128], out[128];
+			size_t n;
 
-		if (n != strlen(cases[i].want) || memcmp(out, cases[i].want, n) != 0)
-			fail_msg("case %zu: got '%.*s'", i, (int)n, out);
-	}
+			snprintf(in, sizeof in, "%.*s%s", (int)cut, run,
+				 cases[i].in);
+			snprintf(want, sizeof want, "%.*s%s", (int)cut, run,
+				 cases[i].want);
+			n = decode_qp(in, strlen(in), out);
+			if (n != strlen(want) || memcmp(out, want, n) != 0)
+				fail_msg("case %zu after %zu bytes: got '%.*s'",
+					 i, cut, (int)n, out);
+		}
 }
 
 /* Random bytes, encoded by Mailutils, decoded by both: must agree. */

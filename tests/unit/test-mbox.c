@@ -262,7 +262,33 @@ test_mbox__spans_cover_every_byte(void **state)
 	free(data);
 }
 
+/* Separators are looked for 16 bytes at a time: one after a body of any
+ * length, and one in the last bytes of the file, are all found. */
+static void
+test_mbox__separators_at_every_offset(void **state)
+{
+	(void)state;
+	for (size_t n = 0; n < 40; n++) {
+		char data[512], body[64];
+		struct mbox_split s;
+		size_t second;
+
+		memset(body, 'b', n);
+		body[n] = '\0';
+		snprintf(data, sizeof data, MSG(SEP1, "1@x", "%s\n\n"), body);
+		second = strlen(data);
+		snprintf(data + second, sizeof data - second, "%s",
+			 MSG(SEP2, "2@x", "two\n"));
+		split_ok(data, &s);
+		assert_int_equal(s.count, 2);
+		assert_int_equal(s.msgs[1].start, second);
+		assert_int_equal(s.msgs[1].end, strlen(data));
+		mbox_split_release(&s);
+	}
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_mbox__separators_at_every_offset),
 	cmocka_unit_test(test_mbox__from_line_shapes),
 	cmocka_unit_test(test_mbox__splits_three_messages),
 	cmocka_unit_test(test_mbox__unescaped_from_lines_do_not_split),

@@ -4,6 +4,8 @@
 
 #include "helpers.h"
 
+#include <sodium.h>
+
 #include "audit/digest.h"
 #include "audit/merkle.h"
 
@@ -53,6 +55,55 @@ test_merkle__matches_ct_reference_roots(void **state)
 	}
 }
 
+/* RFC 6962 §2.1 as written, over libsodium's SHA-256: the reference. */
+static void
+reference_mth(const unsigned char (*leaves)[4], size_t n, unsigned char *out)
+{
+	unsigned char buf[1 + 2 * DIGEST_LEN];
+	size_t k = 1;
+
+	if (n == 0) {
+		crypto_hash_sha256(out, (const unsigned char *)"", 0);
+		return;
+	}
+	if (n == 1) {
+		buf[0] = 0x00;
+		memcpy(buf + 1, leaves[0], 4);
+		crypto_hash_sha256(out, buf, 5);
+		return;
+	}
+	while (k * 2 < n)
+		k *= 2;
+	buf[0] = 0x01;
+	reference_mth(leaves, k, buf + 1);
+	reference_mth(leaves + k, n - k, buf + 1 + DIGEST_LEN);
+	crypto_hash_sha256(out, buf, sizeof buf);
+}
+
+/* The root is built as the leaves come (complete subtrees only): it must
+ * be the recursive definition's for every size, not only up to 8. */
+static void
+test_merkle__streamed_root_is_the_recursive_one(void **state)
+{
+	unsigned char leaves[300][4], want[DIGEST_LEN], got[DIGEST_LEN];
+	struct merkle *m = merkle_new();
+
+	for (size_t n = 0; n <= 300; n++) {
+		reference_mth((const void *)leaves, n, want);
+		merkle_root(m, got);
+		assert_memory_equal(got, want, DIGEST_LEN);
+		assert_int_equal(merkle_count(m), n);
+		if (n == 300)
+			break;
+		leaves[n][0] = (unsigned char)n;
+		leaves[n][1] = (unsigned char)(n >> 8);
+		leaves[n][2] = 0x5a;
+		leaves[n][3] = (unsigned char)(n * 7);
+		merkle_add(m, leaves[n], 4);
+	}
+	merkle_free(&m);
+}
+
 static void
 test_merkle__order_and_content_matter(void **state)
 {
@@ -90,6 +141,7 @@ test_digest__text_round_trip_and_strictness(void **state)
 
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_merkle__matches_ct_reference_roots),
+	cmocka_unit_test(test_merkle__streamed_root_is_the_recursive_one),
 	cmocka_unit_test(test_merkle__order_and_content_matter),
 	cmocka_unit_test(test_digest__text_round_trip_and_strictness),
 };

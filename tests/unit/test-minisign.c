@@ -179,7 +179,7 @@ test_incident__macs_are_domain_separated_hmac_sha256(void **state)
 	char *dir = test_tempdir(), *path;
 	char text[DIGEST_TEXT_SIZE], kid[INCIDENT_KID_TEXT_SIZE];
 	unsigned char a[DIGEST_LEN], b[DIGEST_LEN];
-	struct incident_key *key;
+	struct incident_key *key, *other;
 	struct errbuf err;
 
 	path = test_write(dir, "k", "000102030405060708090a0b0c0d0e0f"
@@ -195,6 +195,28 @@ test_incident__macs_are_domain_separated_hmac_sha256(void **state)
 	incident_mac(key, MAC_MESSAGE_ID, "x", 1, b);
 	assert_memory_not_equal(a, b, DIGEST_LEN);
 	incident_key_free(&key);
+	free(path);
+	/* the context keeps a key's pads: another key in between, and the
+	 * first one again, must give the same known answers */
+	path = test_write(dir, "k2", "ffeeddccbbaa99887766554433221100"
+			  "ffeeddccbbaa99887766554433221100\n", SIZE_MAX);
+	assert_int_equal(incident_key_load(path, &other, &err), 0);
+	free(path);
+	path = test_write(dir, "k", "000102030405060708090a0b0c0d0e0f"
+			  "101112131415161718191a1b1c1d1e1f\n", SIZE_MAX);
+	assert_int_equal(incident_key_load(path, &key, &err), 0);
+	incident_mac_text(other, MAC_TOKEN, "ann@example.org", 15, text);
+	assert_string_not_equal(text, "hmac-sha256:f801bc886a51b337c8f21bc2344a"
+				"7e466df8bd3582438f327c1ce9526ec4162d");
+	for (int i = 0; i < 2; i++) {
+		incident_mac_text(key, MAC_TOKEN, "ann@example.org", 15, text);
+		assert_string_equal(text, "hmac-sha256:f801bc886a51b337c8f21bc2"
+				    "344a7e466df8bd3582438f327c1ce9526ec4162d");
+	}
+	incident_key_id(key, kid);
+	assert_string_equal(kid, "4fb6ee27f9b9e071");
+	incident_key_free(&key);
+	incident_key_free(&other);
 	free(path);
 	path = test_write(dir, "bad", "00010203\n", SIZE_MAX);
 	assert_int_equal(incident_key_load(path, &key, &err), -1);

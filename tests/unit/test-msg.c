@@ -412,7 +412,92 @@ test_msg__split_munged_address_words_decoded(void **state)
 	free(scratch.p);
 }
 
+/* The end of the header, found 16 bytes at a time, against the plain
+ * reading of RFC 5322 (the first empty line), for every length of first
+ * line, LF and CRLF, with and without a body. */
+static size_t
+naive_header_end(const char *p, size_t len)
+{
+	size_t pos = 0;
+
+	while (pos < len) {
+		const char *nl;
+
+		if (p[pos] == '\n')
+			return pos + 1;
+		if (p[pos] == '\r' && pos + 1 < len && p[pos + 1] == '\n')
+			return pos + 2;
+		nl = memchr(p + pos, '\n', len - pos);
+		if (nl == NULL)
+			break;
+		pos = (size_t)(nl - p) + 1;
+	}
+	return len;
+}
+
+static void
+test_msg__header_end_at_every_offset(void **state)
+{
+	static const char *const ends[] = { "\n", "\r\n" };
+	static const char *const bodies[] = { "", "body\n", "\n\n", "\r" };
+
+	(void)state;
+	for (size_t e = 0; e < N_ELEMENTS(ends); e++)
+		for (size_t b = 0; b < N_ELEMENTS(bodies); b++)
+			for (size_t n = 0; n < 50; n++) {
+				char m[256];
+				size_t len, body, got;
+
+				snprintf(m, sizeof m, "A: %.*s%sB: c%s%s%s", (int)n,
+					 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+					 ends[e], ends[e], n % 2 ? ends[e] : "",
+					 bodies[b]);
+				len = strlen(m);
+				got = msg_header_end(m, len, &body);
+				if (got != naive_header_end(m, len) || body != got)
+					fail_msg("'%s': %zu, want %zu", m, got,
+						 naive_header_end(m, len));
+			}
+}
+
+/* The walk reads each header once and decodes only what it must; what
+ * only an encoded part holds is still handed over as text. */
+static void
+test_msg__hits_only_in_encoded_parts(void **state)
+{
+	const char *m =
+		"Content-Type: multipart/mixed; boundary=b\n\n"
+		"--b\nContent-Type: text/plain\n\nnothing here\n"
+		/* "write to ann@example.org" */
+		"--b\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+		"d3JpdGUgdG8gYW5uQGV4YW1wbGUub3Jn\n"
+		/* a text sent as a binary type: "list: bob@example.net" */
+		"--b\nContent-Type: application/octet-stream\n"
+		"Content-Transfer-Encoding: base64\n\nbGlzdDogYm9iQGV4YW1wbGUubmV0\n"
+		/* a munged form cut by a soft line break */
+		"--b\nContent-Type: text/plain\n"
+		"Content-Transfer-Encoding: quoted-printable\n\n"
+		"mail cy a=\nt example.com or dy=28at)example.com\n--b--\n";
+	struct walk_log log = { .n = 0 };
+	struct msg_walk_report rep;
+	const struct seen_part *p;
+
+	(void)state;
+	msg_walk(walker, m, strlen(m), log_part, &log, &rep);
+	assert_int_equal(rep.problem, MSG_PROBLEM_NONE);
+	p = find_text(&log, "ann@example.org");
+	assert_non_null(p);
+	assert_true(p->flags & PART_DECODED);
+	p = find_text(&log, "bob@example.net");
+	assert_non_null(p);
+	assert_true(p->flags & PART_SNIFFED);
+	assert_non_null(find_text(&log, "cy at example.com"));
+	assert_non_null(find_text(&log, "dy(at)example.com"));
+}
+
 static const struct CMUnitTest tests[] = {
+	cmocka_unit_test(test_msg__header_end_at_every_offset),
+	cmocka_unit_test(test_msg__hits_only_in_encoded_parts),
 	cmocka_unit_test(test_msg__split_munged_address_words_decoded),
 	cmocka_unit_test(test_msg__unknown_charset_words_as_bytes),
 	cmocka_unit_test(test_msg__every_qp_part_is_decoded),
