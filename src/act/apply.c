@@ -9,11 +9,13 @@
 #include "act/lock.h"
 #include "act/pm-journal.h"
 #include "act/plan.h"
+#include "act/tarball-write.h"
 #include "act/writer.h"
 #include "audit/record.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
+#include "mail/tarball.h"
 #include "select/select.h"
 
 size_t *
@@ -33,7 +35,9 @@ prepare_box(struct plan *p, size_t i, struct mailbox *mb,
 	    struct apply_report *rep, struct errbuf *err)
 {
 	struct writer_settings ws = {
-		.backup_dir = as->backup_dir,
+		/* a tarball's member is kept with the whole tarball */
+		.backup_dir = tarball_of_staged(mailbox_path(mb)) ? NULL
+			: as->backup_dir,
 		.lock = lock_set_find(as->locks, mailbox_path(mb)),
 	};
 	size_t *indices;
@@ -99,6 +103,83 @@ any_done(const struct box_work *w)
 	return false;
 }
 
+/* Is the box's mailbox a member of the staged tarball tb? */
+static bool
+in_tarball(const struct mailbox *mb, const struct tarball *tb)
+{
+	return tarball_of_staged(mailbox_path(mb)) == tb;
+}
+
+/* A tarball that could not be written back: the changes made to its
+ * staged members never reached the archive. */
+static void
+tarball_not_made(struct plan *p, struct mailbox_list *boxes,
+		 const struct tarball *tb, struct box_work *w, size_t n,
+		 const struct apply_settings *as, struct apply_report *rep)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct mailbox *mb = boxes->items[plan_box(p, i)->mailbox];
+
+		if (!in_tarball(mb, tb))
+			continue;
+		if (any_done(&w[i]) && rep->boxes_committed > 0)
+			rep->boxes_committed--;
+		for (size_t k = 0; k < w[i].bc.count; k++)
+			plan_set_outcome(p, i, w[i].bc.item[k], OUTCOME_NOT_MADE);
+		if (w[i].recorded)
+			record_forget(as->record, mb);
+	}
+	for (size_t i = 0; i < rep->pipermail.count; i++)
+		if (tarball_of_staged(rep->pipermail.items[i].path) == tb) {
+			rep->pipermail.items[i].done = false;
+			record_file_forget(as->record,
+					   rep->pipermail.items[i].path);
+		}
+}
+
+/* Phase 3: every tarball whose staged members changed is written back
+ * (act/tarball-write.h), and recorded as a file of the archive. */
+static int
+write_tarballs(struct plan *p, struct mailbox_list *boxes,
+	       struct box_work *w, size_t n, const struct apply_settings *as,
+	       struct apply_report *rep, int rc, struct errbuf *err)
+{
+	for (size_t t = 0; t < tarball_count(); t++) {
+		const struct tarball *tb = tarball_at(t);
+		struct tarball_copy c;
+		bool changed = false, made = false;
+
+		for (size_t i = 0; i < n; i++)
+			changed |= any_done(&w[i]) &&
+				in_tarball(boxes->items[plan_box(p, i)->mailbox], tb);
+		for (size_t i = 0; i < rep->pipermail.count; i++)
+			changed |= rep->pipermail.items[i].done &&
+				tarball_of_staged(rep->pipermail.items[i].path) == tb;
+		if (!changed)
+			continue;
+		if (rc == 0 && as->backup_dir) {
+			char *made_backup = NULL;
+
+			rc = backup_file(as->backup_dir, tarball_path(tb), true,
+					 &made_backup, err);
+			free(made_backup);
+		}
+		if (rc == 0 && (rc = tarball_copy_write(tb, &c, err)) == 0) {
+			rc = tarball_copy_commit(tb, &c, &made, err);
+			if (!made)
+				tarball_copy_discard(&c);
+		}
+		if (made && as->record)
+			record_file_digest(as->record, tarball_path(tb), "tarball",
+					   c.after, c.size_after);
+		if (!made)
+			tarball_not_made(p, boxes, tb, w, n, as, rep);
+		if (rc < 0)
+			rep->stopped_in_commit |= rep->boxes_committed > 0 || made;
+	}
+	return rc;
+}
+
 static void
 release_work(struct box_work *w, size_t n)
 {
@@ -130,6 +211,10 @@ apply_plan(struct plan *p, struct mailbox_list *boxes,
 
 		if (box->count == 0 || box->items[0].state != PLAN_PLANNED)
 			break;          /* the rest is a later run's */
+		/* a zip is read only: a change in one stops the run here */
+		if (as->apply && (rc = tarball_copy_possible(tarball_of_staged(
+				mailbox_path(boxes->items[box->mailbox])), err)) < 0)
+			break;
 		rc = prepare_box(p, i, boxes->items[box->mailbox], as, &w[i],
 				 rep, err);
 	}
@@ -184,6 +269,9 @@ apply_plan(struct plan *p, struct mailbox_list *boxes,
 	if (rc == 0 && rep->pipermail.journaled &&
 	    pm_journal_clear(&rep->pipermail, err) == 0)
 		rep->pipermail.journaled = false;
+	/* 3. the tarballs whose staged members changed */
+	if (as->apply)
+		rc = write_tarballs(p, boxes, w, prepared, as, rep, rc, err);
 	for (size_t i = 0; as->record && i < rep->pipermail.count; i++)
 		if (as->apply && !rep->pipermail.items[i].done)
 			record_file_forget(as->record,

@@ -10,6 +10,7 @@
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
+#include "mail/tarball.h"
 
 /* Is path an mbox (plain or compressed), by its first bytes?  What it is
  * once loaded; a file that cannot be loaded is the selection's to
@@ -91,6 +92,19 @@ hold_mailboxes(struct mailbox_list *boxes, struct lock_set *ls,
 		if (mailbox_load(mb, &changed) == 0)
 			note_path(&rep->reread, &rep->n_reread,
 				  mailbox_path(mb));
+	}
+	/* a tarball is written back whole, beside itself, under its lock */
+	for (size_t i = 0; i < tarball_count(); i++) {
+		const char *path = tarball_path(tarball_at(i));
+		size_t swept;
+
+		if (lock_set_add(ls, path, err) < 0) {
+			rep->lock_failed = true;
+			return -1;
+		}
+		if (temp_sweep(path, &swept, err) < 0)
+			return -1;
+		rep->temps_removed += swept;
 	}
 	return 0;
 }

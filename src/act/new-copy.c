@@ -245,7 +245,7 @@ new_copy_write(struct new_copy *nc, int fd, struct errbuf *err)
 	ps.content = mailbox_content(nc->mb, &ps.len);
 	h.content = ps.content;
 	hasher_start(&h);
-	ps.o = out_open(fd, mailbox_path(nc->mb), false, err);
+	ps.o = out_open(fd, mailbox_path(nc->mb), MAILBOX_PLAIN, err);
 	head = s->count > 0 ? (size_t)s->msgs[0].start : ps.len;
 	tail = s->count > 0 ? (size_t)s->msgs[s->count - 1].end : ps.len;
 	/* the bytes before the first message (a BOM, empty lines) stay */

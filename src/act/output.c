@@ -1,4 +1,4 @@
-/* output.c -- temps beside originals, plain or gzip output, backups. */
+/* output.c -- temps beside originals, plain or compressed output, backups. */
 #include "config.h"
 
 #include <errno.h>
@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <archive.h>
+#include <archive_entry.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -15,9 +17,21 @@
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
+#include "mail/mailbox.h"
 
 #define WRITE_CHUNK (8u << 20)
 #define GZIP_LEVEL 6
+/* The other compressions at their command-line tools' default levels
+ * (libarchive's filter option "compression-level"). */
+static const struct {
+	int (*add)(struct archive *);
+	const char *level;
+} packers[] = {
+	[MAILBOX_BZIP2] = { archive_write_add_filter_bzip2, "9" },
+	[MAILBOX_XZ]    = { archive_write_add_filter_xz, "6" },
+	[MAILBOX_LZMA]  = { archive_write_add_filter_lzma, "6" },
+	[MAILBOX_ZSTD]  = { archive_write_add_filter_zstd, "3" },
+};
 
 static const char *
 base_of(const char *path)
@@ -244,15 +258,18 @@ temp_sweep(const char *path, size_t *removed_r, struct errbuf *err)
 	return rc;
 }
 
-/* ---- plain or gzip ------------------------------------------------------------ */
+/* ---- plain or compressed ----------------------------------------------------- */
 
 struct out {
 	int fd;                         /* -1: only count */
 	uint64_t written;
 	const char *what;
-	bool gzip;
-	z_stream zs;
+	enum mailbox_compression c;
+	z_stream zs;                    /* MAILBOX_GZIP */
 	unsigned char *zbuf;
+	struct archive *a;              /* the others */
+	struct errbuf *err;             /* of the write under way, for pack_out */
+	bool write_failed;              /* pack_out filled err */
 };
 
 static int
@@ -296,16 +313,68 @@ deflate_some(struct out *o, int flush, struct errbuf *err)
 	return 0;
 }
 
+/* libarchive's output: counted, and written unless only counting. */
+static la_ssize_t
+pack_out(struct archive *a, void *ctx, const void *p, size_t len)
+{
+	struct out *o = ctx;
+	struct errbuf mine;
+
+	if (write_all(o->fd, p, len, o->what, o->err ? o->err : &mine) < 0) {
+		o->write_failed = true;
+		archive_set_error(a, EIO, "write failed");
+		return -1;
+	}
+	o->written += len;
+	return (la_ssize_t)len;
+}
+
+/* A raw archive of one entry: the compressed stream and nothing else. */
+static int
+pack_open(struct out *o, struct errbuf *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	int rc;
+
+	o->a = archive_write_new();
+	o->err = err;
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_pathname(e, "data");
+	/* no padding of the last block: the file ends where the stream does */
+	rc = packers[o->c].add(o->a) != ARCHIVE_OK ||
+		archive_write_set_filter_option(o->a, NULL, "compression-level",
+						packers[o->c].level) != ARCHIVE_OK ||
+		archive_write_set_format_raw(o->a) != ARCHIVE_OK ||
+		archive_write_set_bytes_in_last_block(o->a, 1) != ARCHIVE_OK ||
+		archive_write_open2(o->a, o, NULL, pack_out, NULL, NULL)
+		!= ARCHIVE_OK ||
+		archive_write_header(o->a, e) != ARCHIVE_OK ? -1 : 0;
+	archive_entry_free(e);
+	if (rc < 0 && !o->write_failed)
+		errbuf_format(err, "cannot start compressing '%s' (%s)", o->what,
+			      archive_error_string(o->a)
+			      ? archive_error_string(o->a) : "libarchive");
+	return rc;
+}
+
 struct out *
-out_open(int fd, const char *what, bool gzip, struct errbuf *err)
+out_open(int fd, const char *what, enum mailbox_compression c,
+	 struct errbuf *err)
 {
 	struct out *o = xcalloc(1, sizeof *o);
 
 	o->fd = fd;
 	o->what = what;
-	o->gzip = gzip;
-	if (!gzip)
+	o->c = c;
+	if (c == MAILBOX_PLAIN)
 		return o;
+	if (c != MAILBOX_GZIP) {
+		if (pack_open(o, err) == 0)
+			return o;
+		archive_write_free(o->a);
+		free(o);
+		return NULL;
+	}
 	if (deflateInit2(&o->zs, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
 			 Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(o);
@@ -316,15 +385,39 @@ out_open(int fd, const char *what, bool gzip, struct errbuf *err)
 	return o;
 }
 
+static int
+pack_write(struct out *o, const char *p, size_t len, struct errbuf *err)
+{
+	o->err = err;
+	while (len > 0) {
+		la_ssize_t w = archive_write_data(o->a, p, len);
+
+		if (w <= 0) {
+			if (!o->write_failed)
+				errbuf_format(err, "cannot compress the new copy "
+					      "of '%s' (%s)", o->what,
+					      archive_error_string(o->a)
+					      ? archive_error_string(o->a)
+					      : "libarchive");
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
 int
 out_write(struct out *o, const void *data, size_t len, struct errbuf *err)
 {
 	const char *p = data;
 
-	if (!o->gzip) {
+	if (o->c == MAILBOX_PLAIN) {
 		o->written += len;
 		return write_all(o->fd, p, len, o->what, err);
 	}
+	if (o->c != MAILBOX_GZIP)
+		return pack_write(o, p, len, err);
 	while (len > 0) {
 		size_t n = len > WRITE_CHUNK ? WRITE_CHUNK : len;
 
@@ -352,10 +445,24 @@ out_finish(struct out **op, uint64_t *written_r, struct errbuf *err)
 
 	if (o == NULL)
 		return 0;
-	if (o->gzip) {
+	if (o->c == MAILBOX_GZIP) {
 		rc = err || written_r ? deflate_some(o, Z_FINISH, err) : 0;
 		deflateEnd(&o->zs);
 		free(o->zbuf);
+	} else if (o->a) {
+		/* closing flushes the trailer; a discarded one is only freed */
+		o->err = err;
+		if ((err || written_r) &&
+		    archive_write_close(o->a) != ARCHIVE_OK) {
+			if (!o->write_failed)
+				errbuf_format(err, "cannot finish the new copy "
+					      "of '%s' (%s)", o->what,
+					      archive_error_string(o->a)
+					      ? archive_error_string(o->a)
+					      : "libarchive");
+			rc = -1;
+		}
+		archive_write_free(o->a);
 	}
 	if (written_r)
 		*written_r = o->written;

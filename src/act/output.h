@@ -1,6 +1,6 @@
 /* output.h -- the files the writer makes: a temp beside the original
  * (".NAME.listscrub-PID-N", so that a later run knows it for its own),
- * written plain or gzip, and backups of originals. */
+ * written plain or compressed, and backups of originals. */
 #ifndef LISTSCRUB_OUTPUT_H
 #define LISTSCRUB_OUTPUT_H
 
@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "mail/mailbox.h"
 
 struct errbuf;
 
@@ -52,13 +54,16 @@ int temp_sweep(const char *path, size_t *removed_r, struct errbuf *err);
  * for (a pipermail volume's pages); *removed_r is added to. */
 int temp_sweep_folder(const char *dir, size_t *removed_r, struct errbuf *err);
 
-/* A sink over a file descriptor: plain, or gzip (level 6, as gzip and
- * Mailman's nightly_gzip write).  Over fd -1 it only counts: the size a
- * file would have (a plan). */
+/* A sink over a file descriptor: plain, or compressed as c says: gzip
+ * through zlib (level 6, as gzip and Mailman's nightly_gzip write),
+ * bzip2, xz, lzma and zstd through libarchive's raw format at their
+ * tools' default levels (9, 6, 6, 3).  Over fd -1 it only counts: the
+ * size a file would have (a plan). */
 struct out;
 
 /* caller owns: out_close */
-struct out *out_open(int fd, const char *what, bool gzip, struct errbuf *err);
+struct out *out_open(int fd, const char *what, enum mailbox_compression c,
+		     struct errbuf *err);
 int out_write(struct out *o, const void *p, size_t len, struct errbuf *err);
 
 /* Flush (the gzip trailer) and free; -1 when the flush failed. */

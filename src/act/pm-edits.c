@@ -129,7 +129,7 @@ prepare_one(struct pm_edit *ed, struct errbuf *err)
 		return 0;       /* removed at the commit, or only held */
 	if (temp_create(&t, ed->path, err) < 0)
 		return -1;
-	o = out_open(t.fd, ed->path, false, err);
+	o = out_open(t.fd, ed->path, MAILBOX_PLAIN, err);
 	rc = o ? out_write(o, ed->data, ed->len, err) : -1;
 	if (o && out_close(&o, err) < 0)
 		rc = -1;

@@ -19,7 +19,6 @@ static int
 prepare_file(struct prepared *p, struct file_change *f,
 	     const struct message_change *ch, size_t index, struct errbuf *err)
 {
-	bool gzip = mailbox_compression(p->mb) == MAILBOX_GZIP;
 	const char *raw;
 	size_t len;
 	uint64_t off;
@@ -57,7 +56,8 @@ prepare_file(struct prepared *p, struct file_change *f,
 		if (change_load(ch, &data, err) < 0)
 			return -1;
 		if (temp_create(&f->temp, f->path, err) < 0 ||
-		    (o = out_open(f->temp.fd, f->path, gzip, err)) == NULL) {
+		    (o = out_open(f->temp.fd, f->path,
+					  mailbox_compression(p->mb), err)) == NULL) {
 			free(data);
 			return -1;
 		}

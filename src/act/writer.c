@@ -23,11 +23,45 @@
 #include "mail/mailbox.h"
 #include "mail/mbox.h"
 
+/* What memory holds of a mailbox while it is written or hashed. */
+#define WINDOW ((uint64_t)8 << 20)
 /* What a new copy that reads back wrong means. */
 #define WRONG_COPY "the disk did not keep what was written, or listscrub " \
 	"has a bug: check the file system and report it"
 
 /* ---- an mbox ------------------------------------------------------------------ */
+
+/* Lets go of a mailbox's mapped pages behind a reader, a window at a
+ * time, so that memory holds a window, not the mailbox. */
+struct behind {
+	const struct mailbox *mb;
+	uint64_t released;
+};
+
+static void
+release_behind(struct behind *b, uint64_t upto)
+{
+	if (upto < b->released + WINDOW)
+		return;
+	mailbox_release_pages(b->mb, (size_t)b->released, (size_t)upto);
+	b->released = upto;
+}
+
+/* Bytes [from, to) of mb's content, a window at a time. */
+static int
+write_range(struct behind *b, const char *content, uint64_t from,
+	    uint64_t to, struct out *o, struct errbuf *err)
+{
+	while (from < to) {
+		uint64_t end = to - from > WINDOW ? from + WINDOW : to;
+
+		if (out_write(o, content + from, end - from, err) < 0)
+			return -1;
+		release_behind(b, end);
+		from = end;
+	}
+	return 0;
+}
 
 /* The kept byte ranges of mbox mb, and a changed message's new bytes in
  * its place (del[0..n): the messages changed). */
@@ -39,20 +73,24 @@ write_kept(const struct mailbox *mb, size_t n, struct out *o,
 	const struct mbox_split *s = mailbox_split(mb);
 	size_t len;
 	const char *content = mailbox_content(mb, &len);
+	struct behind b = { .mb = mb };
 	uint64_t from = 0;
 
 	for (size_t k = 0; k < n; k++) {
 		const struct mbox_msg *m = &s->msgs[del[k]];
 
 		progress_add(m->end - from, 0);
-		if (out_write(o, content + from, m->start - from, err) < 0 ||
+		if (write_range(&b, content, from, m->start, o, err) < 0 ||
 		    (changes && changes[k].redacted &&
 		     change_write(&changes[k], o, NULL, err) < 0))
 			return -1;
 		from = m->end;
 	}
 	progress_add(len - from, 0);
-	return out_write(o, content + from, len - from, err);
+	if (write_range(&b, content, from, len, o, err) < 0)
+		return -1;
+	mailbox_release_pages(mb, 0, len);
+	return 0;
 }
 
 int
@@ -67,8 +105,7 @@ writer_new_size(const struct mailbox *mb, const size_t *indices,
 	if (mailbox_kind(mb) != MAILBOX_MBOX || !mailbox_content(mb, &len))
 		return errbuf_set(err, "'%s': not an mbox in memory",
 				  mailbox_path(mb));
-	o = out_open(-1, mailbox_path(mb),
-		     mailbox_compression(mb) == MAILBOX_GZIP, err);
+	o = out_open(-1, mailbox_path(mb), mailbox_compression(mb), err);
 	if (!o)
 		return -1;
 	rc = write_kept(mb, n, o, indices, changes, err);
@@ -84,6 +121,7 @@ expect_digests(struct prepared *p, const size_t *del,
 	       const struct message_change *changes)
 {
 	size_t n = mailbox_message_count(p->mb), k = 0;
+	struct behind b = { .mb = p->mb };
 
 	p->before = xcalloc(n + 1, DIGEST_LEN);
 	p->view.n_after = 0;
@@ -98,6 +136,7 @@ expect_digests(struct prepared *p, const size_t *del,
 			sha256_of(raw, len, p->before[i]);
 			if (owned)
 				free((char *)raw);
+			release_behind(&b, off + len);
 		}
 		if (k < p->n && del[k] == i) {
 			if (changes && changes[k].redacted)
@@ -106,6 +145,7 @@ expect_digests(struct prepared *p, const size_t *del,
 		} else
 			p->view.n_after++;
 	}
+	mailbox_release_pages(p->mb, 0, SIZE_MAX);
 	p->view.before = (const void *)p->before;
 	p->view.n_before = n;
 }
@@ -146,6 +186,7 @@ check_new_copy(struct prepared *p, const char *temp, const size_t *del,
 	size_t first_kept = p->temp_start > 0 && p->n > 0 ? del[0] : 0;
 	size_t at = first_kept, k = 0;
 	struct mailbox *now = mailbox_new(temp);
+	struct behind bn = { .mb = now };
 	uint64_t preamble = p->temp_start > 0 ? 0
 		: mailbox_split(p->mb)->preamble_len;
 	const char *was, *is;
@@ -188,6 +229,7 @@ check_new_copy(struct prepared *p, const char *temp, const size_t *del,
 		sha256_of(raw, len, d);
 		if (owned)
 			free((char *)raw);
+		release_behind(&bn, off + len);
 		want_d = next_expected(p, del, changes, &at, &k);
 		if (want_d == NULL || memcmp(d, want_d, DIGEST_LEN) != 0)
 			rc = errbuf_set(err, "message %zu of the new copy of '%s' "
@@ -204,8 +246,8 @@ check_new_copy(struct prepared *p, const char *temp, const size_t *del,
 }
 
 /* A plain mbox's new copy, written and hashed in one pass (new-copy.h)
- * and read back.  Read back wrong, it is checked as a .gz's is, to say
- * which message is not what it should be. */
+ * and read back.  Read back wrong, it is checked as a compressed one's
+ * is, to say which message is not what it should be. */
 static int
 write_plain(struct prepared *p, const size_t *del,
 	    const struct message_change *changes, const struct stat *st,
@@ -252,14 +294,16 @@ write_plain(struct prepared *p, const size_t *del,
 	return same == 1 ? 0 : -1;
 }
 
-/* A .gz: written through zlib, then inflated, split and hashed again. */
+/* A compressed mbox: written through its compressor, then read back
+ * through the same decompression as any other, split and hashed again. */
 static int
-write_gzip(struct prepared *p, const size_t *del,
-	   const struct message_change *changes, const struct stat *st,
-	   struct errbuf *err)
+write_compressed(struct prepared *p, const size_t *del,
+		 const struct message_change *changes, const struct stat *st,
+		 struct errbuf *err)
 {
 	const char *path = mailbox_path(p->mb);
-	struct out *o = out_open(p->temp.fd, path, true, err);
+	struct out *o = out_open(p->temp.fd, path, mailbox_compression(p->mb),
+				 err);
 	char *temp;
 	int rc;
 
@@ -283,7 +327,7 @@ prepare_mbox(struct prepared *p, const size_t *del,
 {
 	struct mailbox *mb = p->mb;
 	const char *path = mailbox_path(mb);
-	bool gzip = mailbox_compression(mb) == MAILBOX_GZIP;
+	bool packed = mailbox_compression(mb) != MAILBOX_PLAIN;
 	struct stat st;
 
 	if (mailbox_check_unchanged(mb, err) < 0)
@@ -293,14 +337,15 @@ prepare_mbox(struct prepared *p, const size_t *del,
 	progress_plan((uint64_t)st.st_size);
 	if (temp_create(&p->temp, path, err) < 0)
 		return -1;
-	if ((gzip ? write_gzip : write_plain)(p, del, changes, &st, err) < 0)
+	if ((packed ? write_compressed : write_plain)(p, del, changes, &st,
+						     err) < 0)
 		return -1;
 	/* An in-place rewrite changes the original's inode: a backup must be
 	 * a copy, not a link. */
 	if (p->ws.backup_dir &&
-	    backup_file(p->ws.backup_dir, path, gzip, &p->backup, err) < 0)
+	    backup_file(p->ws.backup_dir, path, packed, &p->backup, err) < 0)
 		return -1;
-	p->in_place = !gzip;
+	p->in_place = !packed;
 	p->journal.old_size = (uint64_t)st.st_size;
 	p->journal.new_size = p->view.size_after;
 	p->journal.first = p->n > 0 ? mailbox_split(mb)->msgs[del[0]].start

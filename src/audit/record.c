@@ -229,7 +229,7 @@ record_mailbox(struct record *r, struct mailbox *mb,
 		return -1;
 	}
 	r->kinds |= 1u << mailbox_kind(mb);
-	r->compressed |= mailbox_compression(mb) == MAILBOX_GZIP;
+	r->compressed |= mailbox_compression(mb) != MAILBOX_PLAIN;
 	if (mailbox_kind(mb) == MAILBOX_MBOX)
 		return record_mbox(r, mb, items, changes, n, d, rel, err);
 	rc = record_files(r, mb, items, changes, n, rel, err);

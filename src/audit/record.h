@@ -87,6 +87,11 @@ int record_file(struct record *r, const char *path, bool removed,
 void record_file_after(struct record *r, const char *path, const void *data,
 		       size_t len);
 
+/* path (listed before the run) was rewritten as a whole by the run, its
+ * new bytes known: a tarball written back (role "tarball"). */
+int record_file_digest(struct record *r, const char *path, const char *role,
+		       const unsigned char digest[DIGEST_LEN], uint64_t size);
+
 /* That file was not changed after all (the run stopped before). */
 void record_file_forget(struct record *r, const char *path);
 

@@ -12,6 +12,7 @@
 #include "lib/errbuf.h"
 #include "audit/tree.h"
 #include "lib/xalloc.h"
+#include "mail/tarball.h"
 
 static int
 compare_strings(const void *a, const void *b)
@@ -143,10 +144,35 @@ scope_from_root(struct scope *sc, const char *root, char *const *includes,
 	return 0;
 }
 
+/* A staged member of a tarball is named "TARBALL//member" (mail/tarball.h). */
+static char *
+member_relative(const struct scope *sc, const char *path, struct errbuf *err)
+{
+	char *shown = tarball_shown(path), *sep, *rel = NULL;
+
+	if (shown == NULL)
+		return NULL;
+	sep = strstr(shown, "//");
+	*sep = '\0';
+	rel = scope_relative(sc, shown, err);
+	if (rel) {
+		char *member = xasprintf("%s//%s", rel, sep + 2);
+
+		free(rel);
+		rel = member;
+	}
+	free(shown);
+	return rel;
+}
+
 char *
 scope_relative(const struct scope *sc, const char *path, struct errbuf *err)
 {
-	char *abs = realpath(path, NULL), *rel;
+	char *abs, *rel;
+
+	if (tarball_of_staged(path))
+		return member_relative(sc, path, err);
+	abs = realpath(path, NULL);
 
 	if (abs == NULL) {
 		errbuf_format_errno(err, errno, "cannot resolve '%s'", path);
@@ -162,10 +188,18 @@ scope_relative(const struct scope *sc, const char *path, struct errbuf *err)
 char *
 scope_absolute(const struct scope *sc, const char *rel)
 {
+	char *abs, *staged;
+
 	if (strcmp(rel, ".") == 0)
 		return xstrdup(sc->root);
-	return xasprintf("%s/%s", strcmp(sc->root, "/") == 0 ? "" : sc->root,
-			 rel);
+	abs = xasprintf("%s/%s", strcmp(sc->root, "/") == 0 ? "" : sc->root,
+			rel);
+	/* a member of a staged tarball is read where it is staged */
+	if (strstr(rel, "//") && (staged = tarball_staged_file(abs)) != NULL) {
+		free(abs);
+		return staged;
+	}
+	return abs;
 }
 
 /* path made absolute with symbolic links resolved, where its tail does

@@ -15,6 +15,7 @@
 #include "lib/errbuf.h"
 #include "audit/manifest.h"
 #include "audit/merkle.h"
+#include "audit/tree-private.h"
 #include "audit/tree.h"
 #include "lib/xalloc.h"
 
@@ -41,12 +42,20 @@ bool
 path_is_safe(const char *path)
 {
 	const char *p = path;
+	bool member = false;
 
 	if (*path == '\0' || *path == '/' || strpbrk(path, "\r\n\\"))
 		return false;
 	while (*p) {
 		size_t n = strcspn(p, "/");
 
+		/* one "//": a member of a tarball (mail/tarball.h) */
+		if (n == 0 && !member) {
+			member = true;
+			if (*++p == '\0')
+				return false;
+			continue;
+		}
 		if (n == 0 || (n == 1 && p[0] == '.') ||
 		    (n == 2 && p[0] == '.' && p[1] == '.'))
 			return false;
@@ -157,8 +166,8 @@ walk_dir(struct tree *t, const struct scope *sc, const char *rel,
 	return rc;
 }
 
-static int
-compare_entries(const void *a, const void *b)
+int
+tree_compare_entries(const void *a, const void *b)
 {
 	return strcmp(((const struct tree_entry *)a)->path,
 		      ((const struct tree_entry *)b)->path);
@@ -278,6 +287,8 @@ tree_hash_pending(struct tree *t, const struct scope *sc, struct errbuf *err)
 	return rc;
 }
 
+/* ---- tarballs: a line per member ---------------------------------------- */
+
 static int
 list_files(struct tree *t, const struct scope *sc, const char *skip_dir,
 	   struct errbuf *err)
@@ -302,8 +313,10 @@ list_files(struct tree *t, const struct scope *sc, const char *skip_dir,
 		return -1;
 	}
 	if (t->count > 0)	/* qsort wants a non-NULL array */
-		qsort(t->entries, t->count, sizeof *t->entries, compare_entries);
+		qsort(t->entries, t->count, sizeof *t->entries,
+		      tree_compare_entries);
 	drop_duplicate_paths(t);
+	tree_list_members(t, sc);
 	return 0;
 }
 
@@ -314,7 +327,7 @@ tree_list_unhashed(struct tree *t, const struct scope *sc,
 	if (list_files(t, sc, skip_dir, err) < 0)
 		return -1;
 	for (size_t i = 0; i < t->count; i++)
-		t->entries[i].pending = true;
+		t->entries[i].pending = !tree_entry_is_member(&t->entries[i]);
 	return 0;
 }
 
@@ -330,6 +343,8 @@ tree_list(struct tree *t, const struct scope *sc, const char *skip_dir,
 			: NULL;
 
 		/* unchanged since reuse was made: not read again */
+		if (tree_entry_is_member(e))
+			continue;       /* hashed as its tarball was read */
 		if (old && same_identity(old, e))
 			memcpy(e->sha256, old->sha256, DIGEST_LEN);
 		else
@@ -347,7 +362,7 @@ tree_take_digest(struct tree *t, const struct tree_entry *known)
 {
 	struct tree_entry *e = t->count == 0 ? NULL
 		: bsearch(known, t->entries, t->count, sizeof *t->entries,
-			  compare_entries);
+			  tree_compare_entries);
 
 	if (e == NULL || !e->pending || !same_identity(e, known))
 		return false;
@@ -455,7 +470,8 @@ tree_find(const struct tree *t, const char *path)
 
 	if (t->count == 0)
 		return NULL;
-	return bsearch(&key, t->entries, t->count, sizeof key, compare_entries);
+	return bsearch(&key, t->entries, t->count, sizeof key,
+		       tree_compare_entries);
 }
 
 void

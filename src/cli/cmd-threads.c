@@ -57,7 +57,7 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 		if (owned)
 			free((void *)raw);
 	}
-	path = mailbox_file_of(mb, i);
+	path = print_shown(mailbox_file_of(mb, i));
 	page = mailbox_is_pipermail_text(mb)
 		? pm_page_of(mailbox_path(mb), i, mailbox_message_count(mb))
 		: NULL;

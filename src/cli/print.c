@@ -14,6 +14,7 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
+#include "mail/tarball.h"
 #include "mail/msg.h"
 
 json_t *
@@ -185,6 +186,15 @@ matches_json(const struct select_opts *o, const struct selected *item)
 	return a;
 }
 
+char *
+print_shown(char *path)
+{
+	char *shown = tarball_shown_text(path);
+
+	free(path);
+	return shown;
+}
+
 void
 print_selected(FILE *out, const struct select_opts *o,
 	       const struct mailbox_list *boxes, const struct selected *item,
@@ -192,7 +202,7 @@ print_selected(FILE *out, const struct select_opts *o,
 {
 	const struct mailbox *mb = boxes->items[item->mailbox];
 	const char *id = item->message_id ? item->message_id : "";
-	char *path = mailbox_file_of(mb, item->index);
+	char *path = print_shown(mailbox_file_of(mb, item->index));
 	const char *page = item->page;
 
 	if (o->format == FORMAT_JSON) {
@@ -259,8 +269,10 @@ void
 print_mailbox_line(FILE *out, const struct mailbox *mb)
 {
 	const struct mbox_split *s = mailbox_split(mb);
-	char *path = text_escaped(mailbox_path(mb));
+	char *shown = print_shown(xstrdup(mailbox_path(mb)));
+	char *path = text_escaped(shown);
 
+	free(shown);
 	fprintf(out, "# %s: %s, %zu messages", path,
 		mailbox_format_name(mb), mailbox_message_count(mb));
 	free(path);

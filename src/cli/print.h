@@ -41,4 +41,8 @@ char *text_escaped(const char *s);
  * shown as U+FFFD).  Never NULL. */
 json_t *json_text(const char *s);
 
+/* path (owned, freed) as shown: a staged tarball member as
+ * "ARCHIVE//member" (mail/tarball.h).  Caller owns the result. */
+char *print_shown(char *path);
+
 #endif

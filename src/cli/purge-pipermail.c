@@ -31,6 +31,7 @@ print_one(FILE *out, const struct pm_edit *ed, bool apply,
 	  enum out_format format)
 {
 	const char *kind = pm_edit_kind_name(ed->kind);
+	char *shown = print_shown(xstrdup(ed->path));
 
 	if (format == FORMAT_JSON) {
 		json_t *j = json_pack("{s:s, s:s, s:s}", "pipermail", kind,
@@ -39,7 +40,7 @@ print_one(FILE *out, const struct pm_edit *ed, bool apply,
 				      "state", edit_state(ed, apply));
 		char *line;
 
-		json_object_set_new(j, "path", json_text(ed->path));
+		json_object_set_new(j, "path", json_text(shown));
 		if (ed->dropped)
 			json_object_set_new(j, "dropped",
 					    json_integer((json_int_t)ed->dropped));
@@ -47,13 +48,14 @@ print_one(FILE *out, const struct pm_edit *ed, bool apply,
 		fprintf(out, "%s\n", line);
 		free(line);
 		json_decref(j);
+		free(shown);
 		return;
 	}
-	fprintf(out, "  pipermail %s %s %s", kind, ed->path,
-		edit_state(ed, apply));
+	fprintf(out, "  pipermail %s %s %s", kind, shown, edit_state(ed, apply));
 	if (ed->dropped && ed->kind != PM_EDIT_NEIGHBOUR)
 		fprintf(out, " entries=%zu", ed->dropped);
 	fputc('\n', out);
+	free(shown);
 }
 
 void

@@ -9,6 +9,7 @@
 #include "cli/cmd.h"
 #include "cli/print.h"
 #include "cli/report.h"
+#include "lib/xalloc.h"
 #include "mail/mailbox.h"
 #include "select/select.h"
 
@@ -25,7 +26,10 @@ report(enum diag_code code, const char *locus, const char *fmt, ...)
 	progress_line_hold();
 	fputs("listscrub: ", stderr);
 	if (locus) {
-		line = text_escaped(locus);
+		char *shown = print_shown(xstrdup(locus));
+
+		line = text_escaped(shown);
+		free(shown);
 		fprintf(stderr, "%s: ", line);
 		free(line);
 	}
@@ -34,8 +38,11 @@ report(enum diag_code code, const char *locus, const char *fmt, ...)
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = NULL;
 	va_end(ap);
-	/* a file name with a newline stays on its line */
-	line = text_escaped(text ? text : fmt);
+	/* a file name with a newline stays on its line; a staged tarball
+	 * member is named as the tarball's */
+	line = print_shown(text ? text : xstrdup(fmt));
+	text = line;
+	line = text_escaped(text);
 	fprintf(stderr, "%s\n", line);
 	free(line);
 	free(text);

@@ -93,6 +93,12 @@ static const struct diag_info catalog[D__COUNT] = {
 		"symlink-loop", DIAG_WARNING, 0,
 		"a symbolic link inside a PATH leads to itself (a loop) or "
 		"nowhere: not followed" },
+	[D_TARBALL_REFUSED] = {
+		"tarball-refused", DIAG_ERROR, 2,
+		"a tarball with a member that would land outside it (an "
+		"absolute name, \"..\", a link out, a name given twice), or "
+		"holding more than the inflate caps, or unreadable: nothing in "
+		"it is read or changed" },
 	[D_BINARY_NOT_CHECKED] = {
 		"binary-not-checked", DIAG_WARNING, 0,
 		"binary attachments of redacted messages were not searched" },

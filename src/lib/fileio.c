@@ -273,3 +273,12 @@ dir_names_free(char **names, size_t n)
 		free(names[i]);
 	free(names);
 }
+
+bool
+file_same_identity(const struct stat *st, const struct stat *was)
+{
+	return st->st_dev == was->st_dev && st->st_ino == was->st_ino &&
+		st->st_size == was->st_size &&
+		st->st_mtim.tv_sec == was->st_mtim.tv_sec &&
+		st->st_mtim.tv_nsec == was->st_mtim.tv_nsec;
+}

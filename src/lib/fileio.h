@@ -39,6 +39,9 @@ char *path_dir(const char *path);
 /* Create every missing parent directory of path (mode 0700). */
 int make_parent_dirs(char *path, struct errbuf *err);
 
+/* Is st the same file as was: device, inode, size and mtime? */
+bool file_same_identity(const struct stat *st, const struct stat *was);
+
 int fsync_dir_of(const char *path, struct errbuf *err);
 
 /* Create path, which must not exist, with mode; write data and fsync. */

@@ -1,4 +1,4 @@
-/* mailbox.c -- load a mailbox: map (or inflate) a file and split it,
+/* mailbox.c -- load a mailbox: map a file (or its inflated copy) and split it,
  * or list a Maildir; hand out its messages as raw byte ranges. */
 #include "config.h"
 
@@ -9,107 +9,19 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
+#include "mail/decompress.h"
 #include "mail/header.h"
-#include "mail/limits.h"
 #include "mail/mailbox-private.h"
 
-#define GZIP_CHUNK (1u << 20)
 /* Mapped ahead of the splitter: the splitter says where it is every
  * MBOX_PROGRESS_BYTES, so a little more than that keeps it in mapped
  * pages while memory holds about that much of the file. */
 #define SPLIT_AHEAD (MBOX_PROGRESS_BYTES + MBOX_PROGRESS_BYTES / 4)
 #define MADV_POPULATE_READ 22   /* Linux 5.14 */
-
-static bool
-is_gzip(const unsigned char *p, size_t len)
-{
-	return len >= 2 && p[0] == 0x1f && p[1] == 0x8b;
-}
-
-/* Past the caps of mail/limits.h: a gzip bomb, or an archive larger
- * than this run was told to hold in memory. */
-static bool
-inflated_too_much(size_t used, size_t inlen, const struct mail_limits *lim)
-{
-	return used > lim->inflated_size ||
-		(used > MAIL_INFLATE_RATIO_FLOOR &&
-		 used / (inlen ? inlen : 1) >= lim->inflate_ratio);
-}
-
-/* Inflate a gzip file (several members are allowed) into memory, within
- * the caps. */
-static int
-inflate_all(const char *path, const unsigned char *in, size_t inlen,
-	    char **out_r, size_t *outlen_r, struct errbuf *err)
-{
-	const struct mail_limits *lim = mail_get_limits();
-	z_stream zs;
-	char *out = NULL;
-	size_t alloc = 0, used = 0;
-	int zrc = Z_OK;
-
-	memset(&zs, 0, sizeof zs);
-	if (inflateInit2(&zs, 15 + 16) != Z_OK)
-		return errbuf_set(err, "cannot start zlib for '%s'", path);
-	zs.next_in = (unsigned char *)in;
-	zs.avail_in = inlen > UINT32_MAX ? UINT32_MAX : (uInt)inlen;
-	for (;;) {
-		xgrow((void **)&out, &alloc, used + GZIP_CHUNK, 1);
-		zs.next_out = (unsigned char *)out + used;
-		/* a chunk at a time, so that a cap stops it near the cap */
-		zs.avail_out = GZIP_CHUNK;
-		zrc = inflate(&zs, Z_NO_FLUSH);
-		used += GZIP_CHUNK - zs.avail_out;
-		if (inflated_too_much(used, inlen, lim)) {
-			inflateEnd(&zs);
-			free(out);
-			return errbuf_set(err, "'%s' inflates to more than %s "
-					  "(%llu MB of it from %zu bytes): a "
-					  "gzip bomb, or an archive too large "
-					  "for the caps; not read.  If it is "
-					  "an archive, raise --max-inflated-size "
-					  "MB (default %llu) or "
-					  "--max-inflate-ratio N (default %u)",
-					  path, used > lim->inflated_size
-					  ? "--max-inflated-size"
-					  : "--max-inflate-ratio times its size",
-					  (unsigned long long)(used >> 20), inlen,
-					  (unsigned long long)
-					  (MAIL_DEFAULT_INFLATED_SIZE >> 20),
-					  MAIL_DEFAULT_INFLATE_RATIO);
-		}
-		if (zs.avail_in == 0 && (size_t)(zs.next_in - in) < inlen) {
-			size_t rest = inlen - (size_t)(zs.next_in - in);
-
-			zs.avail_in = rest > UINT32_MAX ? UINT32_MAX : (uInt)rest;
-		}
-		if (zrc == Z_STREAM_END) {
-			if ((size_t)(zs.next_in - in) >= inlen)
-				break;
-			inflateReset(&zs);      /* next gzip member */
-			continue;
-		}
-		if (zrc != Z_OK && zrc != Z_BUF_ERROR)
-			break;
-		if (zrc == Z_BUF_ERROR && zs.avail_in == 0)
-			break;
-	}
-	inflateEnd(&zs);
-	if (zrc != Z_STREAM_END) {
-		free(out);
-		return errbuf_set(err, "'%s' is not a complete gzip file (zlib "
-				  "error %d after %zu bytes); check it with "
-				  "gzip -t", path, zrc, used);
-	}
-	*out_r = out;
-	*outlen_r = used;
-	return 0;
-}
 
 static void
 skip_entry(struct mailbox *mb, size_t *alloc, const char *rel,
@@ -181,26 +93,25 @@ load_maildir(struct mailbox *mb, struct errbuf *err)
 static void
 drop_content(struct mailbox *mb)
 {
-	if (mb->map)
-		mapping_close(&mb->map);
-	else if (mb->compression == MAILBOX_GZIP)
-		free((void *)mb->data);
+	mapping_close(&mb->map);
 	mb->data = NULL;
 	mb->len = 0;
 }
 
 static int
-map_file(struct mailbox *mb, int fd, struct errbuf *err)
+map_file(struct mailbox *mb, int fd, uint64_t len, struct errbuf *err)
 {
-	if (mb->size == 0) {
+	if (len == 0) {
 		mb->data = "";
 		mb->len = 0;
 		return 0;
 	}
-	if (mapping_open(fd, (size_t)mb->size, mb->path, &mb->map, err) < 0)
+	if (len > SIZE_MAX)
+		return errbuf_set(err, "'%s' is too large to map", mb->path);
+	if (mapping_open(fd, (size_t)len, mb->path, &mb->map, err) < 0)
 		return -1;
 	mb->data = mapping_data(mb->map);
-	mb->len = (size_t)mb->size;
+	mb->len = (size_t)len;
 	madvise((void *)mb->data, mb->len, MADV_SEQUENTIAL);
 	mailbox_prefetch_pages(mb, 0, SPLIT_AHEAD);
 	return 0;
@@ -220,8 +131,9 @@ load_file(struct mailbox *mb, struct errbuf *err)
 {
 	/* listed as a regular file: one swapped for a FIFO since must not
 	 * block the run */
-	int fd = open_regular_nonblock(mb->path, true);
+	int fd = open_regular_nonblock(mb->path, true), tfd, rc;
 	struct stat st;
+	uint64_t len;
 
 	if (fd < 0)
 		return errbuf_errno(err, errno, "cannot open '%s'", mb->path);
@@ -239,25 +151,22 @@ load_file(struct mailbox *mb, struct errbuf *err)
 	mb->ino = st.st_ino;
 	mb->size = st.st_size;
 	mb->mtime = st.st_mtim;
-	if (map_file(mb, fd, err) < 0) {
+	/* a compressed file is read through its inflated copy, mapped as a
+	 * plain file is: memory holds a window of it, not the whole */
+	if (decompress_open(fd, mb->path, (uint64_t)st.st_size,
+			    &mb->compression, &tfd, &len, err) < 0) {
 		close(fd);
 		return -1;
 	}
+	if (tfd >= 0) {
+		close(fd);
+		fd = tfd;
+	} else
+		len = (uint64_t)st.st_size;
+	rc = map_file(mb, fd, len, err);
 	close(fd);
-	if (is_gzip((const unsigned char *)mb->data, mb->len)) {
-		char *plain = NULL;
-		size_t plainlen = 0;
-		int rc = inflate_all(mb->path, (const unsigned char *)mb->data,
-				     mb->len, &plain, &plainlen, err);
-
-		mapping_close(&mb->map);
-		mb->data = NULL;
-		if (rc < 0)
-			return -1;
-		mb->data = plain;
-		mb->len = plainlen;
-		mb->compression = MAILBOX_GZIP;
-	}
+	if (rc < 0)
+		return -1;
 	/* a page, database file or attachment of a pipermail tree changes
 	 * only with the message it belongs to (act/pipermail.h), even when
 	 * it looks like mail (a scrubbed message/rfc822 part) */
@@ -300,13 +209,15 @@ mailbox_load(struct mailbox *mb, struct errbuf *err)
 }
 
 void
-mailbox_release_pages(struct mailbox *mb, size_t from, size_t to)
+mailbox_release_pages(const struct mailbox *mb, size_t from, size_t to)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t ps = page > 0 ? (size_t)page : 4096;
 
 	if (mb->map == NULL)
 		return;
+	if (to > mb->len)
+		to = mb->len;
 	from = (from + ps - 1) / ps * ps;
 	to = to / ps * ps;
 	if (to > from)
@@ -314,7 +225,7 @@ mailbox_release_pages(struct mailbox *mb, size_t from, size_t to)
 }
 
 void
-mailbox_prefetch_pages(struct mailbox *mb, size_t from, size_t to)
+mailbox_prefetch_pages(const struct mailbox *mb, size_t from, size_t to)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t ps = page > 0 ? (size_t)page : 4096;
@@ -430,24 +341,26 @@ mailbox_file_of(const struct mailbox *mb, size_t i)
 	return xstrdup(mb->path);
 }
 
+/* Every format name with every suffix, in enum mailbox_compression's
+ * order. */
+#define SUFFIXED(base) { base, base ".gz", base ".bz2", base ".xz", \
+			 base ".lzma", base ".zst" }
+
 const char *
 mailbox_format_name(const struct mailbox *mb)
 {
-	bool gz = mb->compression == MAILBOX_GZIP;
+	static const char *const mbox[][6] = {
+		[MBOX_FORMAT_MBOXO] = SUFFIXED("mboxo"),
+		[MBOX_FORMAT_MBOXRD] = SUFFIXED("mboxrd"),
+		[MBOX_FORMAT_MBOXCL] = SUFFIXED("mboxcl"),
+		[MBOX_FORMAT_MBOXCL2] = SUFFIXED("mboxcl2"),
+	};
+	static const char *const file[] = SUFFIXED("file");
 
 	switch (mb->kind) {
-	case MAILBOX_MBOX:
-		if (!gz)
-			return mbox_format_name(mb->split.format);
-		switch (mb->split.format) {
-		case MBOX_FORMAT_MBOXO:   return "mboxo.gz";
-		case MBOX_FORMAT_MBOXRD:  return "mboxrd.gz";
-		case MBOX_FORMAT_MBOXCL:  return "mboxcl.gz";
-		case MBOX_FORMAT_MBOXCL2: return "mboxcl2.gz";
-		}
-		break;
+	case MAILBOX_MBOX:    return mbox[mb->split.format][mb->compression];
 	case MAILBOX_MAILDIR: return "maildir";
-	case MAILBOX_SINGLE:  return gz ? "file.gz" : "file";
+	case MAILBOX_SINGLE:  return file[mb->compression];
 	case MAILBOX_NOT_MAIL: return "not mail";
 	case MAILBOX_UNKNOWN: break;
 	}
@@ -564,14 +477,15 @@ mailbox_file_name(const struct mailbox *mb, size_t i)
 int
 mailbox_check_unchanged(const struct mailbox *mb, struct errbuf *err)
 {
-	struct stat st;
+	struct stat st, was = { 0 };
 
 	if (stat(mb->path, &st) < 0)
 		return errbuf_errno(err, errno, "cannot stat '%s'", mb->path);
-	if (mailbox_was_cut(mb) || st.st_dev != mb->dev || st.st_ino != mb->ino ||
-	    st.st_size != mb->size ||
-	    st.st_mtim.tv_sec != mb->mtime.tv_sec ||
-	    st.st_mtim.tv_nsec != mb->mtime.tv_nsec)
+	was.st_dev = mb->dev;
+	was.st_ino = mb->ino;
+	was.st_size = mb->size;
+	was.st_mtim = mb->mtime;
+	if (mailbox_was_cut(mb) || !file_same_identity(&st, &was))
 		return errbuf_set(err, "'%s' changed while listscrub was "
 				  "reading it (new mail?); nothing was written "
 				  "to it: run purge again", mb->path);

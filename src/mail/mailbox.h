@@ -1,4 +1,4 @@
-/* mailbox.h -- one unit of an archive: an mbox file (plain or .gz), a
+/* mailbox.h -- one unit of an archive: an mbox file (plain or compressed), a
  * Maildir folder, or a single-message file, with its messages as raw byte
  * ranges.
  *
@@ -27,9 +27,15 @@ enum mailbox_kind {
 	MAILBOX_NOT_MAIL,       /* a file that is neither: never changed */
 };
 
+/* Told by the file's first bytes (mail/decompress.h); a changed file is
+ * written back in the same. */
 enum mailbox_compression {
 	MAILBOX_PLAIN,
 	MAILBOX_GZIP,
+	MAILBOX_BZIP2,
+	MAILBOX_XZ,
+	MAILBOX_LZMA,
+	MAILBOX_ZSTD,
 };
 
 /* One mailbox: opaque; the walk and the loader fill it, everyone else
@@ -54,6 +60,7 @@ struct mailbox_list {
 	size_t pipermail_links;         /* pipermail's VOL/index.html links
 					   to VOL/thread.html, passed over */
 	const char *walk_root;          /* the PATH being walked (walk only) */
+	unsigned int in_pipermail_list; /* inside a list folder (walk only) */
 };
 
 /* A mailbox for path, of unknown kind until loaded (for a file read
@@ -80,7 +87,8 @@ bool mailbox_is_pipermail_text(const struct mailbox *mb);
  * Borrowed until mailbox_unload. */
 const struct mbox_split *mailbox_split(const struct mailbox *mb);
 
-/* The content of an mbox or single file (mapped, or inflated); NULL for
+/* The content of an mbox or single file (mapped, or its inflated copy
+ * mapped); NULL for
  * a Maildir.  Borrowed until mailbox_unload. */
 const char *mailbox_content(const struct mailbox *mb, size_t *len_r);
 
@@ -112,15 +120,18 @@ void mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n);
 /* Did the walk meet an error (a PATH missing or unreadable)? */
 bool mailbox_walk_failed(const struct mailbox_list *list);
 
-/* Map or inflate the mailbox and split it into messages. */
+/* Map the file (a compressed one: its inflated copy, mail/decompress.h)
+ * and split it into messages. */
 int mailbox_load(struct mailbox *mb, struct errbuf *err);
 
 /* Drop the mapped pages wholly inside [from, to) from this process's
  * memory; the data stays readable (paged in again from the file). */
-void mailbox_release_pages(struct mailbox *mb, size_t from, size_t to);
+void mailbox_release_pages(const struct mailbox *mb, size_t from,
+			   size_t to);
 
 /* Map the pages of [from, to) into memory in one go, ahead of use. */
-void mailbox_prefetch_pages(struct mailbox *mb, size_t from, size_t to);
+void mailbox_prefetch_pages(const struct mailbox *mb, size_t from,
+			    size_t to);
 
 void mailbox_unload(struct mailbox *mb);
 
@@ -154,7 +165,8 @@ int mailbox_message(const struct mailbox *mb, size_t i, const char **data_r,
  * the message's own file in a Maildir.  Caller owns. */
 char *mailbox_file_of(const struct mailbox *mb, size_t i);
 
-/* "mboxrd", "maildir", "file", with ".gz" where compressed. */
+/* "mboxrd", "maildir", "file", with ".gz", ".bz2", ".xz", ".lzma" or
+ * ".zst" where compressed. */
 const char *mailbox_format_name(const struct mailbox *mb);
 
 void mailbox_list_release(struct mailbox_list *list);

@@ -12,6 +12,7 @@
 #include "lib/xalloc.h"
 #include "mail/mailbox-private.h"
 #include "mail/pipermail.h"
+#include "mail/tarball.h"
 
 static struct mailbox *
 list_add(struct mailbox_list *list, const char *path, enum mailbox_kind kind)
@@ -240,6 +241,35 @@ mark_pipermail_parts(struct mailbox_list *list, size_t first,
 	}
 }
 
+/* A tarball is walked as the tree its members make, staged (tarball.h);
+ * false when path is not one.  One inside a staged tarball, or in a
+ * pipermail list folder (an attachment of a message), is not opened: a
+ * file like any other there. */
+static bool
+walk_tarball(struct mailbox_list *list, const char *path)
+{
+	const struct tarball *tb;
+	const char *outer_root = list->walk_root;
+	struct errbuf err;
+	int is;
+
+	if (tarball_of_staged(path) || list->in_pipermail_list > 0)
+		return false;
+	if ((is = tarball_sniff(path, &err)) == 0)
+		return false;
+	tb = is < 0 ? NULL : tarball_of_file(path);
+	if (is > 0 && tb == NULL)
+		tb = tarball_stage(path, &err);
+	if (tb == NULL) {
+		add_note(list, path, D_TARBALL_REFUSED, err.msg);
+		return true;
+	}
+	list->walk_root = tarball_root(tb);
+	walk_path(list, tarball_root(tb), false);
+	list->walk_root = outer_root;
+	return true;
+}
+
 static void
 walk_path(struct mailbox_list *list, const char *path, bool top)
 {
@@ -258,13 +288,16 @@ walk_path(struct mailbox_list *list, const char *path, bool top)
 		if (is_maildir(path))
 			walk_maildir(list, path);
 		else if (pm_is_list_dir(path)) {
+			list->in_pipermail_list++;
 			walk_dir(list, path);
+			list->in_pipermail_list--;
 			mark_pipermail_parts(list, first, first_note, path);
 		} else
 			walk_dir(list, path);
-	} else if (S_ISREG(st.st_mode))
-		list_add(list, path, MAILBOX_UNKNOWN);
-	else
+	} else if (S_ISREG(st.st_mode)) {
+		if (!walk_tarball(list, path))
+			list_add(list, path, MAILBOX_UNKNOWN);
+	} else
 		add_note(list, path, D_NOT_REGULAR_FILE, NULL);
 }
 

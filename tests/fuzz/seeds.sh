@@ -104,6 +104,36 @@ if corpora:
     for p in files(tw + "/*.txt*", 2):
         mboxes.append(read(p))
 
+# tarballs: tar (plain, gz, bz2, xz), zip, of the fixtures and a
+# pipermail tree, and a few with members that must be refused
+import io, tarfile, zipfile
+def tarball(kind, members):
+    buf = io.BytesIO()
+    if kind == "zip":
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, data in members:
+                z.writestr(name, data)
+        return buf.getvalue()
+    with tarfile.open(fileobj=buf, mode="w:" + kind) as t:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            if isinstance(data, tuple):         # (type, link target)
+                info.type, info.linkname = data
+            else:
+                info.size = len(data)
+            t.addfile(info, io.BytesIO(data) if not isinstance(data, tuple) else None)
+    return buf.getvalue()
+small = [("lists/a.mbox", basic[:3000]), ("md/cur/1:2,S", singles[0]),
+         ("md/new/2", singles[1] if len(singles) > 1 else b"x")]
+for kind in ("", "gz", "bz2", "xz", "zip"):
+    add("tarball", tarball(kind, small))
+add("tarball", tarball("", small + [("md/new/3", (tarfile.LNKTYPE, "md/cur/1:2,S")),
+                                    ("link", (tarfile.SYMTYPE, "lists/a.mbox"))]))
+for bad in ("../evil", "/abs", "a/../../x"):
+    add("tarball", tarball("", [(bad, b"x")]))
+add("tarball", tarball("", [("l", (tarfile.SYMTYPE, "../../etc"))]))
+add("tarball", tarball("", [("m", b"a"), ("m", b"b")]))
+
 # the mbox splitter and the file readers
 for m in mboxes:
     add("mbox", m)

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,32 @@
 		return cmocka_run_group_tests(tests, NULL, NULL);          \
 	}
 
-/* A fresh directory under $TMPDIR; caller frees the path. */
+/* The directories test_tempdir made, removed when the test exits. */
+static char *test_tempdirs[256];
+static size_t test_n_tempdirs;
+
+static inline int
+test_remove_one(const char *path, const struct stat *st, int flag,
+		struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static inline void
+test_remove_tempdirs(void)
+{
+	for (size_t i = 0; i < test_n_tempdirs; i++) {
+		(void)nftw(test_tempdirs[i], test_remove_one, 16,
+			   FTW_DEPTH | FTW_PHYS);
+		free(test_tempdirs[i]);
+	}
+	test_n_tempdirs = 0;
+}
+
+/* A fresh directory under $TMPDIR, removed at exit; caller frees the
+ * path. */
 static inline char *
 test_tempdir(void)
 {
@@ -40,6 +66,10 @@ test_tempdir(void)
 		abort();
 	if (mkdtemp(path) == NULL)
 		abort();
+	if (test_n_tempdirs == 0)
+		atexit(test_remove_tempdirs);
+	if (test_n_tempdirs < sizeof test_tempdirs / sizeof *test_tempdirs)
+		test_tempdirs[test_n_tempdirs++] = strdup(path);
 	return path;
 }
 

@@ -193,7 +193,13 @@ test_tree__safe_paths(void **state)
 	assert_false(path_is_safe("/abs"));
 	assert_false(path_is_safe("a/../b"));
 	assert_false(path_is_safe("./a"));
-	assert_false(path_is_safe("a//b"));
+	/* one "//" names a member of a tarball, and only one */
+	assert_true(path_is_safe("a.tar//b"));
+	assert_true(path_is_safe("d/a.tar.gz//m/cur/x"));
+	assert_false(path_is_safe("a//b//c"));
+	assert_false(path_is_safe("a///b"));
+	assert_false(path_is_safe("a//"));
+	assert_false(path_is_safe("a//../b"));
 	assert_false(path_is_safe("a/"));
 	assert_false(path_is_safe("a\nb"));
 	assert_false(path_is_safe("a\\b"));
