@@ -22,6 +22,7 @@ struct incident_key;
 #define MAC_TOKEN      "tok"    /* a matched token, normalised */
 #define MAC_MESSAGE    "msg"    /* the raw bytes of a message */
 #define MAC_RULESET    "rule"   /* what was asked for */
+#define MAC_FINDING    "find"   /* a sweep's finding (sweep/baseline.h) */
 
 /* Write a new random key to path (mode 0600); path must not exist. */
 int incident_key_generate(const char *path, struct errbuf *err);

@@ -225,11 +225,14 @@ string_array(char *const *items, size_t n)
 	return a;
 }
 
-/* "apply", "plan", or "partial" for a run that stopped after changing
- * some files (its manifest records exactly those). */
+/* "apply", "plan", "sweep" (a scheduled sweep's report), or "partial"
+ * for a run that stopped after changing some files (its manifest
+ * records exactly those). */
 static const char *
 run_mode(const struct record *r)
 {
+	if (r->s.sweep)
+		return "sweep";
 	return !r->s.apply ? "plan" : r->partial ? "partial" : "apply";
 }
 

@@ -57,6 +57,18 @@ record_add_changed(struct record *r, const struct mailbox *mb, char *rel)
 	return f;
 }
 
+void
+record_known_digest(struct record *r, const struct tree_entry *known)
+{
+	(void)tree_take_digest(&r->before, known);
+}
+
+const struct tree *
+record_listing(const struct record *r)
+{
+	return &r->before;
+}
+
 int
 record_hash_before(struct record *r, struct errbuf *err)
 {

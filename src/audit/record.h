@@ -33,11 +33,15 @@ struct record;
 struct scope;
 struct select_settings;
 struct selected;
+struct tree;
+struct tree_entry;
 
 struct record_settings {
 	const char *incident;
 	const char *operator_name;
 	bool apply;                             /* else a plan */
+	bool sweep;                             /* a sweep's report (mode
+						   "sweep"): never applies */
 	unsigned long seq;
 	const unsigned char *prev;              /* SHA-256 of the previous
 						   manifest; NULL when seq 1 */
@@ -122,6 +126,15 @@ int record_write_intent(struct record *r, struct errbuf *err);
 int record_finish(struct record *r, const char *run_dir, struct errbuf *err);
 
 void record_free(struct record **r);
+
+/* A file's digest known from an earlier listing (a sweep's state): the
+ * file is not read again when its path and identity (device, inode,
+ * size, mtime) are the entry's.  Between record_begin and record_finish. */
+void record_known_digest(struct record *r, const struct tree_entry *known);
+
+/* The listing of the archive before the run, every file hashed once
+ * record_finish returned 0; borrowed until record_free. */
+const struct tree *record_listing(const struct record *r);
 
 /* The next run of incident in manifest_dir (created when missing), locked
  * against a second run until *lock_fd_r is closed: its seq is one more

@@ -29,12 +29,14 @@ is_listing(const json_t *l)
 }
 
 /* The modes a run of this version may have: "partial" (a run that
- * stopped after changing some files) is of version 2. */
+ * stopped after changing some files) and "sweep" (a scheduled sweep's
+ * report: checked as a plan is) are of version 2. */
 static bool
 mode_known(const char *mode, long long version)
 {
 	return mode && (strcmp(mode, "apply") == 0 || strcmp(mode, "plan") == 0 ||
-			(version >= 2 && strcmp(mode, "partial") == 0));
+			(version >= 2 && (strcmp(mode, "partial") == 0 ||
+					  strcmp(mode, "sweep") == 0)));
 }
 
 static const char *

@@ -81,40 +81,6 @@ item_state(const struct purge_opts *po, const struct plan_item *pi)
 	}
 }
 
-static void
-print_summary(const struct purge_opts *po, const struct plan *plan,
-	      const struct selection *sel, size_t files)
-{
-	size_t deleted = plan_count(plan, ITEM_DELETE, OUTCOME_CHANGED);
-	size_t redacted = plan_count(plan, ITEM_REDACT, OUTCOME_CHANGED);
-	size_t empty = plan_count(plan, ITEM_REDACT, OUTCOME_NOTHING_FOUND);
-	size_t not_made = plan_count(plan, ITEM_DELETE, OUTCOME_NOT_MADE) +
-		plan_count(plan, ITEM_REDACT, OUTCOME_NOT_MADE);
-	size_t deferred = 0;
-
-	for (size_t i = 0; i < plan_box_count(plan); i++)
-		for (size_t k = 0; k < plan_box(plan, i)->count; k++)
-			deferred += plan_box(plan, i)->items[k].state ==
-				PLAN_DEFERRED;
-	printf("# %zu messages read; %s %zu messages", sel->messages,
-	       po->apply ? "deleted" : "would delete", deleted);
-	if (redacted)
-		printf(" and %s %zu", po->apply ? "redacted" : "redact",
-		       redacted);
-	printf(" in %zu mailboxes", files);
-	if (deferred)
-		printf(" (%zu more left for a later run by --limit)", deferred);
-	if (!po->apply)
-		printf("; nothing was changed: add --apply to do it");
-	printf("\n");
-	if (empty)
-		printf("# %zu messages selected for redaction hold nothing the "
-		       "selection can take out: left as they are\n", empty);
-	if (not_made)
-		printf("# %zu planned changes were not made: the run stopped "
-		       "(see the errors)\n", not_made);
-}
-
 /* The plan's items with what became of each: the one list of changes
  * made that the summary, the exit status and the manifest share. */
 static void
@@ -122,29 +88,20 @@ print_plan(const struct purge_opts *po, const struct mailbox_list *boxes,
 	   const struct plan *plan, const struct selection *sel,
 	   const struct pm_edits *pipermail)
 {
-	size_t files = 0;
-
 	for (size_t i = 0; i < plan_box_count(plan); i++) {
 		const struct plan_box *box = plan_box(plan, i);
-		bool changed = false;
 
 		if (po->sel.format == FORMAT_TEXT)
 			print_mailbox_line(stdout, boxes->items[box->mailbox]);
-		for (size_t k = 0; k < box->count; k++) {
-			const struct plan_item *pi = &box->items[k];
-
-			changed |= pi->state == PLAN_PLANNED &&
-				pi->outcome == OUTCOME_CHANGED;
-			print_selected(stdout, &po->sel, boxes, pi->sel,
-				       item_action_name(pi->action),
-				       item_state(po, pi));
-		}
-		files += changed;
+		for (size_t k = 0; k < box->count; k++)
+			print_selected(stdout, &po->sel, boxes, box->items[k].sel,
+				       item_action_name(box->items[k].action),
+				       item_state(po, &box->items[k]));
 	}
 	print_pipermail_edits(stdout, pipermail, po->apply, po->sel.format);
 	if (po->sel.format != FORMAT_TEXT)
 		return;
-	print_summary(po, plan, sel, files);
+	print_purge_summary(stdout, FORMAT_TEXT, po->apply, plan, sel);
 	print_passed_over(stdout, boxes, sel);
 }
 
@@ -314,10 +271,11 @@ print_binary_warnings(const struct mailbox_list *boxes,
 		if (rep->binary_parts[i] > 0)
 			report(D_BINARY_NOT_CHECKED,
 			       mailbox_path(boxes->items[plan_box(plan, i)->mailbox]),
-			       "%zu binary attachments of redacted messages "
-			       "were not checked (images, archives, PDF): "
-			       "review them or delete the messages",
-			       rep->binary_parts[i]);
+			       "%zu binary %s of redacted messages not "
+			       "checked (images, archives, PDF): review them "
+			       "or delete the messages", rep->binary_parts[i],
+			       plural(rep->binary_parts[i], "attachment was",
+				      "attachments were"));
 }
 
 /* The messages --limit leaves for a later run, recorded as deferred so
@@ -367,16 +325,20 @@ print_flagged(const struct purge_opts *po, const struct mailbox_list *boxes,
 	if (po->sel.format != FORMAT_TEXT)
 		return;
 	if (flagged > 0)
-		printf("# %zu more messages matched only rules with action "
-		       "flag: listed for review, never changed\n", flagged);
+		printf("# %zu more %s matched only rules with action flag: "
+		       "listed for review, never changed\n", flagged,
+		       plural(flagged, "message", "messages"));
 	if (kept > 0)
-		printf("# %zu files that are not mail hold matches: listed, "
-		       "not changed (see the not-mail notes; in a pipermail "
-		       "tree, the pages of messages kept)\n", kept);
+		printf("# %zu %s not mail %s matches: listed, not changed (see "
+		       "the not-mail notes; in a pipermail tree, the pages of "
+		       "messages kept)\n", kept, plural(kept, "file that is",
+		       "files that are"), plural(kept, "holds", "hold"));
 	if (n > flagged + kept)
 		printf("# %zu of the pipermail files that held matches %s "
 		       "with their messages\n", n - flagged - kept,
-		       po->apply ? "were changed" : "are to change");
+		       po->apply ? plural(n - flagged - kept, "was changed",
+		       "were changed") : plural(n - flagged - kept,
+		       "is to change", "are to change"));
 }
 
 /* A failed run: before its first change nothing was changed and no
@@ -395,10 +357,11 @@ act_failed(const struct purge_opts *po, struct purge_run *run,
 		return EXIT_ERROR;
 	}
 	print_plan(po, boxes, plan, sel, &rep->pipermail);
-	report(D_PURGE_PARTIAL, NULL, "purge: stopped after changing %zu "
-	       "mailboxes: the changes listed as made were made, those listed "
-	       "as not-made were not; fix the error and run the same purge "
-	       "again", rep->boxes_committed);
+	report(D_PURGE_PARTIAL, NULL, "purge: stopped after changing %zu %s: "
+	       "the changes listed as made were made, those listed as "
+	       "not-made were not; fix the error and run the same purge again",
+	       rep->boxes_committed, plural(rep->boxes_committed, "mailbox",
+					    "mailboxes"));
 	if (run->record) {
 		record_mark_partial(run->record);
 		finish_record(po, run);
@@ -441,6 +404,8 @@ act(struct purge_opts *po, struct purge_run *run, struct lock_set *locks,
 		if (rc == EXIT_CLEAN)
 			print_flagged(po, boxes, plan, &rep.pipermail);
 	}
+	if (po->sel.format == FORMAT_JSON)
+		print_purge_summary(stdout, FORMAT_JSON, po->apply, plan, sel);
 	apply_report_release(&rep);
 	return rc;
 }
@@ -466,8 +431,9 @@ take_hold(const struct purge_opts *po, struct mailbox_list *boxes,
 		       "earlier run left unfinished was completed from its "
 		       "journal");
 	if (hr.temps_removed > 0)
-		report(D_REWRITE_FINISHED, NULL, "removed %zu temp files that "
-		       "killed runs left beside the mailboxes", hr.temps_removed);
+		report(D_REWRITE_FINISHED, NULL, "removed %zu temp %s that "
+		       "killed runs left beside the mailboxes", hr.temps_removed,
+		       plural(hr.temps_removed, "file", "files"));
 	for (size_t i = 0; i < hr.n_reread; i++)
 		report(D_MAILBOX_REREAD, hr.reread[i], "changed while the run "
 		       "started (mail delivered?): read again under its lock");
@@ -491,6 +457,7 @@ purge(struct purge_opts *po, char *const *paths, size_t npaths)
 	struct selection sel = { 0 };  /* released whole or zero */
 	int rc = EXIT_ERROR;
 
+	po->sel.headlines = !po->apply;         /* a plan, for review */
 	if ((po->apply || po->manifest_dir) &&
 	    open_run(po, paths, npaths, &run) < 0)
 		goto out;

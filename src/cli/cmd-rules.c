@@ -21,19 +21,14 @@ static const char *const scope_names[] = { "", "body", "header", "any" };
 static void
 print_rule_json(const struct rule_info *ri)
 {
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i}",
-			      "id", ri->id, "entity", ri->entity,
-			      "action", rule_action_name(ri->action),
-			      "severity", ri->severity, "validator", ri->validator,
-			      "scope", scope_names[ri->scope & 3],
-			      "description", ri->description,
-			      "require_context", ri->require_context,
-			      "file", ri->file, "line", (int)ri->line);
-	char *line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-
-	printf("%s\n", line);
-	free(line);
-	json_decref(j);
+	json_line(stdout, json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i}",
+		"id", ri->id, "entity", ri->entity,
+		"action", rule_action_name(ri->action), "severity", ri->severity,
+		"validator", ri->validator, "scope", scope_names[ri->scope & 3],
+		"description", ri->description,
+		"require_context", ri->require_context, "path", ri->file,
+		"line", (int)ri->line));
 }
 
 static int
@@ -74,6 +69,9 @@ rules_list(int argc, char **argv)
 			       ri->entity, rule_action_name(ri->action),
 			       ri->severity, ri->validator, ri->description);
 	}
+	if (format == FORMAT_JSON)
+		json_summary(stdout, json_pack("{s:I}", "rules",
+					       (json_int_t)ruleset_count(rs)));
 	ruleset_free(&rs);
 	opt_list_release(&paths);
 	return EXIT_CLEAN;
@@ -146,9 +144,11 @@ rules_check(int argc, char **argv)
 		error |= check_file(argv[i], examples, &rules, &failed) < 0;
 	if (error)
 		return EXIT_ERROR;
-	printf("%zu rules compiled%s", rules, examples ? "" : "\n");
+	printf("%zu %s compiled%s", rules, plural(rules, "rule", "rules"),
+	       examples ? "" : "\n");
 	if (examples)
-		printf(", %zu example lines failed\n", failed);
+		printf(", %zu example %s failed\n", failed,
+		       plural(failed, "line", "lines"));
 	return failed ? EXIT_FINDINGS : EXIT_CLEAN;
 }
 
@@ -164,6 +164,17 @@ rules_validate(int argc, char **argv)
 
 	if (argc < 2)
 		return usage_error("rules", "validate needs a VALIDATOR name");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		printf("usage: listscrub rules validate VALIDATOR [VALUE...]\n\n"
+		       "Print valid or invalid for each VALUE, or each line of "
+		       "standard input, as\nVALIDATOR judges it (the value is "
+		       "never echoed).  Exit 0 when all are valid, 1\nwhen one "
+		       "is not.  VALIDATOR is one of:");
+		for (size_t i = 0; validator_names[i]; i++)
+			printf(" %s", validator_names[i]);
+		printf("\n");
+		return EXIT_CLEAN;
+	}
 	if ((fn = validator_find(argv[1])) == NULL)
 		return usage_error("rules", "unknown validator (see 'man 5 "
 				   "listscrub-rules')");

@@ -12,11 +12,13 @@ static void
 print_scan(const struct select_opts *o, const struct mailbox_list *boxes,
 	   const struct selection *sel)
 {
-	size_t k = 0;
+	size_t k = 0, with = 0;
 
 	for (size_t b = 0; b < boxes->count; b++) {
 		const struct mailbox *mb = boxes->items[b];
 		bool any = k < sel->count && sel->items[k].mailbox == b;
+
+		with += any;
 
 		if (o->format == FORMAT_TEXT && mailbox_is_loaded(mb) &&
 		    (mailbox_kind(mb) != MAILBOX_SINGLE || any))
@@ -29,14 +31,24 @@ print_scan(const struct select_opts *o, const struct mailbox_list *boxes,
 				       item_action_name(act), NULL);
 		}
 	}
-	if (o->format == FORMAT_TEXT) {
-		printf("# %zu messages read", sel->messages);
-		if (sel->out_of_scope)
-			printf(", %zu outside --since/--until/--list",
-			       sel->out_of_scope);
-		printf(", %zu selected\n", sel->count);
-		print_passed_over(stdout, boxes, sel);
+	if (o->format == FORMAT_JSON) {
+		json_summary(stdout, json_pack(
+			"{s:I, s:I, s:I, s:I, s:I}", "messages",
+			(json_int_t)sel->messages, "selected", (json_int_t)sel->count,
+			"out_of_scope", (json_int_t)sel->out_of_scope,
+			"mailboxes", (json_int_t)with, "unsearched_parts",
+			(json_int_t)sel->binary_parts));
+		return;
 	}
+	printf("# %zu %s read", sel->messages,
+	       plural(sel->messages, "message", "messages"));
+	if (sel->out_of_scope)
+		printf(", %zu outside --since/--until/--list", sel->out_of_scope);
+	printf(", %zu selected", sel->count);
+	if (sel->count)
+		printf(" in %zu %s", with, plural(with, "mailbox", "mailboxes"));
+	printf("\n");
+	print_passed_over(stdout, boxes, sel);
 }
 
 int

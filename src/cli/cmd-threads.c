@@ -22,23 +22,14 @@ struct tree_printer {
 	const struct selection *sel;
 	const struct thread_index *ti;
 	unsigned char *seen;
+	size_t messages, missing;       /* printed, for the summary */
 };
 
 static void
-print_json_line(json_t *j)
-{
-	char *line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-
-	printf("%s\n", line);
-	free(line);
-	json_decref(j);
-}
-
-static void
-print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
+print_message(struct tree_printer *tp, unsigned int depth, uint32_t m)
 {
 	const struct mailbox *mb;
-	size_t b, i, len;
+	size_t b, i, len = 0;
 	const char *raw;
 	uint64_t off;
 	bool owned;
@@ -48,6 +39,7 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 	 * personal data, printed only when asked for */
 	bool show = tp->o->show_matches;
 
+	tp->messages++;
 	selection_locate(tp->sel, tp->boxes->count, m, &b, &i);
 	mb = tp->boxes->items[b];
 	if (mailbox_message(mb, i, &raw, &len, &off, &owned, &err) == 0) {
@@ -65,22 +57,23 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 		json_t *j = json_object();
 
 		json_object_set_new(j, "depth", json_integer(depth));
-		json_object_set_new(j, "message_id", json_text(id ? id : ""));
+		json_object_set_new(j, "message_id", id ? json_text(id) : json_null());
 		json_object_set_new(j, "path", json_text(path));
 		json_object_set_new(j, "index", json_integer((json_int_t)i));
 		if (page)
 			json_object_set_new(j, "page", json_text(page));
 		json_object_set_new(j, "offset", json_integer((json_int_t)off));
+		json_object_set_new(j, "length", json_integer((json_int_t)len));
 		json_object_set_new(j, "date", date ? json_text(date) : json_null());
 		json_object_set_new(j, "subject", subject && show
 				    ? json_text(subject) : json_null());
-		print_json_line(j);
+		json_line(stdout, j);
 	} else {
 		char *eid = text_escaped(id ? id : ""), *epath = text_escaped(path);
 		char *edate = text_escaped(date ? date : "-");
 		char *esubject = text_escaped(subject && show ? subject : "");
 
-		printf("%*s<%s> %s:%zu%s%s  %s  %s\n", (int)depth * 2, "",
+		printf("%*s<%s> %s:#%zu%s%s  %s  %s\n", (int)depth * 2, "",
 		       eid, epath, i, page ? " page=" : "", page ? page : "",
 		       edate, esubject);
 		free(eid);
@@ -96,18 +89,19 @@ print_message(const struct tree_printer *tp, unsigned int depth, uint32_t m)
 }
 
 static void
-print_missing(const struct tree_printer *tp, unsigned int depth)
+print_missing(struct tree_printer *tp, unsigned int depth)
 {
+	tp->missing++;
 	if (tp->o->format == FORMAT_JSON)
-		print_json_line(json_pack("{s:i, s:b}", "depth", (int)depth,
-					  "missing", 1));
+		json_line(stdout, json_pack("{s:i, s:b}", "depth", (int)depth,
+					    "missing", 1));
 	else
 		printf("%*s(a message that is not in the archive)\n",
 		       (int)depth * 2, "");
 }
 
 static void
-print_tree(const struct tree_printer *tp, uint32_t c, unsigned int depth)
+print_tree(struct tree_printer *tp, uint32_t c, unsigned int depth)
 {
 	uint32_t m = thread_index_first_message(tp->ti, c);
 
@@ -127,7 +121,7 @@ static int
 print_threads(const struct select_opts *o, const struct mailbox_list *boxes,
 	      const struct selection *sel)
 {
-	struct tree_printer tp = { o, boxes, sel, sel->threads, NULL };
+	struct tree_printer tp = { o, boxes, sel, sel->threads, NULL, 0, 0 };
 	size_t found = 0;
 
 	for (size_t i = 0; i < o->nids; i++) {
@@ -146,6 +140,11 @@ print_threads(const struct select_opts *o, const struct mailbox_list *boxes,
 		print_tree(&tp, root, 0);
 	}
 	free(tp.seen);
+	if (o->format == FORMAT_JSON)
+		json_summary(stdout, json_pack("{s:I, s:I, s:I, s:I}",
+			"threads", (json_int_t)found, "not_found",
+			(json_int_t)(o->nids - found), "messages",
+			(json_int_t)tp.messages, "missing", (json_int_t)tp.missing));
 	return found == o->nids ? EXIT_CLEAN : EXIT_FINDINGS;
 }
 

@@ -62,11 +62,12 @@ print_text(const struct verify_report *rep)
 	}
 }
 
+/* One line per check, then the verdict in the summary. */
 static void
 print_json(const struct verify_report *rep, const char *verdict_text,
 	   int code)
 {
-	json_t *checks = json_array(), *out;
+	size_t count[STATUS_NOT_CHECKED + 1] = { 0 };
 
 	for (int c = 0; c < CHECK_COUNT; c++) {
 		const struct check_result *r = &rep->checks[c];
@@ -74,17 +75,17 @@ print_json(const struct verify_report *rep, const char *verdict_text,
 
 		for (size_t i = 0; i < r->n_findings; i++)
 			json_array_append_new(findings, json_text(r->findings[i]));
-		json_array_append_new(checks, json_pack(
+		json_line(stdout, json_pack(
 			"{s:s, s:s, s:b, s:o, s:o}", "check",
 			verify_check_name(c), "status", status_names[r->status],
 			"required", r->required, "detail", json_text(r->detail),
 			"findings", findings));
+		count[r->status]++;
 	}
-	out = json_pack("{s:o, s:s, s:i}", "checks", checks, "verdict",
-			verdict_text, "exit", code);
-	json_dumpf(out, stdout, JSON_COMPACT | JSON_SORT_KEYS);
-	fputc('\n', stdout);
-	json_decref(out);
+	json_summary(stdout, json_pack("{s:s, s:i, s:I, s:I, s:I}", "verdict",
+		verdict_text, "exit", code, "ok", (json_int_t)count[STATUS_OK],
+		"failed", (json_int_t)count[STATUS_FAIL], "not_checked",
+		(json_int_t)count[STATUS_NOT_CHECKED]));
 }
 
 static int
@@ -130,15 +131,26 @@ is_intent_dir(const char *dir)
 }
 
 static int
-intent_only(const char *dir)
+intent_only(const char *dir, int format)
 {
 	/* a failed check, as verify reports one: not a diagnostic */
-	printf("%-12s %-13s %s is the signed intent of a run that stopped "
-	       "half-way, before its manifest was written: the archive may "
-	       "hold changes no manifest records; run the same purge again "
-	       "(it records what that run did, as NNNN.interrupted-K), then "
-	       "verify the run it writes\n", "FAIL", "run", dir);
-	printf("# FAILED: an unfinished run\n");
+	char *detail = xasprintf("%s is the signed intent of a run that "
+		"stopped half-way, before its manifest was written: the archive "
+		"may hold changes no manifest records; run the same purge again "
+		"(it records what that run did, as NNNN.interrupted-K), then "
+		"verify the run it writes", dir);
+	const char *verdict = "FAILED: an unfinished run";
+
+	if (format == FORMAT_JSON) {
+		json_line(stdout, json_pack("{s:s, s:s, s:b, s:o, s:[]}",
+			"check", "run", "status", "FAIL", "required", 1,
+			"detail", json_text(detail), "findings"));
+		json_summary(stdout, json_pack("{s:s, s:i, s:i, s:i, s:i}",
+			"verdict", verdict, "exit", EXIT_FINDINGS, "ok", 0,
+			"failed", 1, "not_checked", 0));
+	} else
+		printf("%-12s %-13s %s\n# %s\n", "FAIL", "run", detail, verdict);
+	free(detail);
 	return EXIT_FINDINGS;
 }
 
@@ -249,7 +261,7 @@ cmd_verify(int argc, char **argv)
 	 * verified as one */
 	if (is_intent_dir(vo.manifest) &&
 	    !record_is_interrupted_name(vo.manifest, NULL))
-		return intent_only(vo.manifest);
+		return intent_only(vo.manifest, vo.format);
 	if (!is_run_dir(vo.manifest) &&
 	    !record_is_interrupted_name(vo.manifest, NULL))
 		return usage_error("verify", "--manifest takes a run's directory "

@@ -25,6 +25,7 @@ int cmd_threads(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_rules(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 
 /* The caps on reading mail every reading command takes (mail/limits.h,
@@ -74,6 +75,8 @@ struct select_opts {
 	bool keep_text;                 /* the matched texts, though not
 					   printed (purge: pipermail pages) */
 	bool quiet;                     /* no progress line */
+	bool headlines;                 /* print each message's Date and
+					   Subject (a purge plan) */
 	struct limit_opts limits;
 	/* resolved */
 	struct addrset *addrset;

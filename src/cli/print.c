@@ -10,12 +10,53 @@
 #include "cli/cmd.h"
 #include "cli/print.h"
 #include "detect/addrset.h"
+#include "detect/mass.h"
 #include "detect/rules.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
 #include "mail/tarball.h"
 #include "mail/msg.h"
+#include "mail/words.h"
+
+static const char *json_command = "";
+static bool json_started;
+
+void
+json_output_for(const char *command)
+{
+	json_command = command;
+}
+
+void
+json_line(FILE *out, json_t *j)
+{
+	char *line;
+
+	if (!json_started) {
+		json_started = true;
+		json_line(out, json_pack("{s:{s:i, s:s, s:s}}", "listscrub",
+					 "format", JSON_FORMAT, "command",
+					 json_command, "version",
+					 PACKAGE_VERSION));
+	}
+	line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	fprintf(out, "%s\n", line);
+	free(line);
+	json_decref(j);
+}
+
+void
+json_summary(FILE *out, json_t *counts)
+{
+	json_line(out, json_pack("{s:o}", "summary", counts));
+}
+
+const char *
+plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
 
 json_t *
 json_text(const char *s)
@@ -186,6 +227,103 @@ matches_json(const struct select_opts *o, const struct selected *item)
 	return a;
 }
 
+/* ---- a message's Date and Subject, with what may not be shown masked ---- */
+
+struct spans {
+	struct mass_span *v;
+	size_t n, alloc;
+};
+
+static void
+add_span(struct spans *sp, size_t start, size_t end)
+{
+	xgrow((void **)&sp->v, &sp->alloc, sp->n + 1, sizeof *sp->v);
+	sp->v[sp->n++] = (struct mass_span){ start, end };
+}
+
+static int
+take_run(const struct mass_span *span, void *ctx)
+{
+	add_span(ctx, span->start, span->end);
+	return 0;
+}
+
+static void
+take_found(void *ctx, enum match_kind kind, uint32_t which, size_t start,
+	   size_t end, bool context)
+{
+	add_span(ctx, start, end);
+}
+
+static int
+by_start(const void *a, const void *b)
+{
+	const struct mass_span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* text with every address in it, and all the selection finds, as
+ * "[masked]": a Subject that names the leak is shown without it.  When
+ * the rules cannot finish, the whole text is masked. */
+static char *
+masked(const struct select_opts *o, const char *text)
+{
+	size_t len = strlen(text), at = 0;
+	struct rule_scanner *rs = o->ruleset ? rule_scanner_new(o->ruleset)
+		: NULL;
+	struct spans sp = { 0 };
+	struct buf b = { 0 };
+
+	mass_address_runs(text, len, 1, take_run, &sp);
+	if (select_search_text(&o->settings, rs, text, len, PART_DECODED,
+			       take_found, &sp) < 0)
+		add_span(&sp, 0, len);
+	rule_scanner_free(&rs);
+	if (sp.n)
+		qsort(sp.v, sp.n, sizeof *sp.v, by_start);
+	buf_add(&b, "", 0);
+	for (size_t i = 0; i < sp.n; i++) {
+		if (sp.v[i].end <= at)
+			continue;       /* inside the span before */
+		if (sp.v[i].start >= at) {
+			buf_add(&b, text + at, sp.v[i].start - at);
+			buf_addf(&b, "[masked]");
+		}
+		at = sp.v[i].end;
+	}
+	buf_add(&b, text + at, len - at);
+	free(sp.v);
+	return b.p;
+}
+
+/* Date and Subject of a selected message, decoded (NULL when absent);
+ * the Subject masked unless --show-matches. */
+static void
+headline(const struct select_opts *o, const struct mailbox *mb, size_t index,
+	 char **date_r, char **subject_r)
+{
+	const char *raw;
+	size_t len;
+	uint64_t off;
+	bool owned;
+	struct errbuf err;
+
+	*date_r = *subject_r = NULL;
+	if (mailbox_message(mb, index, &raw, &len, &off, &owned, &err) < 0)
+		return;
+	*date_r = header_get_decoded(raw, len, "Date");
+	*subject_r = header_get_decoded(raw, len, "Subject");
+	if (owned)
+		free((void *)raw);
+	if (*subject_r && !o->show_matches) {
+		char *m = masked(o, *subject_r);
+
+		free(*subject_r);
+		*subject_r = m;
+	}
+}
+
 char *
 print_shown(char *path)
 {
@@ -204,10 +342,12 @@ print_selected(FILE *out, const struct select_opts *o,
 	const char *id = item->message_id ? item->message_id : "";
 	char *path = print_shown(mailbox_file_of(mb, item->index));
 	const char *page = item->page;
+	char *date = NULL, *subject = NULL;
 
+	if (o->headlines && !item->not_mail)
+		headline(o, mb, item->index, &date, &subject);
 	if (o->format == FORMAT_JSON) {
 		json_t *j = json_object();
-		char *line;
 
 		json_object_set_new(j, "path", json_text(path));
 		json_object_set_new(j, "index", json_integer((json_int_t)item->index));
@@ -218,6 +358,12 @@ print_selected(FILE *out, const struct select_opts *o,
 				    : json_null());
 		if (page)
 			json_object_set_new(j, "page", json_text(page));
+		if (o->headlines && !item->not_mail) {
+			json_object_set_new(j, "date", date ? json_text(date)
+					    : json_null());
+			json_object_set_new(j, "subject", subject
+					    ? json_text(subject) : json_null());
+		}
 		json_object_set_new(j, "reasons", reasons_json(item->reasons));
 		json_object_set_new(j, "action", json_string(action));
 		if (state)
@@ -229,14 +375,11 @@ print_selected(FILE *out, const struct select_opts *o,
 		if (item->finishes)
 			json_object_set_new(j, "finishes", json_integer(
 				(json_int_t)item->finishes));
-		line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-		fprintf(out, "%s\n", line);
-		free(line);
-		json_decref(j);
+		json_line(out, j);
 	} else {
 		char *epath = text_escaped(path), *eid = text_escaped(id);
 
-		fprintf(out, "%s:%zu offset=%llu <%s>%s%s reasons=", epath,
+		fprintf(out, "%s:#%zu offset=%llu <%s>%s%s reasons=", epath,
 			item->index, (unsigned long long)item->offset, eid,
 			page ? " page=" : "", page ? page : "");
 		free(epath);
@@ -252,6 +395,14 @@ print_selected(FILE *out, const struct select_opts *o,
 			fprintf(out, " [left by run %04lu (interrupted)]",
 				item->finishes);
 		fputc('\n', out);
+		if (o->headlines && !item->not_mail) {
+			char *edate = text_escaped(date ? date : "-"),
+				*esubject = text_escaped(subject ? subject : "-");
+
+			fprintf(out, "    Date: %s  Subject: %s\n", edate, esubject);
+			free(edate);
+			free(esubject);
+		}
 		for (size_t k = 0; o->show_matches && k < item->n_matches; k++) {
 			const struct select_match *m = &item->matches[k];
 
@@ -263,6 +414,8 @@ print_selected(FILE *out, const struct select_opts *o,
 		}
 	}
 	free(path);
+	free(date);
+	free(subject);
 }
 
 void
@@ -273,8 +426,9 @@ print_mailbox_line(FILE *out, const struct mailbox *mb)
 	char *path = text_escaped(shown);
 
 	free(shown);
-	fprintf(out, "# %s: %s, %zu messages", path,
-		mailbox_format_name(mb), mailbox_message_count(mb));
+	fprintf(out, "# %s: %s, %zu %s", path, mailbox_format_name(mb),
+		mailbox_message_count(mb),
+		plural(mailbox_message_count(mb), "message", "messages"));
 	free(path);
 	if (s) {
 		if (s->flags & MBOX_HAS_CRLF)
@@ -282,10 +436,73 @@ print_mailbox_line(FILE *out, const struct mailbox *mb)
 		if (s->flags & MBOX_HAS_BOM)
 			fputs(", BOM", out);
 		if (s->unescaped_from_lines)
-			fprintf(out, ", %zu unescaped From lines in bodies",
-				s->unescaped_from_lines);
+			fprintf(out, ", %zu unescaped From %s in bodies",
+				s->unescaped_from_lines,
+				plural(s->unescaped_from_lines, "line", "lines"));
 	}
 	fputc('\n', out);
+}
+
+void
+print_purge_summary(FILE *out, int format, bool apply, const struct plan *plan,
+		    const struct selection *sel)
+{
+	size_t deleted = plan_count(plan, ITEM_DELETE, OUTCOME_CHANGED);
+	size_t redacted = plan_count(plan, ITEM_REDACT, OUTCOME_CHANGED);
+	size_t empty = plan_count(plan, ITEM_REDACT, OUTCOME_NOTHING_FOUND);
+	size_t not_made = plan_count(plan, ITEM_DELETE, OUTCOME_NOT_MADE) +
+		plan_count(plan, ITEM_REDACT, OUTCOME_NOT_MADE);
+	size_t deferred = 0, files = 0, flagged;
+
+	plan_flagged(plan, &flagged);
+	for (size_t i = 0; i < plan_box_count(plan); i++) {
+		const struct plan_box *box = plan_box(plan, i);
+		bool changed = false;
+
+		for (size_t k = 0; k < box->count; k++) {
+			deferred += box->items[k].state == PLAN_DEFERRED;
+			changed |= box->items[k].state == PLAN_PLANNED &&
+				box->items[k].outcome == OUTCOME_CHANGED;
+		}
+		files += changed;
+	}
+	if (format == FORMAT_JSON) {
+		json_summary(out, json_pack(
+			"{s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"messages", (json_int_t)sel->messages,
+			"selected", (json_int_t)sel->count, "applied", apply,
+			"delete", (json_int_t)deleted, "redact", (json_int_t)redacted,
+			"mailboxes", (json_int_t)files,
+			"deferred", (json_int_t)deferred,
+			"nothing_to_redact", (json_int_t)empty,
+			"not_made", (json_int_t)not_made,
+			"flagged", (json_int_t)flagged));
+		return;
+	}
+	fprintf(out, "# %zu %s read; %s %zu %s", sel->messages,
+		plural(sel->messages, "message", "messages"),
+		apply ? "deleted" : "would delete", deleted,
+		plural(deleted, "message", "messages"));
+	if (redacted)
+		fprintf(out, " and %s %zu", apply ? "redacted" : "redact",
+			redacted);
+	fprintf(out, " in %zu %s", files, plural(files, "mailbox", "mailboxes"));
+	if (deferred)
+		fprintf(out, " (%zu more left for a later run by --limit)",
+			deferred);
+	if (!apply)
+		fprintf(out, "; nothing was changed: add --apply to do it");
+	fputc('\n', out);
+	if (empty)
+		fprintf(out, "# %zu %s selected for redaction %s nothing the "
+			"selection can take out: left as %s\n", empty,
+			plural(empty, "message", "messages"),
+			plural(empty, "holds", "hold"),
+			plural(empty, "it is", "they are"));
+	if (not_made)
+		fprintf(out, "# %zu planned %s not made: the run stopped (see "
+			"the errors)\n", not_made,
+			plural(not_made, "change was", "changes were"));
 }
 
 static void

@@ -4,6 +4,8 @@
 #define LISTSCRUB_PRINT_H
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 struct mailbox;
@@ -13,10 +15,36 @@ struct select_opts;
 struct selected;
 struct selection;
 
+/* JSON output (listscrub(1) JSON OUTPUT): one object per line, the
+ * first {"listscrub":{"format":JSON_FORMAT,"command":...,"version":...}},
+ * the last {"summary":{...}} with the command's counts.  The header is
+ * printed before the first line. */
+#define JSON_FORMAT 1
+
+/* The command whose output this is (main, before it runs one). */
+void json_output_for(const char *command);
+
+/* Print j as one line (after the header), and free it. */
+void json_line(FILE *out, json_t *j);
+
+/* The last line: {"summary": counts}; frees counts. */
+void json_summary(FILE *out, json_t *counts);
+
+/* "1 message", "2 messages": n and one or many, for text lines. */
+const char *plural(size_t n, const char *one, const char *many);
+
 /* Print one selected message, as text or one JSON line. */
 void print_selected(FILE *out, const struct select_opts *o,
 		    const struct mailbox_list *boxes, const struct selected *item,
 		    const char *action, const char *state);
+
+struct plan;
+
+/* What a purge planned or did, in sum: a text line ("# N messages read;
+ * would delete ...") and a line per kind of item left as it is, or the
+ * JSON summary. */
+void print_purge_summary(FILE *out, int format, bool apply,
+			 const struct plan *plan, const struct selection *sel);
 
 /* One text line per mailbox that holds selected messages or is an mbox:
  * "# PATH: FORMAT, N messages". */

@@ -158,7 +158,7 @@ take_act(const struct pending_act *p, const struct select_settings *ss,
 	 struct selection *sel)
 {
 	struct selected *item = find_item(sel, b, i);
-	char *path;
+	char *path, *file;
 
 	if (item && item->finishes)
 		return false;   /* two records of the same change */
@@ -175,12 +175,14 @@ take_act(const struct pending_act *p, const struct select_settings *ss,
 		item->finishes_redact = true;
 		return true;
 	}
-	path = mailbox_file_of(boxes->items[b], i);
-	report(D_INTERRUPTED_UNCOVERED, path, "message %zu: run %04lu planned "
-	       "to redact it and stopped half-way; this run's selectors find "
-	       "nothing to take out of it, so it is left as it is: run the "
-	       "selectors of run %04lu again (see its intent), or delete it",
-	       i, p->seq, p->seq);
+	file = mailbox_file_of(boxes->items[b], i);
+	path = xasprintf("%s:#%zu", file, i);
+	report(D_INTERRUPTED_UNCOVERED, path, "run %04lu planned to redact it "
+	       "and stopped half-way; this run's selectors find nothing to "
+	       "take out of it, so it is left as it is: run the selectors of "
+	       "run %04lu again (see its intent), or delete it", p->seq,
+	       p->seq);
+	free(file);
 	free(path);
 	return false;
 }

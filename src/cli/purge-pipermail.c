@@ -38,16 +38,12 @@ print_one(FILE *out, const struct pm_edit *ed, bool apply,
 				      "change", ed->remove ? "remove"
 				      : ed->data ? "rewrite" : "none",
 				      "state", edit_state(ed, apply));
-		char *line;
 
 		json_object_set_new(j, "path", json_text(shown));
 		if (ed->dropped)
 			json_object_set_new(j, "dropped",
 					    json_integer((json_int_t)ed->dropped));
-		line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-		fprintf(out, "%s\n", line);
-		free(line);
-		json_decref(j);
+		json_line(out, j);
 		free(shown);
 		return;
 	}

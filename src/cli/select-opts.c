@@ -14,6 +14,7 @@
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
+#include "mail/addrspec.h"
 #include "mail/limits.h"
 #include "mail/msgid.h"
 
@@ -194,10 +195,16 @@ take_id(struct select_opts *o, const char *s, struct errbuf *err)
 	return 0;
 }
 
+/* A bare address, or a line as list_members -f prints one ("Name
+ * <addr>", "\"Doe, Ann\" <addr>"). */
 static int
 take_address(struct select_opts *o, const char *s, struct errbuf *err)
 {
-	return addrset_add(o->addrset, s, err) < 0 ? -1 : 0;
+	char *spec = addrspec_of_line(s);
+	int rc = addrset_add(o->addrset, spec ? spec : s, err);
+
+	free(spec);
+	return rc < 0 ? -1 : 0;
 }
 
 static int

@@ -64,8 +64,10 @@ long ruleset_find(const struct ruleset *rs, const char *id);
 
 void ruleset_free(struct ruleset **rs);
 
-/* The directory of the installed default rules: $LISTSCRUB_RULES_DIR, or
- * the one configured at build time. */
+/* The directory of the default rules: $LISTSCRUB_RULES_DIR; else, for a
+ * program run from its build folder, its source tree's rules/; else the
+ * installed ones, configured at build time.  Not thread-safe: called
+ * before the workers start. */
 const char *rules_default_dir(void);
 
 /* ---- finding -------------------------------------------------------------- */

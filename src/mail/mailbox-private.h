@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
@@ -39,6 +40,10 @@ struct mailbox {
 	struct walk_note *skipped;
 	size_t n_skipped;
 	char *root;                     /* the PATH the walk found it in */
+	/* Read only part of it (mailbox_read_from, mailbox_skip_files) */
+	uint64_t start;
+	mailbox_skip_fn skip_file;
+	void *skip_ctx;
 };
 
 /* What a symbolic link at path inside the PATH root is to the walk:

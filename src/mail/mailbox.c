@@ -78,6 +78,10 @@ load_maildir(struct mailbox *mb, struct errbuf *err)
 				free(rel);
 				continue;
 			}
+			if (mb->skip_file && mb->skip_file(rel, mb->skip_ctx)) {
+				free(rel);
+				continue;
+			}
 			xgrow((void **)&mb->files, &alloc, mb->nfiles + 1,
 			      sizeof *mb->files);
 			xgrow((void **)&mb->file_stats, &stats_alloc,
@@ -113,7 +117,7 @@ map_file(struct mailbox *mb, int fd, uint64_t len, struct errbuf *err)
 	mb->data = mapping_data(mb->map);
 	mb->len = (size_t)len;
 	madvise((void *)mb->data, mb->len, MADV_SEQUENTIAL);
-	mailbox_prefetch_pages(mb, 0, SPLIT_AHEAD);
+	mailbox_prefetch_pages(mb, mb->start, mb->start + SPLIT_AHEAD);
 	return 0;
 }
 
@@ -122,8 +126,43 @@ release_split_pages(size_t done, void *ctx)
 {
 	struct mailbox *mb = ctx;
 
+	done += mb->start;
 	mailbox_release_pages(mb, 0, done);
 	mailbox_prefetch_pages(mb, done, done + SPLIT_AHEAD);
+}
+
+/* Split the bytes from mb->start on (mailbox_read_from), with the
+ * offsets of the file. */
+static int
+split_from(struct mailbox *mb, struct errbuf *err)
+{
+	struct mbox_split *sp = &mb->split;
+	const char *at = mb->data + mb->start;
+	size_t len = mb->len - (size_t)mb->start;
+
+	if (len == 0)
+		return 0;
+	if (!mbox_looks_like_mbox(at, len) ||
+	    (len >= 3 && memcmp(at, "\xef\xbb\xbf", 3) == 0))
+		return errbuf_set(err, "'%s': no message starts at offset %llu, "
+				  "where the last run stopped", mb->path,
+				  (unsigned long long)mb->start);
+	if (mbox_split(at, len, sp, release_split_pages, mb, err) < 0) {
+		char msg[ERRBUF_SIZE];
+
+		memcpy(msg, err->msg, sizeof msg);
+		return errbuf_set(err, "'%s' from offset %llu: %s", mb->path,
+				  (unsigned long long)mb->start, msg);
+	}
+	sp->preamble_len += mb->start;
+	for (size_t i = 0; i < sp->count; i++) {
+		sp->msgs[i].start += mb->start;
+		sp->msgs[i].end += mb->start;
+	}
+	for (size_t i = 0; i < sp->n_unblanked; i++)
+		sp->unblanked[i] += mb->start;
+	mailbox_release_pages(mb, 0, mb->len);
+	return 0;
 }
 
 static int
@@ -161,8 +200,16 @@ load_file(struct mailbox *mb, struct errbuf *err)
 	if (tfd >= 0) {
 		close(fd);
 		fd = tfd;
+		mb->start = 0;  /* inflated anew: read whole */
 	} else
 		len = (uint64_t)st.st_size;
+	if (mb->start > len) {
+		close(fd);
+		return errbuf_set(err, "'%s' is shorter (%llu bytes) than where "
+				  "reading was to start (%llu)", mb->path,
+				  (unsigned long long)len,
+				  (unsigned long long)mb->start);
+	}
 	rc = map_file(mb, fd, len, err);
 	close(fd);
 	if (rc < 0)
@@ -180,6 +227,8 @@ load_file(struct mailbox *mb, struct errbuf *err)
 		return 0;
 	}
 	mb->kind = MAILBOX_MBOX;
+	if (mb->start > 0)
+		return split_from(mb, err);
 	if (mbox_split(mb->data, mb->len, &mb->split, release_split_pages, mb,
 		       err) < 0) {
 		char msg[ERRBUF_SIZE];
@@ -206,6 +255,19 @@ mailbox_load(struct mailbox *mb, struct errbuf *err)
 	}
 	mb->loaded = true;
 	return 0;
+}
+
+void
+mailbox_read_from(struct mailbox *mb, uint64_t start)
+{
+	mb->start = start;
+}
+
+void
+mailbox_skip_files(struct mailbox *mb, mailbox_skip_fn skip, void *ctx)
+{
+	mb->skip_file = skip;
+	mb->skip_ctx = ctx;
 }
 
 void
@@ -466,6 +528,17 @@ mailbox_message_range(const struct mailbox *mb, size_t i, uint64_t *start_r,
 		*end_r = mb->split.msgs[i].end;
 	} else if (mb->kind == MAILBOX_SINGLE || mb->kind == MAILBOX_NOT_MAIL)
 		*end_r = mb->len;
+}
+
+uint64_t
+mailbox_message_length(const struct mailbox *mb, size_t i)
+{
+	uint64_t start, end;
+
+	if (mb->kind == MAILBOX_MAILDIR)
+		return mb->file_stats ? (uint64_t)mb->file_stats[i].st_size : 0;
+	mailbox_message_range(mb, i, &start, &end);
+	return end - start;
 }
 
 const char *

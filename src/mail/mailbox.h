@@ -97,6 +97,10 @@ const char *mailbox_content(const struct mailbox *mb, size_t *len_r);
 void mailbox_message_range(const struct mailbox *mb, size_t i,
 			   uint64_t *start_r, uint64_t *end_r);
 
+/* The length of message i: its range's, or a Maildir file's size as
+ * listed. */
+uint64_t mailbox_message_length(const struct mailbox *mb, size_t i);
+
 /* A Maildir message's file name, relative to the Maildir ("cur/NAME");
  * borrowed.  NULL for other kinds. */
 const char *mailbox_file_name(const struct mailbox *mb, size_t i);
@@ -119,6 +123,18 @@ void mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n);
 
 /* Did the walk meet an error (a PATH missing or unreadable)? */
 bool mailbox_walk_failed(const struct mailbox_list *list);
+
+/* Read only what is new since an earlier run (an incremental sweep),
+ * set before mailbox_load: a plain mbox from byte offset start on (where
+ * a message's From_ line must begin: else loading fails), its messages
+ * numbered from 0 there and their offsets those of the file; the earlier
+ * bytes are neither read nor split.  Ignored for a compressed file. */
+void mailbox_read_from(struct mailbox *mb, uint64_t start);
+
+/* A Maildir without the files (names "cur/NAME", "new/NAME") for which
+ * skip says true: the ones an earlier run read. */
+typedef bool (*mailbox_skip_fn)(const char *name, void *ctx);
+void mailbox_skip_files(struct mailbox *mb, mailbox_skip_fn skip, void *ctx);
 
 /* Map the file (a compressed one: its inflated copy, mail/decompress.h)
  * and split it into messages. */

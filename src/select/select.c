@@ -53,7 +53,7 @@ message_offset(const struct mailbox *mb, size_t i, uint64_t *len_r)
 	uint64_t start, end;
 
 	mailbox_message_range(mb, i, &start, &end);
-	*len_r = end - start;
+	*len_r = mailbox_message_length(mb, i);
 	return start;
 }
 

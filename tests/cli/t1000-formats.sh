@@ -17,7 +17,7 @@ split_messages() {
 
 test_expect_success 'mboxo: the fixture, with its unescaped From line' '
 	"$LISTSCRUB" scan --address $LEAK "$BASIC" >out || test $? = 1
-	grep -q "list.mbox: mboxo, 9 messages, 1 unescaped From lines" out &&
+	grep -q "list.mbox: mboxo, 9 messages, 1 unescaped From line" out &&
 	grep -q "^# 9 messages read, 4 selected" out
 '
 
@@ -41,7 +41,7 @@ Subject: not a message
 	} >cl2.mbox &&
 	"$LISTSCRUB" scan --message-id cl2@x cl2.mbox >out || test $? = 1
 	grep -q "cl2.mbox: mboxcl2, 2 messages" out &&
-	grep -q "cl2.mbox:1 offset=" out
+	grep -q "cl2.mbox:#1 offset=" out
 '
 
 test_expect_success 'CRLF line ends are read and reported' '
@@ -54,7 +54,7 @@ test_expect_success 'CRLF line ends are read and reported' '
 test_expect_success 'a UTF-8 BOM before the first From_ line' '
 	{ printf "\357\273\277"; cat "$BASIC"; } >bom.mbox &&
 	"$LISTSCRUB" scan --address $LEAK bom.mbox >out || test $? = 1
-	grep -q "bom.mbox: mboxo, 9 messages, 1 unescaped From lines in bodies, BOM\|bom.mbox: mboxo, 9 messages, BOM" out &&
+	grep -q "bom.mbox: mboxo, 9 messages, 1 unescaped From line in bodies, BOM\|bom.mbox: mboxo, 9 messages, BOM" out &&
 	grep -q "4 selected" out
 '
 
@@ -73,8 +73,8 @@ test_expect_success 'Maildir++ with a subfolder; tmp/ is not read' '
 	echo "From: petra.vos@example.com" >md/tmp/partial &&
 	"$LISTSCRUB" scan --address $LEAK md >out || test $? = 1
 	grep -q "^# md: maildir, 8 messages" out &&
-	grep -q "^# md/.Archive: maildir, 1 messages" out &&
-	grep -q "md/.Archive/cur/006:2,S:0 " out &&
+	grep -q "^# md/.Archive: maildir, 1 message" out &&
+	grep -q "md/.Archive/cur/006:2,S:#0 " out &&
 	grep -q "4 selected" out &&
 	! grep -q partial out
 '
@@ -96,11 +96,12 @@ test_expect_success 'a file named twice is read once' '
 
 test_expect_success 'JSON Lines output has the fields of SPEC 2' '
 	"$LISTSCRUB" scan --address $LEAK --format json "$BASIC" >out || test $? = 1
-	test $(wc -l <out) = 4 &&
+	json_items out >items &&
+	test $(wc -l <items) = 4 &&
 	for f in path index offset message_id reasons action matches rule part start end; do
-		grep -q "\"$f\"" out || { echo "no $f"; exit 1; }
+		grep -q "\"$f\"" items || { echo "no $f"; exit 1; }
 	done &&
-	head -1 out | grep -q "\"index\":1,\"offset\":337,"
+	head -1 items | grep -q "\"index\":1,\"offset\":337,"
 '
 
 test_expect_success 'an unsplittable mbox is an error naming file and offset' '

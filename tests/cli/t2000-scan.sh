@@ -12,10 +12,10 @@ test_expect_success 'the exact messages, with every form of the address' '
 	"$LISTSCRUB" scan --address PETRA.VOS@EXAMPLE.COM --show-matches "$BASIC" >out || test $? = 1
 	grep "^[^ #]" out | cut -d" " -f1,3 >got &&
 	cat >want <<-\EOF_ &&
-	'"$BASIC"':1 <move-2@example.net>
-	'"$BASIC"':2 <move-3@example.org>
-	'"$BASIC"':5 <minutes@example.org>
-	'"$BASIC"':6 <b64@example.net>
+	'"$BASIC"':#1 <move-2@example.net>
+	'"$BASIC"':#2 <move-3@example.org>
+	'"$BASIC"':#5 <minutes@example.org>
+	'"$BASIC"':#6 <b64@example.net>
 	EOF_
 	test_cmp want got &&
 	grep -q "part 0 raw\[124,145) address $LEAK" out &&
@@ -28,15 +28,15 @@ test_expect_success 'the exact messages, with every form of the address' '
 
 test_expect_success 'raw offsets point at the address in the file' '
 	"$LISTSCRUB" scan --address $LEAK --format json "$BASIC" >out || test $? = 1
-	off=$(sed -n 1p out | sed "s/.*\"offset\":\([0-9]*\).*\"start\":\([0-9]*\),\"end\":\([0-9]*\).*/\1 \2 \3/") &&
+	off=$(json_items out | sed -n 1p | sed "s/.*\"offset\":\([0-9]*\).*\"start\":\([0-9]*\),\"end\":\([0-9]*\).*/\1 \2 \3/") &&
 	set -- $off &&
 	test "$(dd if="$BASIC" bs=1 skip=$(($1 + $2)) count=$(($3 - $2)) 2>/dev/null)" = "$LEAK"
 '
 
 test_expect_success 'a Message-ID that looks like the address is not a match' '
 	"$LISTSCRUB" scan --address $LEAK "$BASIC" >out || test $? = 1
-	! grep -q "list.mbox:7 " out &&
-	! grep -q "list.mbox:8 " out
+	! grep -q "list.mbox:#7 " out &&
+	! grep -q "list.mbox:#8 " out
 '
 
 test_expect_success 'without --show-matches no address is printed anywhere' '
@@ -48,14 +48,14 @@ test_expect_success 'without --show-matches no address is printed anywhere' '
 test_expect_success 'an address in encoded words split in two is found' '
 	printf "From: =?utf-8?q?petra.vos?= =?utf-8?q?=40example.com?=\n\nx\n" >ew.eml &&
 	"$LISTSCRUB" scan --address $LEAK ew.eml >out || test $? = 1
-	grep -q "^ew.eml:0 .*reasons=address" out
+	grep -q "^ew.eml:#0 .*reasons=address" out
 '
 
 test_expect_success 'an address in a UTF-16 part is found' '
 	printf "Content-Type: text/plain; charset=utf-16le\nContent-Transfer-Encoding: base64\n\n%s\n" \
 		"$(printf "p\000e\000t\000r\000a\000.\000v\000o\000s\000@\000e\000x\000a\000m\000p\000l\000e\000.\000c\000o\000m\000" | base64 -w0)" >u16.eml &&
 	"$LISTSCRUB" scan --address $LEAK u16.eml >out || test $? = 1
-	grep -q "^u16.eml:0 .*reasons=address" out
+	grep -q "^u16.eml:#0 .*reasons=address" out
 '
 
 test_expect_success '--list and --since/--until narrow the selection' '
@@ -69,9 +69,9 @@ test_expect_success '--list and --since/--until narrow the selection' '
 test_expect_success 'thread selection: subtree, whole, none' '
 	"$LISTSCRUB" scan --message-id "<move-2@example.net>" "$BASIC" >out || test $? = 1
 	grep -c "^[^#]" out >n && test $(cat n) = 3 &&
-	grep -q "list.mbox:1 .*reasons=message-id" out &&
-	grep -q "list.mbox:2 .*reasons=thread" out &&
-	grep -q "list.mbox:4 .*reasons=thread" out &&
+	grep -q "list.mbox:#1 .*reasons=message-id" out &&
+	grep -q "list.mbox:#2 .*reasons=thread" out &&
+	grep -q "list.mbox:#4 .*reasons=thread" out &&
 	"$LISTSCRUB" scan --message-id move-2@example.net --thread=whole "$BASIC" >out || test $? = 1
 	test $(grep -c "^[^#]" out) = 5 &&
 	"$LISTSCRUB" scan --message-id move-2@example.net --thread none "$BASIC" >out || test $? = 1

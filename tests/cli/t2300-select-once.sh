@@ -31,7 +31,8 @@ EOF_
 ids() {
 	python3 -c '
 import json, sys
-print("\n".join(sorted(json.loads(l)["message_id"] for l in open(sys.argv[1]))))
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print("\n".join(sorted(r["message_id"] for r in rows if "message_id" in r)))
 ' "$1"
 }
 
@@ -81,8 +82,8 @@ purge_thread() {
 status() {
 	python3 -c '
 import json, sys
-r = json.load(open("report.json"))
-print([c["status"] for c in r["checks"] if c["check"] == sys.argv[1]][0])
+checks = [json.loads(l) for l in open("report.json")][1:-1]
+print([c["status"] for c in checks if c["check"] == sys.argv[1]][0])
 ' "$1"
 }
 

@@ -9,13 +9,13 @@ test_expect_success 'the plan changes nothing' '
 	"$LISTSCRUB" purge --message-id move-2@example.net list.mbox >out &&
 	cmp "$BASIC" list.mbox &&
 	grep -q "state=planned" out &&
-	grep -q "would delete 3 messages in 1 mailboxes; nothing was changed" out
+	grep -q "would delete 3 messages in 1 mailbox; nothing was changed" out
 '
 
 test_expect_success '--apply deletes the subtree; every other byte stays' '
 	cp "$BASIC" list.mbox &&
 	"$LISTSCRUB" purge --message-id move-2@example.net $APPLY list.mbox >out &&
-	grep -q "deleted 3 messages in 1 mailboxes" out &&
+	grep -q "deleted 3 messages in 1 mailbox" out &&
 	printf "move-2@example.net\nmove-3@example.org\nmove-5@example.org\n" >ids &&
 	python3 "$ORACLE" "$BASIC" list.mbox ids &&
 	grep -q "^From the operations team" list.mbox &&

@@ -91,7 +91,7 @@ test_expect_success 'killed at any moment: old or new file, or a journal the nex
 	i=0 && : >big.mbox &&
 	while [ $i -lt 400 ]; do cat "$BASIC" >>big.mbox; printf "\n" >>big.mbox; i=$((i + 1)); done &&
 	"$LISTSCRUB" scan --message-id move-4@example.net --format json big.mbox >sel || test $? = 1
-	test $(wc -l <sel) = 400 &&
+	test $(json_items sel | wc -l) = 400 &&
 	cp big.mbox orig.mbox &&
 	cp big.mbox expect.mbox &&
 	"$LISTSCRUB" purge --message-id move-4@example.net $APPLY expect.mbox >/dev/null &&

@@ -59,7 +59,7 @@ if [ -d "$P" ]; then
 		cp month.txt orig.txt &&
 		id=$(python3 "$CHECK" id-before-noblank orig.txt) &&
 		"$LISTSCRUB" purge --message-id "$id" --thread=none $APPLY month.txt >out &&
-		grep -q "deleted 1 messages" out &&
+		grep -q "deleted 1 message " out &&
 		python3 "$CHECK" deleted orig.txt month.txt "$id"
 	'
 else
@@ -116,7 +116,7 @@ test_expect_success 'every form of an address in every encoding: scan finds each
 	expect_status 1 "$LISTSCRUB" scan --address ann@example.org forms.mbox >out &&
 	grep -q "^# $n messages read, $n selected" out &&
 	"$LISTSCRUB" purge --address ann@example.org $(own_run forms-runs) forms.mbox >out &&
-	grep -q "redacted $n in 1 mailboxes" out &&
+	grep -q "redacted $n in 1 mailbox" out &&
 	python3 "$FORMS" check orig.mbox forms.mbox ann@example.org &&
 	verify_own_run forms-runs forms.mbox >out &&
 	grep -q "^OK  *gone" out
@@ -225,8 +225,8 @@ test_expect_success 'a message selected for redaction that holds nothing to take
 		--thread=none --action redact $(own_run nr) list.mbox >out &&
 	grep -q "<move-5@example.org> .*state=nothing-to-redact" out &&
 	n=$(grep -c "state=redacted" out) &&
-	grep -q "redacted $n in 1 mailboxes" out &&
-	grep -q "1 messages selected for redaction hold nothing" out &&
+	grep -q "redacted $n in 1 mailbox" out &&
+	grep -q "1 message selected for redaction holds nothing" out &&
 	test "$(grep -c "\"action\":\"redact-message\"" nr/0001/manifest.jsonl)" = "$n" &&
 	grep -q "move-5@example.org" list.mbox &&
 	verify_own_run nr list.mbox >/dev/null

@@ -31,7 +31,7 @@ test_expect_success 'a FIFO (and a link to it) in a Maildir: scan and purge do n
 	test $(grep -c "not-a-regular-file: .fifo/cur/2:2,S" err) = 1 &&
 	test $(grep -c "not-a-regular-file: .fifo/new/4" err) = 1 &&
 	grep -q "symlink-not-followed: .fifo/cur/3:2,S" err &&
-	grep -q "^fifo/cur/1:2,S:0 " out &&
+	grep -q "^fifo/cur/1:2,S:#0 " out &&
 	timeout 60 "$LISTSCRUB" purge --action delete --address leak@victim.example $APPLY fifo >out 2>err &&
 	test ! -e fifo/cur/1:2,S && test -p fifo/cur/2:2,S && test -p fifo/new/4 &&
 	test -L fifo/cur/3:2,S
@@ -46,7 +46,7 @@ test_expect_success 'a symbolic link out of the PATH is not followed, for readin
 	ln -s 2:2,S links/cur/4:2,S &&
 	ln -s loop links/cur/loop && ln -s nowhere-at-all links/new/dangling &&
 	expect_status 1 "$LISTSCRUB" scan --address leak@victim.example links >out 2>err &&
-	test $(grep -c "victim\|^links" out) = 1 && grep -q "^links/cur/1:2,S:0 " out &&
+	test $(grep -c "victim\|^links" out) = 1 && grep -q "^links/cur/1:2,S:#0 " out &&
 	grep -q "symlink-outside-path: .links/cur/3:2,S" err &&
 	grep -q "symlink-not-followed: .links/cur/4:2,S" err &&
 	grep -q "symlink-loop: .links/cur/loop" err &&
@@ -70,7 +70,7 @@ test_expect_success 'an encoded word in an unknown charset: its address is found
 	w=$(printf "Bob <leak@victim.example>" | base64) &&
 	printf "From: =?koi7-r?B?%s?=\nTo: list@example.org\nSubject: =?x-nosuch?Q?hello?=\nMessage-ID: <k@x>\n\nbody\n" "$w" >koi.eml &&
 	expect_status 1 "$LISTSCRUB" scan --address leak@victim.example koi.eml >out 2>err &&
-	grep -q "^koi.eml:0 " out &&
+	grep -q "^koi.eml:#0 " out &&
 	grep -q "header-unknown-charset" err
 '
 
@@ -90,7 +90,7 @@ test_expect_success 'many unknown-charset headers: memory stays bounded' '
 test_expect_success 'threads: no Subject without --show-matches (it may hold personal data)' '
 	printf "From: a@example.org\nSubject: call +41 79 123 45 67 or leak@victim.example\nMessage-ID: <t1@x>\n\nhi\n" >t.eml &&
 	"$LISTSCRUB" threads --message-id t1@x t.eml >out &&
-	grep -q "^<t1@x> t.eml:0 " out &&
+	grep -q "^<t1@x> t.eml:#0 " out &&
 	! grep -q "victim\|123 45" out &&
 	"$LISTSCRUB" threads --message-id t1@x --format json t.eml >out &&
 	grep -q "\"subject\":null" out &&
@@ -105,14 +105,14 @@ b.eml" n1@x leak@victim.example &&
 	msg "$(printf "names/c\001\377d.eml")" n2@x leak@victim.example &&
 	expect_status 1 "$LISTSCRUB" scan --address leak@victim.example names >out 2>err &&
 	test $(wc -l <out) = 5 &&
-	grep -q "^names/a\\\\nb.eml:0 " out &&
-	grep -q "^names/c\\\\x01\\\\xffd.eml:0 " out &&
+	grep -q "^names/a\\\\nb.eml:#0 " out &&
+	grep -q "^names/c\\\\x01\\\\xffd.eml:#0 " out &&
 	expect_status 1 "$LISTSCRUB" scan --format json --address leak@victim.example names >out &&
 	python3 -c "import json,sys; [json.loads(l) for l in open(\"out\")]" &&
 	"$LISTSCRUB" purge --address leak@victim.example names >out 2>err &&
-	grep -q "^names/a\\\\nb.eml:0 " out &&
+	grep -q "^names/a\\\\nb.eml:#0 " out &&
 	"$LISTSCRUB" threads --message-id n1@x names >out &&
-	test $(wc -l <out) = 1 && grep -q "names/a\\\\nb.eml:0" out
+	test $(wc -l <out) = 1 && grep -q "names/a\\\\nb.eml:#0" out
 '
 
 # hostile DESC FILE -- scan FILE (made by the caller in hostile/), expect
@@ -133,7 +133,7 @@ test_expect_success 'a 0-byte file is read as nothing, without error' '
 
 test_expect_success 'NUL bytes in a message: the address after them is found' '
 	printf "From: a@example.org\nSubject: n\000ul\nMessage-ID: <nul@x>\n\nx\000\000y leak@victim.example\n" >nul.eml &&
-	hostile_scan nul.eml 1 && grep -q "^nul.eml:0 " out
+	hostile_scan nul.eml 1 && grep -q "^nul.eml:#0 " out
 '
 
 test_expect_success '100,000 MIME parts: a diagnostic, and the rest searched raw' '
@@ -144,7 +144,7 @@ test_expect_success '100,000 MIME parts: a diagnostic, and the rest searched raw
 	        f.write("--b\nContent-Type: text/plain\n\npart %d\n" % i)
 	    f.write("--b\nContent-Type: text/plain\n\nleak@victim.example\n--b--\n")
 	EOF_
-	hostile_scan parts.eml 1 && grep -q "^parts.eml:0 " out &&
+	hostile_scan parts.eml 1 && grep -q "^parts.eml:#0 " out &&
 	grep -q "parts.eml:#0.*mime-too-many-parts" err
 '
 
@@ -159,7 +159,7 @@ test_expect_success 'MIME nested 10,000 deep: a diagnostic, searched raw' '
 	    for i in reversed(range(n)):
 	        f.write("--b%d=--\n" % i)
 	EOF_
-	hostile_scan deep.eml 1 && grep -q "^deep.eml:0 " out &&
+	hostile_scan deep.eml 1 && grep -q "^deep.eml:#0 " out &&
 	grep -q "deep.eml:#0.*mime-too-deep" err
 '
 
@@ -170,7 +170,7 @@ test_expect_success '1,000,000 header lines: read, the address in the last found
 	    f.write("X-Filler: x\n" * 1000000)
 	    f.write("X-Last: leak@victim.example\n\nbody\n")
 	EOF_
-	hostile_scan headers.eml 1 && grep -q "^headers.eml:0 " out
+	hostile_scan headers.eml 1 && grep -q "^headers.eml:#0 " out
 '
 
 test_expect_success 'a 300 MB single line: read, the address at its end found' '
@@ -184,7 +184,7 @@ test_expect_success 'a 300 MB single line: read, the address at its end found' '
 	EOF_
 	if hostile_scan long.eml 1; then _st=0; else _st=1; fi
 	rm -f long.eml
-	test $_st = 0 && grep -q "^long.eml:0 " out
+	test $_st = 0 && grep -q "^long.eml:#0 " out
 '
 
 # mime_nest FILE DEPTH -- a message nested DEPTH multiparts deep, its
@@ -220,10 +220,10 @@ test_expect_success 'the caps are documented settings: --help of scan, purge, th
 test_expect_success '--max-mime-depth: within it a base64 part deep down is decoded and found; past it a diagnostic, and the part searched raw (its base64 not decoded)' '
 	mime_nest nest.eml 5 &&
 	expect_status 1 "$LISTSCRUB" scan --address leak@victim.example nest.eml >out 2>err &&
-	grep -q "^nest.eml:0 " out && ! grep -q mime-too-deep err &&
+	grep -q "^nest.eml:#0 " out && ! grep -q mime-too-deep err &&
 	expect_status 0 "$LISTSCRUB" scan --max-mime-depth 3 --address leak@victim.example nest.eml >out 2>err &&
 	grep -q "nest.eml:#0 (offset [0-9]*, part [0-9]*): mime-too-deep: .*max-mime-depth" err &&
-	! grep -q "^nest.eml:0" out
+	! grep -q "^nest.eml:#0" out
 '
 
 test_expect_success '--max-mime-parts: past it a diagnostic naming file, message and offset; the rest searched raw' '
@@ -237,7 +237,7 @@ test_expect_success '--max-mime-parts: past it a diagnostic naming file, message
 	expect_status 1 "$LISTSCRUB" scan --address leak@victim.example few.eml >out 2>err &&
 	! grep -q mime-too-many-parts err &&
 	expect_status 1 "$LISTSCRUB" scan --max-mime-parts 5 --address leak@victim.example few.eml >out 2>err &&
-	grep -q "^few.eml:0 " out &&
+	grep -q "^few.eml:#0 " out &&
 	grep -q "few.eml:#0 (offset [0-9]*, part [0-9]*): mime-too-many-parts" err
 '
 
@@ -251,7 +251,7 @@ test_expect_success '--max-header-line: a longer header line is a diagnostic wit
 	expect_status 1 "$LISTSCRUB" scan --address leak@victim.example wide.mbox >out 2>err &&
 	! grep -q header-line-too-long err &&
 	expect_status 1 "$LISTSCRUB" scan --max-header-line 2 --address leak@victim.example wide.mbox >out 2>err &&
-	grep -q "^wide.mbox:1 " out &&
+	grep -q "^wide.mbox:#1 " out &&
 	grep -q "wide.mbox:#1 (offset [0-9]*, part 0): header-line-too-long: .*max-header-line" err &&
 	test $(grep -c "header-line-too-long" err) = 1
 '

@@ -390,7 +390,7 @@ test_expect_success 'a redaction the stopped run left that this run'"'"'s select
 	! with_fault "rename:b.mbox.listscrub-journal:1:kill" "$LISTSCRUB" purge --address petra.vos@example.com $(own_run f5.m) f5 >/dev/null 2>&1 &&
 	cmp "$BASIC" f5/b.mbox &&
 	expect_status 1 "$LISTSCRUB" purge --message-id move-4@example.net $(own_run f5.m) f5 >out 2>err &&
-	grep -q "b.mbox.*interrupted-uncovered: message [0-9]*: run 0001 planned to redact it" err &&
+	grep -q "b.mbox:#[0-9]*: interrupted-uncovered: run 0001 planned to redact it" err &&
 	! grep -q "petra" err
 '
 

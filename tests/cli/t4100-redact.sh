@@ -81,14 +81,14 @@ test_expect_success 'messages matched only by flag rules are listed, never chang
 	EOM
 	cp flag.mbox flag.orig &&
 	"$LISTSCRUB" purge --action delete flag.mbox >out &&
-	grep "^flag.mbox:0 .*action=delete state=planned" out &&
-	grep "^flag.mbox:1 .*action=flag state=flagged" out &&
-	grep "would delete 1 messages" out &&
-	grep "1 more messages matched only rules with action flag" out &&
+	grep "^flag.mbox:#0 .*action=delete state=planned" out &&
+	grep "^flag.mbox:#1 .*action=flag state=flagged" out &&
+	grep "would delete 1 message " out &&
+	grep "1 more message matched only rules with action flag" out &&
 	"$LISTSCRUB" purge --action delete --format json $APPLY flag.mbox >out.json &&
 	python3 -c "
 import json,sys
-rows=[json.loads(l) for l in open(\"out.json\")]
+rows=[json.loads(l) for l in open(\"out.json\")][1:-1]
 got=sorted((r[\"message_id\"],r[\"action\"],r[\"state\"]) for r in rows)
 assert got==[(\"g1@y\",\"delete\",\"deleted\"),(\"g2@y\",\"flag\",\"flagged\")], got" &&
 	sed -n "/Message-ID: <g2@y>/,\$p" flag.orig >kept.want &&
@@ -107,7 +107,9 @@ test_expect_success '--marker sets the replacement; one that would break a heade
 	done
 '
 
-test_need_mkcorpus
+# The shared mkcorpus generator may be absent (a release tarball, make
+# distcheck): then these three are skipped one by one.
+if test_have_mkcorpus; then
 
 test_expect_success 'mkcorpus: every leaked address of every incident goes, in every form' '
 	python3 "$MKCORPUS" --out corpus --messages 600 --seed 11 >/dev/null &&
@@ -143,7 +145,7 @@ test_expect_success 'mkcorpus: --detect selects exactly the mass disclosures and
 	expect_status 1 "$LISTSCRUB" scan $detect --format json corpus/*.mbox >mass.json &&
 	python3 -c "
 import json
-got=sorted(\"<\"+json.loads(l)[\"message_id\"]+\">\" for l in open(\"mass.json\"))
+got=sorted(\"<\"+json.loads(l)[\"message_id\"]+\">\" for l in open(\"mass.json\").readlines()[1:-1])
 want=sorted(l.strip() for l in open(\"mass.ids\"))
 assert got==want, (got, want)" &&
 	rm -rf before && mkdir before && cp corpus/*.mbox before/ &&
@@ -157,5 +159,10 @@ assert got==want, (got, want)" &&
 		--incident-key "$KEYS/incident.key" --prev "$(ls -d "$MANIFESTS"/0* | tail -2 | head -1)" \
 		corpus/*.mbox >v && grep -q "^# verified" v
 '
+else
+	for t in "every leaked address of every incident" "planted IBANs and cards" "--detect mass disclosures"; do
+		test_skip "mkcorpus: $t" "../shared/tools/mkcorpus (and python3) are not here"
+	done
+fi
 
 test_done

@@ -68,7 +68,7 @@ for ext in gz bz2 xz lzma zst; do
 	test_expect_success ".$ext: purge --apply of a thread writes it back in kind, every other message byte-identical; verify passes" '
 		mkdir w'$ext' && cp list.mbox.'$ext' w'$ext'/ &&
 		"$LISTSCRUB" purge --message-id m3@x.example $(own_run man'$ext') w'$ext'/list.mbox.'$ext' >out &&
-		grep -q "deleted 3 messages in 1 mailboxes" out &&
+		grep -q "deleted 3 messages in 1 mailbox" out &&
 		python3 unpack.py '$ext' w'$ext'/list.mbox.'$ext' after'$ext'.mbox &&
 		python3 "$ORACLE" list.mbox after'$ext'.mbox ids &&
 		test "$(ls -A w'$ext')" = list.mbox.'$ext' &&
@@ -147,7 +147,7 @@ if test -e "$UBOOT"; then
 		/usr/bin/time -f %M -o rss.scan "$LISTSCRUB" scan --address nobody@nowhere.example u.mbox.gz >out &&
 		grep -q "^# u.mbox.gz: mboxrd.gz, 8536 messages" out &&
 		/usr/bin/time -f %M -o rss.purge "$LISTSCRUB" purge --message-id 20190628130301.18094-5-patrice.chotard@st.com $APPLY u.mbox.gz >out &&
-		grep -q "deleted 3 messages in 1 mailboxes" out &&
+		grep -q "deleted 3 messages in 1 mailbox" out &&
 		sed -n "s/.* <\(.*\)> reasons=.*state=deleted.*/\1/p" out >uids &&
 		test $(wc -l <uids) = 3 &&
 		# measured: about 29 MB (scan) and 37 MB (purge); the whole

@@ -24,7 +24,7 @@ test_expect_success 'the tree is recognised: each message of a volume text names
 	grep -q "passed over: 3 links of pipermail volumes" out &&
 	! grep -q "not-mail\|symlink-not-followed" err &&
 	"$LISTSCRUB" threads --message-id "$THREAD" t/$L >out &&
-	grep -q "^<$THREAD> t/$L/2010-October.txt:2 page=2010-October/000002.html " out
+	grep -q "^<$THREAD> t/$L/2010-October.txt:#2 page=2010-October/000002.html " out
 '
 
 test_expect_success 'the plan of a thread across months lists every page, index and database file, and changes nothing' '

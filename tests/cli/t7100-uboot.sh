@@ -27,7 +27,8 @@ test_expect_success 'pick the longest thread and purge it' '
 	        parents[ids[0]] += 1
 	print(parents.most_common(1)[0][0].decode())
 	EOF_
-	"$LISTSCRUB" scan --message-ids seed --format json uboot.mbox >sel || test $? = 1
+	"$LISTSCRUB" scan --message-ids seed --format json uboot.mbox >all || test $? = 1
+	json_items all >sel &&
 	test $(wc -l <sel) -ge 20 &&
 	sed "s/.*\"message_id\":\"\([^\"]*\)\".*/\1/" sel | sort -u >ids &&
 	"$LISTSCRUB" purge --message-ids seed $APPLY uboot.mbox >out &&

@@ -10,8 +10,8 @@ IKEY=$KEYS/incident.key
 status() {
 	python3 -c '
 import json, sys
-r = json.load(open(sys.argv[1]))
-print([c["status"] for c in r["checks"] if c["check"] == sys.argv[2]][0])
+checks = [json.loads(l) for l in open(sys.argv[1])][1:-1]
+print([c["status"] for c in checks if c["check"] == sys.argv[2]][0])
 ' report.json "$1"
 }
 

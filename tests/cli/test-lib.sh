@@ -121,8 +121,13 @@ test_skip() {
 	echo "ok $test_count - $1 # SKIP $2"
 }
 
-# Stop the whole script as skipped, with the reason.
+# Stop the whole script as skipped, with the reason: only before its
+# first test (a plan after results is a TAP error: skip per test then).
 test_skip_all() {
+	if [ "$test_count" != 0 ]; then
+		echo "Bail out! test_skip_all after $test_count tests ($1): skip the rest one by one with test_skip"
+		exit 1
+	fi
 	echo "1..0 # SKIP $1"
 	exit 0
 }
@@ -132,9 +137,19 @@ test_need_corpus() {
 		test_skip_all "../shared/corpora/$1 is not here (the shared corpora are not part of this repository)"
 }
 
+test_have_mkcorpus() {
+	[ -x "$MKCORPUS" ] && command -v python3 >/dev/null
+}
+
 test_need_mkcorpus() {
-	[ -x "$MKCORPUS" ] && command -v python3 >/dev/null ||
+	test_have_mkcorpus ||
 		test_skip_all "../shared/tools/mkcorpus (and python3) are not here"
+}
+
+# json_items FILE: a command's JSON output without its header line and
+# its summary line (listscrub(1) OUTPUT): the items, one a line
+json_items() {
+	sed -e '1{/^{"listscrub":/d;}' -e '${/^{"summary":/d;}' "$1"
 }
 
 test_cmp() {

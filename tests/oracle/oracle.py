@@ -300,19 +300,24 @@ def run(cmd, env):
         p.stderr.decode("utf-8", "replace")
 
 
+def json_items(out):
+    """The items of a command's JSON output: not its header line nor its
+    summary line (listscrub(1) OUTPUT)."""
+    return [j for j in (json.loads(l) for l in out.splitlines()
+                        if l.startswith("{"))
+            if "listscrub" not in j and "summary" not in j]
+
+
 def items_of(out):
     """The message lines of purge's JSON output."""
-    return [j for j in (json.loads(l) for l in out.splitlines()
-                        if l.startswith("{")) if "pipermail" not in j]
+    return [j for j in json_items(out) if "pipermail" not in j]
 
 
 def pipermail_made(out, arch):
     """The pipermail files purge says it changed (pages, indexes,
     database, attachments: tests/cli/lib/pipermail_check.py checks them
     on their own)."""
-    return {os.path.relpath(j["path"], arch)
-            for j in (json.loads(l) for l in out.splitlines()
-                      if l.startswith("{"))
+    return {os.path.relpath(j["path"], arch) for j in json_items(out)
             if "pipermail" in j and j["state"] == "made"}
 
 
@@ -490,9 +495,7 @@ def one_round(args, env, keys, seed, kind, action):
     # a kept message's data stays in the pipermail files that show it
     # beside removed ones (indexes, neighbours, database, contents);
     # never in a tombstone or an attachment removed
-    not_mail |= {os.path.abspath(j["path"]) for j in
-                 (json.loads(l) for l in apply_out.splitlines()
-                  if l.startswith("{"))
+    not_mail |= {os.path.abspath(j["path"]) for j in json_items(apply_out)
                  if j.get("pipermail") in ("neighbour", "index", "toc",
                                            "database")}
     failed = [l for l in out.splitlines() if l.startswith("FAIL")]

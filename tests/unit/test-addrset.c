@@ -5,6 +5,7 @@
 
 #include "detect/addrset.h"
 #include "lib/errbuf.h"
+#include "mail/addrspec.h"
 #include "mail/decode.h"
 
 struct hits {
@@ -305,6 +306,39 @@ test_addrset__reports_munged_forms_first(void **state)
 	free(many);
 }
 
+/* an --addresses line, as Mailman's list_members -f prints one */
+static void
+expect_spec(const char *line, const char *want)
+{
+	char *got = addrspec_of_line(line);
+
+	if (want == NULL)
+		assert_null(got);
+	else
+		assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_addrset__list_members_lines(void **state)
+{
+	(void)state;
+	expect_spec("ann@example.org", "ann@example.org");
+	expect_spec("<ann@example.org>", "ann@example.org");
+	expect_spec("Ann Other <Ann@Example.org>", "Ann@Example.org");
+	expect_spec("\"Other, Ann\" <ann@example.org>", "ann@example.org");
+	expect_spec("J\xc3\xb6rg M\xc3\xbcller <joerg@example.org>",
+		    "joerg@example.org");
+	expect_spec("=?utf-8?q?J=C3=B6rg?= <joerg@example.org>",
+		    "joerg@example.org");
+	expect_spec("ann@example.org (Ann)", "ann@example.org");
+	/* not one address: the caller tries the line as it stands */
+	expect_spec("ann", NULL);               /* never ann@<this host> */
+	expect_spec("a@example.org, b@example.org", NULL);
+	expect_spec("Ann <ann@>", NULL);
+	expect_spec("", NULL);
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_addrset__every_form_at_every_offset),
 	cmocka_unit_test(test_addrset__reports_munged_forms_first),
@@ -315,6 +349,7 @@ static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_addrset__html_forms),
 	cmocka_unit_test(test_addrset__finds_each_of_many),
 	cmocka_unit_test(test_addrset__callback_stops_scan),
+	cmocka_unit_test(test_addrset__list_members_lines),
 };
 
 RUN_TESTS(tests)

@@ -1,4 +1,5 @@
-/* test-print.c -- text_escaped: one line of output stays one line. */
+/* test-print.c -- text_escaped: one line of output stays one line; JSON
+ * output framed by a header and a summary; plurals. */
 #include "config.h"
 
 #include "helpers.h"
@@ -49,10 +50,42 @@ test_print__bytes_that_are_not_utf8_are_escaped(void **state)
 	expect_escaped("\xc3(", "\\xc3(");
 }
 
+static void
+test_print__json_header_first_summary_last(void **state)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	(void)state;
+	json_output_for("scan");
+	json_line(out, json_pack("{s:i}", "index", 0));
+	json_line(out, json_pack("{s:i}", "index", 1));
+	json_summary(out, json_pack("{s:i}", "selected", 2));
+	fclose(out);
+	assert_string_equal(text,
+		"{\"listscrub\":{\"format\":1,\"command\":\"scan\",\"version\":\""
+		PACKAGE_VERSION "\"}}\n"
+		"{\"index\":0}\n{\"index\":1}\n"
+		"{\"summary\":{\"selected\":2}}\n");
+	free(text);
+}
+
+static void
+test_print__plurals(void **state)
+{
+	(void)state;
+	assert_string_equal(plural(0, "message", "messages"), "messages");
+	assert_string_equal(plural(1, "message", "messages"), "message");
+	assert_string_equal(plural(2, "mailbox", "mailboxes"), "mailboxes");
+}
+
 static const struct CMUnitTest tests[] = {
 	cmocka_unit_test(test_print__plain_text_and_utf8_stay),
 	cmocka_unit_test(test_print__controls_and_backslash_are_escaped),
 	cmocka_unit_test(test_print__bytes_that_are_not_utf8_are_escaped),
+	cmocka_unit_test(test_print__json_header_first_summary_last),
+	cmocka_unit_test(test_print__plurals),
 };
 
 RUN_TESTS(tests)

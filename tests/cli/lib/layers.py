@@ -13,7 +13,8 @@ import os
 import re
 import sys
 
-LAYERS = ["lib", "mail", "detect", "select", "audit", "act", "cli"]
+LAYERS = ["lib", "mail", "detect", "select", "audit", "act", "sweep",
+          "cli"]
 
 # library header (prefix) -> where it may be included: folders, or
 # folder/file for a single file
@@ -21,7 +22,8 @@ LIBRARIES = {
     "mailutils/": {"mail"},
     "lockfile.h": {"act/lock.c"},
     "pcre2.h": {"detect"},
-    "jansson.h": {"audit", "cli"},
+    "jansson.h": {"audit", "sweep", "cli"},
+    "libconfig.h": {"sweep"},
     "archive.h": {"mail", "act"},
     "archive_entry.h": {"mail", "act"},
     "openssl/": {"act/pm-attachments.c", "audit/digest.c", "audit/incident.c"},

@@ -135,7 +135,8 @@ def replies_only_extra(ls, corpus, kind, inc, ids):
     r = subprocess.run([ls, 'scan', '--message-ids', ids, '--thread=subtree',
                         '--format', 'json'] + archive_paths(corpus, kind),
                        capture_output=True, text=True)
-    sel = [json.loads(l) for l in r.stdout.splitlines()]
+    # the items: not the header line nor the summary (listscrub(1) OUTPUT)
+    sel = [json.loads(l) for l in r.stdout.splitlines()][1:-1]
     chosen = {o['message_id'] for o in sel}
     seeds = {m.strip('<>') for m in inc['seed_message_ids']}
     if not seeds <= chosen:
@@ -172,7 +173,7 @@ def addresses(ls, corpus, kind):
             print(inc['id'], 'scan failed:', r.stderr)
             return 1
         found = {}
-        for line in r.stdout.splitlines():
+        for line in r.stdout.splitlines()[1:-1]:
             o = json.loads(line)
             for m in o['matches']:
                 found.setdefault(m['text'], set()).add(o['message_id'])
