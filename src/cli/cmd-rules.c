@@ -18,17 +18,27 @@ static int load_rules(const struct opt_list *paths, struct ruleset **rs_r);
 
 static const char *const scope_names[] = { "", "body", "header", "any" };
 
+/* A rule's free text: as JSON text (bytes that are not UTF-8 marked),
+ * null when absent. */
+static json_t *
+rule_text(const char *s)
+{
+	return s ? json_text(s) : json_null();
+}
+
 static void
 print_rule_json(const struct rule_info *ri)
 {
 	json_line(stdout, json_pack(
-		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:i}",
-		"id", ri->id, "entity", ri->entity,
-		"action", rule_action_name(ri->action), "severity", ri->severity,
-		"validator", ri->validator, "scope", scope_names[ri->scope & 3],
-		"description", ri->description,
-		"require_context", ri->require_context, "path", ri->file,
-		"line", (int)ri->line));
+		"{s:o, s:o, s:s, s:o, s:o, s:s, s:o, s:b, s:o, s:i}",
+		"id", rule_text(ri->id), "entity", rule_text(ri->entity),
+		"action", rule_action_name(ri->action),
+		"severity", rule_text(ri->severity),
+		"validator", rule_text(ri->validator),
+		"scope", scope_names[ri->scope & 3],
+		"description", rule_text(ri->description),
+		"require_context", ri->require_context,
+		"path", rule_text(ri->file), "line", (int)ri->line));
 }
 
 static int

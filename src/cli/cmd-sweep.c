@@ -4,6 +4,7 @@
  * signed manifest of mode "sweep" every run.  Never changes an archive. */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "cli/report.h"
 #include "cli/sweep-run.h"
 #include "detect/rules.h"
+#include "mail/tarball.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "sweep/baseline.h"
@@ -35,6 +37,11 @@ struct sweep_run {
 	size_t *archive;                /* of each readl mailbox */
 	uint64_t *from;
 	unsigned long *before;
+	char **key;                     /* of each readl mailbox, as shown and
+					   kept in the state: a tarball's
+					   member as "TARBALL//member" */
+	char **live;                    /* every walked mailbox's key, sorted */
+	size_t nlive;
 	struct sweep_counts n;
 	char *manifest;
 };
@@ -73,6 +80,12 @@ list_add(struct opt_list *l, char *item)
 {
 	xgrow((void **)&l->items, &l->alloc, l->count + 1, sizeof *l->items);
 	l->items[l->count++] = item;
+}
+
+static int
+compare_keys(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static int
@@ -131,26 +144,31 @@ plan_reads(struct sweep_run *run)
 			bool maildir = mailbox_kind(mb) == MAILBOX_MAILDIR;
 			uint64_t from;
 			unsigned long before;
-			enum sweep_read r = sweep_state_plan(
-				run->st, mailbox_path(mb), maildir, &from,
-				&before);
+			char *key = tarball_shown(mailbox_path(mb));
+			enum sweep_read r;
 			size_t k = run->readl.count;
 
+			if (key == NULL)
+				key = xstrdup(mailbox_path(mb));
+			r = sweep_state_plan(run->st, key, maildir, &from,
+					     &before);
+			run->live = xrealloc(run->live, (run->nlive + 1) *
+					     sizeof *run->live);
+			run->live[run->nlive++] = xstrdup(key);
 			run->n.mailboxes++;
 			if (r == SWEEP_SKIP) {
 				run->n.unchanged++;
+				free(key);
 				continue;
 			}
 			if (r == SWEEP_FROM && maildir)
 				mailbox_skip_files(mb, sweep_state_seen,
-						   sweep_state_maildir(
-							   run->st,
-							   mailbox_path(mb)));
+						   sweep_state_maildir(run->st,
+								       key));
 			else if (r == SWEEP_FROM)
 				mailbox_read_from(mb, from);
 			else
-				sweep_state_drop_findings(run->st,
-							  mailbox_path(mb));
+				sweep_state_drop_findings(run->st, key);
 			*(r == SWEEP_FROM ? &run->n.incremental
 			  : &run->n.full) += 1;
 			xgrow((void **)&run->readl.items, &alloc, k + 1,
@@ -161,6 +179,8 @@ plan_reads(struct sweep_run *run)
 					     (k + 1) * sizeof *run->from);
 			run->before = xrealloc(run->before,
 					       (k + 1) * sizeof *run->before);
+			run->key = xrealloc(run->key, (k + 1) * sizeof *run->key);
+			run->key[k] = key;
 			run->readl.items[k] = mb;
 			run->archive[k] = a;
 			run->from[k] = r == SWEEP_FROM ? from : 0;
@@ -168,6 +188,8 @@ plan_reads(struct sweep_run *run)
 			run->readl.count++;
 		}
 	}
+	if (run->nlive > 1)
+		qsort(run->live, run->nlive, sizeof *run->live, compare_keys);
 	return failed ? -1 : 0;
 }
 
@@ -191,7 +213,7 @@ rule_of(const struct sweep_run *run, const struct select_match *m)
 static const char *
 relative(const struct sweep_run *run, size_t b)
 {
-	const char *path = mailbox_path(run->readl.items[b]);
+	const char *path = run->key[b];
 	const char *root = run->cf.archives[run->archive[b]].path;
 	size_t len = strlen(root);
 	const char *slash = strrchr(path, '/');
@@ -211,7 +233,7 @@ note_item(struct sweep_run *run, const struct selected *it)
 		const struct select_match *m = &it->matches[k];
 		const char *text = m->text ? m->text : "";
 		struct sweep_finding f = {
-			.path = (char *)mailbox_path(mb),
+			.path = run->key[it->mailbox],
 			.file = (char *)maildir_file,
 			.message = run->before[it->mailbox] + it->index + 1,
 			.rule = (char *)rule_of(run, m),
@@ -263,6 +285,17 @@ read_new(struct sweep_run *run)
 	for (size_t i = 0; i < sel.n_problems; i++)
 		if (sel.problems[i].fatal)
 			bad[sel.problems[i].mailbox] = true;
+	/* no message began where the last run stopped (one was being
+	 * written then): the mailbox was read whole, its findings anew */
+	for (size_t b = 0; b < run->readl.count; b++)
+		if (run->from[b] > 0 && mailbox_is_loaded(run->readl.items[b]) &&
+		    mailbox_read_start(run->readl.items[b]) == 0) {
+			sweep_state_drop_findings(run->st, run->key[b]);
+			run->from[b] = 0;
+			run->before[b] = 0;
+			run->n.incremental--;
+			run->n.full++;
+		}
 	for (size_t i = 0; i < sel.count; i++)
 		if (!bad[sel.items[i].mailbox])
 			note_item(run, &sel.items[i]);
@@ -275,7 +308,7 @@ read_new(struct sweep_run *run)
 		}
 		run->n.messages_read += mailbox_message_count(mb);
 		run->n.bytes_read += bytes_of(mb, run->from[b]);
-		sweep_state_note_read(run->st, mb, run->from[b],
+		sweep_state_note_read(run->st, mb, run->key[b], run->from[b],
 				      run->before[b]);
 	}
 	rc = run->n.failed ? -1 : 0;
@@ -344,15 +377,30 @@ reported(const struct sweep_run *run, struct sweep_finding **out)
 	const struct sweep_finding *f;
 	size_t n = sweep_state_findings(run->st, &f), k = 0;
 
+	const char **rule = xcalloc(n + 1, sizeof *rule);
+	size_t *count = xcalloc(n + 1, sizeof *count), nrules = 0;
+
+	/* a handful of rules: each finding's rule among those seen */
+	for (size_t i = 0; i < n; i++) {
+		size_t r = 0;
+
+		while (r < nrules && strcmp(rule[r], f[i].rule) != 0)
+			r++;
+		if (r == nrules)
+			rule[nrules++] = f[i].rule;
+		count[r]++;
+	}
 	*out = xcalloc(n + 1, sizeof **out);
 	for (size_t i = 0; i < n; i++) {
-		size_t same = 0;
+		size_t r = 0;
 
-		for (size_t j = 0; j < n; j++)
-			same += strcmp(f[i].rule, f[j].rule) == 0;
-		if (same >= run->cf.min_findings)
+		while (strcmp(rule[r], f[i].rule) != 0)
+			r++;
+		if (count[r] >= run->cf.min_findings)
 			(*out)[k++] = f[i];
 	}
+	free(rule);
+	free(count);
 	return k;
 }
 
@@ -366,6 +414,61 @@ since(const struct timespec *t0)
 	       (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Is the Maildir message named file ("new/NAME" or "cur/NAME:2,FLAGS")
+ * still in the Maildir at dir, under its name or moved to cur/ with
+ * other flags? */
+static bool
+maildir_has(const char *dir, const char *file)
+{
+	const char *base = strrchr(file, '/');
+	size_t len;
+	bool found = false;
+
+	base = base ? base + 1 : file;
+	len = strcspn(base, ":");
+	for (int i = 0; i < 2 && !found; i++) {
+		char *sub = xasprintf("%s/%s", dir, i ? "cur" : "new");
+		DIR *d = opendir(sub);
+		struct dirent *de;
+
+		while (d && !found && (de = readdir(d)) != NULL)
+			found = strncmp(de->d_name, base, len) == 0 &&
+				(de->d_name[len] == '\0' || de->d_name[len] == ':');
+		if (d)
+			closedir(d);
+		free(sub);
+	}
+	return found;
+}
+
+/* A finding stays while its mailbox is walked and, in a Maildir, while
+ * its message's file is there. */
+static bool
+still_there(const struct sweep_finding *f, void *ctx)
+{
+	const struct sweep_run *run = ctx;
+	char *dir;
+	bool there;
+
+	if (run->nlive == 0 || !bsearch(&f->path, run->live, run->nlive,
+					 sizeof *run->live, compare_keys))
+		return false;
+	if (f->file == NULL)
+		return true;
+	dir = tarball_staged_file(f->path);
+	there = maildir_has(dir ? dir : f->path, f->file);
+	free(dir);
+	return there;
+}
+
+static bool
+not_accepted(const struct sweep_finding *f, void *ctx)
+{
+	const struct sweep_run *run = ctx;
+
+	return !baseline_has(run->bl, f->fp);
+}
+
 static int
 finish(struct sweep_run *run, bool accept, int format, const char *mail_to,
        bool failed, const struct timespec *t0)
@@ -377,25 +480,28 @@ finish(struct sweep_run *run, bool accept, int format, const char *mail_to,
 	char *text, subject[128];
 
 	errbuf_clear(&err);
+	/* a finding whose mailbox or Maildir file went is not reported */
+	sweep_state_keep_findings(run->st, still_there, run);
+	free(rep);
+	nrep = reported(run, &rep);
+	/* only what was reported is accepted: findings under a threshold
+	 * stay pending, to be reported once there are enough */
 	if (accept && !failed) {
-		const struct sweep_finding *f;
-		size_t n = sweep_state_findings(run->st, &f);
-
-		for (size_t i = 0; i < n; i++)
-			baseline_add(run->bl, f[i].fp);
-		run->n.accepted = n;
+		for (size_t i = 0; i < nrep; i++)
+			baseline_add(run->bl, rep[i].fp);
+		run->n.accepted = nrep;
 		nrep = 0;
 		if (baseline_save(run->bl, &err) < 0) {
-			report(D_USAGE, NULL, "sweep: %s", err.msg);
+			report(D_PURGE_FAILED, NULL, "sweep: %s", err.msg);
 			failed = true;
 		} else
-			sweep_state_clear_findings(run->st);
+			sweep_state_keep_findings(run->st, not_accepted, run);
 	}
 	run->n.baseline_size = baseline_count(run->bl);
 	/* the manifest first: a run without one is not recorded as done */
 	if (write_manifest(run) < 0 || sweep_state_save(run->st, &err) < 0) {
 		if (err.msg[0])
-			report(D_USAGE, NULL, "sweep: %s", err.msg);
+			report(D_PURGE_FAILED, NULL, "sweep: %s", err.msg);
 		failed = true;
 	}
 	run->n.seconds = since(t0);
@@ -405,17 +511,18 @@ finish(struct sweep_run *run, bool accept, int format, const char *mail_to,
 	s.exit_status = failed ? EXIT_ERROR : nrep ? EXIT_FINDINGS
 		: EXIT_CLEAN;
 	text = sweep_text(&s);
+	snprintf(subject, sizeof subject, "listscrub sweep: %zu new %s%s",
+		 nrep, nrep == 1 ? "finding" : "findings",
+		 failed ? ", with errors" : "");
+	/* mailed first: the summary printed says how the run ended */
+	if (mail_to && sweep_mail(mail_to, subject, text, &err) < 0) {
+		report(D_PURGE_FAILED, NULL, "sweep: %s", err.msg);
+		s.exit_status = EXIT_ERROR;
+	}
 	if (format == FORMAT_JSON)
 		sweep_print_json(&s);
 	else
 		fputs(text, stdout);
-	snprintf(subject, sizeof subject, "listscrub sweep: %zu new %s%s",
-		 nrep, nrep == 1 ? "finding" : "findings",
-		 failed ? ", with errors" : "");
-	if (mail_to && sweep_mail(mail_to, subject, text, &err) < 0) {
-		report(D_USAGE, NULL, "sweep: %s", err.msg);
-		s.exit_status = EXIT_ERROR;
-	}
 	free(text);
 	free(rep);
 	return s.exit_status;
@@ -431,6 +538,12 @@ close_sweep(struct sweep_run *run)
 	free(run->archive);
 	free(run->from);
 	free(run->before);
+	for (size_t k = 0; k < run->readl.count; k++)
+		free(run->key[k]);
+	free(run->key);
+	for (size_t k = 0; k < run->nlive; k++)
+		free(run->live[k]);
+	free(run->live);
 	free(run->manifest);
 	baseline_free(&run->bl);
 	sweep_state_close(&run->st);

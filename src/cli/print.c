@@ -40,8 +40,11 @@ json_line(FILE *out, json_t *j)
 					 json_command, "version",
 					 PACKAGE_VERSION));
 	}
-	line = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
-	fprintf(out, "%s\n", line);
+	/* json_pack gives NULL for text that is not UTF-8: the line says
+	 * so rather than break the stream (callers use json_text) */
+	line = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+	fprintf(out, "%s\n", line ? line
+		: "{\"error\":\"a line could not be written as JSON\"}");
 	free(line);
 	json_decref(j);
 }

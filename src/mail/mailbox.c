@@ -142,11 +142,6 @@ split_from(struct mailbox *mb, struct errbuf *err)
 
 	if (len == 0)
 		return 0;
-	if (!mbox_looks_like_mbox(at, len) ||
-	    (len >= 3 && memcmp(at, "\xef\xbb\xbf", 3) == 0))
-		return errbuf_set(err, "'%s': no message starts at offset %llu, "
-				  "where the last run stopped", mb->path,
-				  (unsigned long long)mb->start);
 	if (mbox_split(at, len, sp, release_split_pages, mb, err) < 0) {
 		char msg[ERRBUF_SIZE];
 
@@ -227,6 +222,16 @@ load_file(struct mailbox *mb, struct errbuf *err)
 		return 0;
 	}
 	mb->kind = MAILBOX_MBOX;
+	/* no message starts where the last run stopped (one was still
+	 * being written then): read the whole of it (mailbox_read_start) */
+	if (mb->start > 0 && mb->start < mb->len) {
+		const char *at = mb->data + mb->start;
+		size_t rest = mb->len - (size_t)mb->start;
+
+		if (!mbox_looks_like_mbox(at, rest) ||
+		    (rest >= 3 && memcmp(at, "\xef\xbb\xbf", 3) == 0))
+			mb->start = 0;
+	}
 	if (mb->start > 0)
 		return split_from(mb, err);
 	if (mbox_split(mb->data, mb->len, &mb->split, release_split_pages, mb,
@@ -261,6 +266,12 @@ void
 mailbox_read_from(struct mailbox *mb, uint64_t start)
 {
 	mb->start = start;
+}
+
+uint64_t
+mailbox_read_start(const struct mailbox *mb)
+{
+	return mb->start;
 }
 
 void

@@ -125,11 +125,16 @@ void mailbox_walk(struct mailbox_list *list, char *const *paths, size_t n);
 bool mailbox_walk_failed(const struct mailbox_list *list);
 
 /* Read only what is new since an earlier run (an incremental sweep),
- * set before mailbox_load: a plain mbox from byte offset start on (where
- * a message's From_ line must begin: else loading fails), its messages
- * numbered from 0 there and their offsets those of the file; the earlier
- * bytes are neither read nor split.  Ignored for a compressed file. */
+ * set before mailbox_load: a plain mbox from byte offset start on, its
+ * messages numbered from 0 there and their offsets those of the file;
+ * the earlier bytes are neither read nor split.  Where no From_ line
+ * begins at start (a message was still being written when the earlier
+ * run read it), or for a compressed file, the whole is read. */
 void mailbox_read_from(struct mailbox *mb, uint64_t start);
+
+/* Where a loaded mailbox was read from: start, or 0 when it was read
+ * whole after all. */
+uint64_t mailbox_read_start(const struct mailbox *mb);
 
 /* A Maildir without the files (names "cur/NAME", "new/NAME") for which
  * skip says true: the ones an earlier run read. */

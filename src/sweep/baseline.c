@@ -29,14 +29,17 @@ sweep_fingerprint(const struct incident_key *key, const char *rule,
 		  const char *text, size_t text_len,
 		  char out[FINGERPRINT_SIZE])
 {
-	size_t lr = strlen(rule) + 1, lp = strlen(rel_path) + 1;
+	/* a message with a Message-ID is known by it wherever it lies (a
+	 * mailbox rotated, a list moved): the path only stands in for one */
+	bool by_id = message_id && message_id[0];
+	size_t lr = strlen(rule) + 1, lp = by_id ? 1 : strlen(rel_path) + 1;
 	size_t lm = strlen(message_id ? message_id : "") + 1;
 	char *buf = xmalloc(lr + lp + lm + text_len + 1);
 	unsigned char d[DIGEST_LEN];
 
 	/* NUL between the fields: no two tuples give the same bytes */
 	memcpy(buf, rule, lr);
-	memcpy(buf + lr, rel_path, lp);
+	memcpy(buf + lr, by_id ? "" : rel_path, lp);
 	memcpy(buf + lr + lp, message_id ? message_id : "", lm);
 	memcpy(buf + lr + lp + lm, text, text_len);
 	incident_mac(key, MAC_FINDING, buf, lr + lp + lm + text_len, d);
@@ -48,6 +51,13 @@ static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+push(struct baseline *b, const char *fp)
+{
+	xgrow((void **)&b->fps, &b->alloc, b->count + 1, sizeof *b->fps);
+	b->fps[b->count++] = xstrdup(fp);
 }
 
 int
@@ -81,11 +91,17 @@ baseline_load(const char *path, const struct incident_key *key,
 	json_array_foreach(json_object_get(root, "fingerprints"), i, v)
 		if (json_is_string(v) &&
 		    strlen(json_string_value(v)) == FINGERPRINT_SIZE - 1)
-			baseline_add(b, json_string_value(v));
+			push(b, json_string_value(v));
 	json_decref(root);
+	/* sorted once, and a fingerprint given twice kept once */
 	if (b->count)
 		qsort(b->fps, b->count, sizeof *b->fps, cmp_str);
-	b->sorted = b->count;
+	for (size_t k = 0; k < b->count; k++)
+		if (b->sorted > 0 && strcmp(b->fps[b->sorted - 1], b->fps[k]) == 0)
+			free(b->fps[k]);
+		else
+			b->fps[b->sorted++] = b->fps[k];
+	b->count = b->sorted;
 	return 0;
 }
 
@@ -104,10 +120,8 @@ baseline_has(const struct baseline *b, const char *fp)
 void
 baseline_add(struct baseline *b, const char *fp)
 {
-	if (b->count > b->sorted && baseline_has(b, fp))
-		return;
-	xgrow((void **)&b->fps, &b->alloc, b->count + 1, sizeof *b->fps);
-	b->fps[b->count++] = xstrdup(fp);
+	if (!baseline_has(b, fp))
+		push(b, fp);
 }
 
 size_t

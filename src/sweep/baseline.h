@@ -1,7 +1,8 @@
 /* baseline.h -- the findings a sweep's operators reviewed, kept as keyed
  * fingerprints, never in clear: HMAC-SHA256 under the incident key of
- * the rule id, the mailbox's path relative to its archive, the
- * Message-ID and the matched text.  A nightly sweep reports only the
+ * the rule id, the Message-ID (or, for a message without one, the
+ * mailbox's path relative to its archive) and the matched text: a
+ * mailbox rotated or moved keeps its accepted findings.  A nightly sweep reports only the
  * findings whose fingerprint is not in it; `sweep --accept` adds them.
  * The file (JSON) names the key's id: another key's fingerprints would
  * never match, and are refused. */

@@ -70,6 +70,21 @@ get_strings(const struct reader *rd, const config_setting_t *s, bool path,
 	return 0;
 }
 
+/* An archive's path resolved (links, "..", "//"): the state knows its
+ * mailboxes by path, and "//" names a tarball's members.  One that does
+ * not exist yet is kept as written: the walk says it is missing. */
+static int
+canonical(char **path)
+{
+	char *real = realpath(*path, NULL);
+
+	if (real) {
+		free(*path);
+		*path = real;
+	}
+	return 0;
+}
+
 static int
 get_archive(const struct reader *rd, const config_setting_t *g,
 	    struct sweep_archive *a)
@@ -87,7 +102,8 @@ get_archive(const struct reader *rd, const config_setting_t *g,
 		bool known = false;
 
 		if (strcmp(name, "path") == 0) {
-			if (get_string(rd, m, true, &a->path) < 0)
+			if (get_string(rd, m, true, &a->path) < 0 ||
+			    canonical(&a->path) < 0)
 				return -1;
 		} else if (strcmp(name, "list") == 0) {
 			if (get_string(rd, m, false, &a->list) < 0)

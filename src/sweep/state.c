@@ -17,43 +17,14 @@
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
+#include "mail/tarball.h"
+#include "sweep/state-private.h"
 #include "sweep/state.h"
 
 /* The digests cover this much after the start and before the stop: an
  * in-place rewrite shows there, and an unchanged archive costs two reads
  * of this size, whatever its length. */
 #define EDGE_BYTES (64u << 10)
-
-struct box {
-	char *path;
-	char *kind;             /* mbox, compressed, file, maildir, member */
-	uint64_t dev, ino, size, stop;
-	int64_t mtime_s, mtime_ns;
-	unsigned long messages;
-	char head[DIGEST_LEN * 2 + 1], tail[DIGEST_LEN * 2 + 1];
-	char **names;           /* a Maildir's files seen, sorted */
-	size_t nnames;
-	bool live;              /* planned or noted this run */
-};
-
-struct sweep_state {
-	char *path;
-	int lock_fd;
-	char rules[DIGEST_LEN * 2 + 1];
-	bool rules_changed;
-	struct box *boxes;
-	size_t nboxes, boxes_alloc;
-	struct sweep_finding *findings;
-	size_t nfindings, findings_alloc;
-	struct tree_entry *listing;
-	size_t nlisting;
-};
-
-static char *
-dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
 
 /* ---- reading ---------------------------------------------------------- */
 
@@ -93,23 +64,6 @@ read_box(struct sweep_state *st, json_t *o)
 		if (json_is_string(v))
 			b->names[b->nnames++] = xstrdup(json_string_value(v));
 	qsort(b->names, b->nnames, sizeof *b->names, cmp_str);
-}
-
-static void
-read_finding(struct sweep_state *st, json_t *o)
-{
-	struct sweep_finding f = { 0 };
-	const char *fp = json_string_value(json_object_get(o, "fp"));
-
-	snprintf(f.fp, sizeof f.fp, "%s", fp ? fp : "");
-	f.path = (char *)json_string_value(json_object_get(o, "path"));
-	f.file = (char *)json_string_value(json_object_get(o, "file"));
-	f.rule = (char *)json_string_value(json_object_get(o, "rule"));
-	f.list = (char *)json_string_value(json_object_get(o, "list"));
-	f.message = (unsigned long)json_integer_value(
-		json_object_get(o, "message"));
-	if (f.path && f.rule)
-		sweep_state_add_finding(st, &f);
 }
 
 static void
@@ -170,7 +124,7 @@ read_state(struct sweep_state *st, struct errbuf *err)
 			    json_is_string(json_object_get(o, "kind")))
 				read_box(st, o);
 		json_array_foreach(json_object_get(root, "findings"), i, o)
-			read_finding(st, o);
+			state_read_finding(st, o);
 	}
 	read_listing(st, json_object_get(root, "listing"));
 	json_decref(root);
@@ -362,7 +316,7 @@ sweep_state_maildir(struct sweep_state *st, const char *path)
 static const char *
 kind_of(const struct mailbox *mb)
 {
-	if (strstr(mailbox_path(mb), "//"))
+	if (tarball_of_staged(mailbox_path(mb)))
 		return "member";
 	if (mailbox_kind(mb) == MAILBOX_MAILDIR)
 		return "maildir";
@@ -389,9 +343,8 @@ note_names(struct box *b, const struct mailbox *mb, bool again)
 
 void
 sweep_state_note_read(struct sweep_state *st, const struct mailbox *mb,
-		      uint64_t from, unsigned long before)
+		      const char *path, uint64_t from, unsigned long before)
 {
-	const char *path = mailbox_path(mb);
 	struct box *b = find_box(st, path);
 	size_t n = mailbox_message_count(mb), len = 0;
 	struct stat sb;
@@ -431,64 +384,7 @@ sweep_state_note_read(struct sweep_state *st, const struct mailbox *mb,
 	edge_digests(path, b->stop, b->head, b->tail);
 }
 
-/* ---- findings and the listing ---------------------------------------- */
-
-size_t
-sweep_state_findings(const struct sweep_state *st,
-		     const struct sweep_finding **f_r)
-{
-	*f_r = st->findings;
-	return st->nfindings;
-}
-
-static void
-finding_free(struct sweep_finding *f)
-{
-	free(f->path);
-	free(f->file);
-	free(f->rule);
-	free(f->list);
-}
-
-void
-sweep_state_drop_findings(struct sweep_state *st, const char *path)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < st->nfindings; i++)
-		if (strcmp(st->findings[i].path, path) == 0)
-			finding_free(&st->findings[i]);
-		else
-			st->findings[k++] = st->findings[i];
-	st->nfindings = k;
-}
-
-void
-sweep_state_add_finding(struct sweep_state *st, const struct sweep_finding *f)
-{
-	struct sweep_finding *n;
-
-	for (size_t i = 0; i < st->nfindings; i++)
-		if (strcmp(st->findings[i].fp, f->fp) == 0)
-			return;         /* one finding, found again */
-	xgrow((void **)&st->findings, &st->findings_alloc, st->nfindings + 1,
-	      sizeof *st->findings);
-	n = &st->findings[st->nfindings++];
-	memcpy(n->fp, f->fp, sizeof n->fp);
-	n->path = xstrdup(f->path);
-	n->file = dup_or_null(f->file);
-	n->rule = xstrdup(f->rule);
-	n->list = dup_or_null(f->list);
-	n->message = f->message;
-}
-
-void
-sweep_state_clear_findings(struct sweep_state *st)
-{
-	for (size_t i = 0; i < st->nfindings; i++)
-		finding_free(&st->findings[i]);
-	st->nfindings = 0;
-}
+/* ---- the listing ------------------------------------------------------ */
 
 void
 sweep_state_known(const struct sweep_state *st, sweep_known_fn fn, void *ctx)
@@ -541,20 +437,6 @@ box_json(const struct box *b)
 }
 
 static json_t *
-finding_json(const struct sweep_finding *f)
-{
-	json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "fp", f->fp, "path",
-			      f->path, "message", (json_int_t)f->message,
-			      "rule", f->rule);
-
-	if (f->file)
-		json_object_set_new(o, "file", json_string(f->file));
-	if (f->list)
-		json_object_set_new(o, "list", json_string(f->list));
-	return o;
-}
-
-static json_t *
 entry_json(const struct tree_entry *e)
 {
 	char d[DIGEST_TEXT_SIZE];
@@ -580,7 +462,7 @@ sweep_state_save(struct sweep_state *st, struct errbuf *err)
 			json_array_append_new(boxes, box_json(&st->boxes[i]));
 	for (size_t i = 0; i < st->nfindings; i++)
 		json_array_append_new(findings,
-				      finding_json(&st->findings[i]));
+				      state_finding_json(&st->findings[i]));
 	for (size_t i = 0; i < st->nlisting; i++)
 		json_array_append_new(listing, entry_json(&st->listing[i]));
 	root = json_pack("{s:s, s:i, s:s, s:o, s:o, s:o}", "format",

@@ -65,16 +65,24 @@ enum sweep_read sweep_state_plan(struct sweep_state *st, const char *path,
 bool sweep_state_seen(const char *name, void *ctx);
 void *sweep_state_maildir(struct sweep_state *st, const char *path);
 
-/* mb was read (from offset from, 0: whole), its messages numbered from
- * before: note where it stops now. */
+/* mb, known as path (its path, or a tarball member's shown name), was
+ * read (from offset from, 0: whole), its messages numbered from before:
+ * note where it stops now. */
 void sweep_state_note_read(struct sweep_state *st, const struct mailbox *mb,
-			   uint64_t from, unsigned long before);
+			   const char *path, uint64_t from,
+			   unsigned long before);
 
 /* The findings carried over; the ones of path are dropped (read whole
  * again, they are found again). */
 size_t sweep_state_findings(const struct sweep_state *st,
 			    const struct sweep_finding **f_r);
 void sweep_state_drop_findings(struct sweep_state *st, const char *path);
+
+/* Keep only the findings for which keep says true: the others were
+ * accepted, or their message is gone. */
+typedef bool (*sweep_keep_fn)(const struct sweep_finding *f, void *ctx);
+void sweep_state_keep_findings(struct sweep_state *st, sweep_keep_fn keep,
+			       void *ctx);
 void sweep_state_add_finding(struct sweep_state *st,
 			     const struct sweep_finding *f);
 void sweep_state_clear_findings(struct sweep_state *st);

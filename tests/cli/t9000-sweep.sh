@@ -209,4 +209,83 @@ test_expect_success 'a missing archive is an error (exit 2); the lock refuses a 
 	EOF_
 '
 
+# ---- what an independent review found missed -----------------------------
+
+# mkconf DIR [LINE]: a config in DIR for its arch/ (threshold LINE).
+mkconf() {
+	mkdir -p "$1/arch" "$1/var" &&
+	cat >"$1/sweep.conf" <<-EOF
+	archives = ( { path = "${3:-arch}"; list = "dev"; } );
+	rules = "../rules";
+	state = "var/sweep.state";
+	baseline = "var/sweep.baseline";
+	manifest_dir = "var/manifests";
+	sign_key = "$KEYS/sign.key";
+	incident_key = "$KEYS/incident.key";
+	${2:-}
+	EOF
+}
+rsweep() { (d=$1; shift; cd "$d" && "$LISTSCRUB" sweep --config sweep.conf --format json "$@"); }
+
+test_expect_success 'a message half-written when a sweep read it: the next reads the mailbox whole, both leaks found' '
+	mkconf h && python3 msgs.py h/arch/list.mbox 1 2 3 &&
+	expect_status 0 rsweep h >h1.json &&
+	printf "From a4@x.example Mon Jan  4 10:00:00 2021\nFrom: a4 <a4@x.example>\nSubject: s4\nMessage-ID: <m4@x.example>\n\nfirst half " >>h/arch/list.mbox &&
+	expect_status 0 rsweep h >h2.json &&
+	printf "IBAN DE89 3704 0044 0532 0130 00\n\n" >>h/arch/list.mbox &&
+	LEAK=5 python3 msgs.py h/arch/list.mbox 5 &&
+	expect_status 1 rsweep h >h3.json &&
+	test "$(python3 field.py findings new <h3.json)" = 2 &&
+	test "$(python3 field.py mailboxes full <h3.json)" = 1 &&
+	expect_status 1 rsweep h >h4.json &&
+	test "$(python3 field.py bytes_read <h4.json)" = 0
+'
+
+test_expect_success 'an archive path written with "//": appended mail is still read' '
+	mkconf s "" "x//arch" && mkdir -p s/x/arch && python3 msgs.py s/x/arch/list.mbox 1 2 &&
+	expect_status 0 rsweep s >s1.json &&
+	LEAK=3 python3 msgs.py s/x/arch/list.mbox 3 &&
+	expect_status 1 rsweep s >s2.json &&
+	test "$(python3 field.py messages_read <s2.json)" = 1 &&
+	test "$(python3 field.py findings new <s2.json)" = 1
+'
+
+test_expect_success 'under min_findings nothing is reported, and --accept accepts only what was reported' '
+	mkconf t "thresholds = { min_findings = 2; };" && LEAK=1 python3 msgs.py t/arch/list.mbox 1 2 &&
+	expect_status 0 rsweep t >t1.json &&
+	test "$(python3 field.py findings new <t1.json)" = 0 &&
+	expect_status 0 rsweep t --accept >t2.json &&
+	test "$(python3 field.py findings accepted <t2.json)" = 0 &&
+	LEAK=3 python3 msgs.py t/arch/list.mbox 3 &&
+	expect_status 1 rsweep t >t3.json &&
+	test "$(python3 field.py findings new <t3.json)" = 2
+'
+
+test_expect_success 'a Maildir message removed: its finding is not reported any more' '
+	mkconf m && mkdir -p m/arch/md/cur m/arch/md/new m/arch/md/tmp &&
+	for n in 1 2; do
+		printf "From: a$n <a$n@x.example>\nSubject: s$n\nMessage-ID: <md$n@x.example>\n\nIBAN DE89 3704 0044 0532 0130 00\n" >m/arch/md/new/$n.x || exit 1
+	done &&
+	expect_status 1 rsweep m >m1.json &&
+	test "$(python3 field.py findings new <m1.json)" = 2 &&
+	mv m/arch/md/new/2.x "m/arch/md/cur/2.x:2,S" &&
+	expect_status 1 rsweep m >m2.json &&
+	test "$(python3 field.py findings new <m2.json)" = 2 &&
+	rm m/arch/md/new/1.x &&
+	expect_status 1 rsweep m >m3.json &&
+	test "$(python3 field.py findings new <m3.json)" = 1 &&
+	rm "m/arch/md/cur/2.x:2,S" &&
+	expect_status 0 rsweep m >m4.json
+'
+
+test_expect_success 'a mailbox rotated after --accept: its accepted findings stay accepted' '
+	mkconf r && LEAK=2 python3 msgs.py r/arch/list.mbox 1 2 &&
+	expect_status 1 rsweep r >r1.json &&
+	expect_status 0 rsweep r --accept >r2.json &&
+	mv r/arch/list.mbox r/arch/list.mbox.1 && : >r/arch/list.mbox &&
+	expect_status 0 rsweep r >r3.json &&
+	test "$(python3 field.py findings new <r3.json)" = 0 &&
+	test "$(python3 field.py findings baselined <r3.json)" = 1
+'
+
 test_done
