@@ -17,6 +17,21 @@
 
 #define COPY_BLOCK (256u << 10)
 
+/* The format to write: GNU tar as it was; any other tar as restricted
+ * pax (ustar headers, pax ones for the members that need them).  The
+ * reader knows only the first header's: a pax archive whose first
+ * member needs no pax header reads as ustar, and writing ustar would
+ * lose the long names and pax data of later members. */
+static int
+write_format(struct archive *r)
+{
+	int f = archive_format(r);
+
+	return (f & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR &&
+		f != ARCHIVE_FORMAT_TAR_GNUTAR
+		? ARCHIVE_FORMAT_TAR_PAX_RESTRICTED : f;
+}
+
 /* A writer in the reader's format and compression, onto fd. */
 static struct archive *
 writer_like(struct archive *r, int fd, const char *path, struct errbuf *err)
@@ -31,7 +46,7 @@ writer_like(struct archive *r, int fd, const char *path, struct errbuf *err)
 		if (archive_write_add_filter(w, archive_filter_code(r, i)) !=
 		    ARCHIVE_OK)
 			goto fail;
-	if (archive_write_set_format(w, archive_format(r)) != ARCHIVE_OK ||
+	if (archive_write_set_format(w, write_format(r)) != ARCHIVE_OK ||
 	    archive_write_open_fd(w, fd) != ARCHIVE_OK)
 		goto fail;
 	return w;
@@ -98,24 +113,55 @@ copy_original(struct archive *r, struct archive *w, const char *path,
 	return 0;
 }
 
-/* Is the staged hard link file still the same file as the staged
- * member it links to?  (A rewrite or removal of either parts them.) */
 static bool
-still_linked(const struct tarball *tb, const char *file, const char *to_raw,
-	     const struct stat *st)
+same_bytes(const char *a, const char *b)
+{
+	int fa = open(a, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fb = open(b, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	char *x = xmalloc(COPY_BLOCK), *y = xmalloc(COPY_BLOCK);
+	bool same = fa >= 0 && fb >= 0;
+
+	while (same) {
+		ssize_t n = read(fa, x, COPY_BLOCK), m;
+
+		if (n <= 0) {
+			same = n == 0 && read(fb, y, 1) == 0;
+			break;
+		}
+		m = read(fb, y, (size_t)n);
+		same = m == n && memcmp(x, y, (size_t)n) == 0;
+	}
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	free(x);
+	free(y);
+	return same;
+}
+
+/* A staged hard link file and the staged member it links to: still one
+ * file (1), two files with the same bytes (0: each is written with its
+ * content), or parted with other bytes, or its target gone (-1: this
+ * run changed one name of a file and not the other, and writing the
+ * other would keep what the run removed). */
+static int
+link_state(const struct tarball *tb, const char *file, const char *to_raw,
+	   const struct stat *st)
 {
 	char *to = tarball_member_name(to_raw), *to_file;
 	struct stat tst;
-	bool same;
+	int state = -1;
 
 	if (to == NULL)
-		return false;
+		return -1;
 	to_file = xasprintf("%s/%s", tarball_root(tb), to);
-	same = lstat(to_file, &tst) == 0 && tst.st_dev == st->st_dev &&
-		tst.st_ino == st->st_ino;
+	if (lstat(to_file, &tst) == 0)
+		state = tst.st_dev == st->st_dev && tst.st_ino == st->st_ino ? 1
+			: same_bytes(file, to_file) ? 0 : -1;
 	free(to_file);
 	free(to);
-	return same;
+	return state;
 }
 
 /* A regular member, or a hard link to one: its staged file's content
@@ -149,18 +195,29 @@ copy_file_member(const struct tarball *tb, struct archive *w,
 		free(file);
 		return rc;
 	}
-	if (link && still_linked(tb, file, link, &st)) {
-		free(file);
-		if (archive_write_header(w, e) != ARCHIVE_OK)
-			return errbuf_set(err, "cannot write the new copy of "
-					  "'%s': %s", path,
-					  archive_error_string(w));
-		return 0;
+	if (link) {
+		int state = link_state(tb, file, link, &st);
+
+		if (state < 0)
+			rc = errbuf_set(err, "'%s': members '%s' and '%s' are "
+					"one file (a hard link), and this run "
+					"changed one of them only: not written "
+					"back; extract it, purge the folder and "
+					"pack it again",
+					path, archive_entry_pathname(e), link);
+		else if (state == 1 && archive_write_header(w, e) != ARCHIVE_OK)
+			rc = errbuf_set(err, "cannot write the new copy of "
+					"'%s': %s", path, archive_error_string(w));
+		if (state != 0) {       /* refused, or still a link */
+			free(file);
+			return rc;
+		}
 	}
 	out = archive_entry_clone(e);
 	archive_entry_set_hardlink(out, NULL);
 	archive_entry_set_filetype(out, AE_IFREG);      /* a link has none */
 	archive_entry_set_size(out, st.st_size);
+	archive_entry_sparse_clear(out);        /* written whole */
 	c->written++;
 	if (archive_write_header(w, out) != ARCHIVE_OK)
 		rc = errbuf_set(err, "cannot write the new copy of '%s': %s",

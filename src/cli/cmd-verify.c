@@ -55,10 +55,18 @@ print_text(const struct verify_report *rep)
 	for (int c = 0; c < CHECK_COUNT; c++) {
 		const struct check_result *r = &rep->checks[c];
 
+		char *detail = print_shown(xstrdup(r->detail));
+
 		printf("%-12s %-13s %s\n", status_names[r->status],
-		       verify_check_name(c), r->detail);
-		for (size_t i = 0; i < r->n_findings; i++)
-			printf("    %s\n", r->findings[i]);
+		       verify_check_name(c), detail);
+		free(detail);
+		for (size_t i = 0; i < r->n_findings; i++) {
+			/* a staged tarball member as ARCHIVE//member */
+			char *f = print_shown(xstrdup(r->findings[i]));
+
+			printf("    %s\n", f);
+			free(f);
+		}
 	}
 }
 
@@ -73,8 +81,12 @@ print_json(const struct verify_report *rep, const char *verdict_text,
 		const struct check_result *r = &rep->checks[c];
 		json_t *findings = json_array();
 
-		for (size_t i = 0; i < r->n_findings; i++)
-			json_array_append_new(findings, json_text(r->findings[i]));
+		for (size_t i = 0; i < r->n_findings; i++) {
+			char *f = print_shown(xstrdup(r->findings[i]));
+
+			json_array_append_new(findings, json_text(f));
+			free(f);
+		}
 		json_line(stdout, json_pack(
 			"{s:s, s:s, s:b, s:o, s:o}", "check",
 			verify_check_name(c), "status", status_names[r->status],

@@ -67,7 +67,8 @@ tarball_sniff(const char *path, struct errbuf *err)
 	struct archive *a;
 	struct archive_entry *e;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	/* the walk decided whether to follow a link (a PATH given is) */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	int rc;
 
 	if (fd < 0)

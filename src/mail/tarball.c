@@ -9,10 +9,10 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -25,6 +25,7 @@
 #include "mail/tarball.h"
 
 #define STAGE_PREFIX "listscrub-stage-"
+#define STAGE_LOCK ".lock"
 
 struct tarball {
 	char *path;             /* as walked */
@@ -33,11 +34,13 @@ struct tarball {
 	bool writable;
 	char format[16];
 	struct stat staged_as;  /* the file when it was staged */
+	struct stat root_as;    /* its staging folder when made */
 };
 
 static struct tarball **staged;
 static size_t n_staged, staged_alloc;
 static char *stage_dir;         /* this process's, under $TMPDIR */
+static int stage_lock_fd = -1;  /* its lock, held while it lives */
 
 char *
 tarball_member_name(const char *raw)
@@ -125,6 +128,23 @@ tmp_dir(void)
 	return t && t[0] == '/' ? t : "/tmp";
 }
 
+/* Is the staging folder at path a live run's?  Each run holds a lock on
+ * its folder's STAGE_LOCK as long as it lives: a process id would not
+ * do (another PID namespace sharing $TMPDIR, a process id reused).  A
+ * folder without the lock file is one being made: left alone. */
+static bool
+stage_in_use(const char *path)
+{
+	char *lock = xasprintf("%s/" STAGE_LOCK, path);
+	int fd = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	bool used = fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0;
+
+	if (fd >= 0)
+		close(fd);
+	free(lock);
+	return used;
+}
+
 void
 tarball_sweep_stale(void)
 {
@@ -136,18 +156,13 @@ tarball_sweep_stale(void)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
-		char *end, *path;
-		long pid;
+		char *path;
 
 		if (strncmp(de->d_name, STAGE_PREFIX, plen) != 0)
 			continue;
-		pid = strtol(de->d_name + plen, &end, 10);
-		if (pid <= 0 || *end != '-' || pid == (long)getpid() ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
 		path = xasprintf("%s/%s", tmp_dir(), de->d_name);
 		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
-		    st.st_uid == getuid())
+		    st.st_uid == getuid() && !stage_in_use(path))
 			remove_tree(path);
 		free(path);
 	}
@@ -170,12 +185,15 @@ tarball_unstage_all(void)
 		remove_tree(stage_dir);
 	free(stage_dir);
 	stage_dir = NULL;
+	if (stage_lock_fd >= 0)
+		close(stage_lock_fd);
+	stage_lock_fd = -1;
 }
 
 static int
 make_stage_dir(struct errbuf *err)
 {
-	char *templ;
+	char *templ, *lock;
 
 	if (stage_dir)
 		return 0;
@@ -194,6 +212,14 @@ make_stage_dir(struct errbuf *err)
 	if (stage_dir == NULL)
 		return errbuf_errno(err, errno, "cannot resolve the staging "
 				    "folder");
+	/* held until the process ends: the folder is in use (stage_in_use) */
+	lock = xasprintf("%s/" STAGE_LOCK, stage_dir);
+	stage_lock_fd = open(lock, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+			     O_CLOEXEC, 0600);
+	free(lock);
+	if (stage_lock_fd < 0 || flock(stage_lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return errbuf_errno(err, errno, "cannot lock the staging "
+				    "folder in '%s'", tmp_dir());
 	atexit(tarball_unstage_all);
 	return 0;
 }
@@ -234,16 +260,26 @@ stage_data(struct stage_state *s, struct archive *a, const char *file,
 	const void *buf;
 	size_t len;
 	la_int64_t off;
-	int rc, out = 0;
+	/* a member's size is counted whole before its data: a sparse one
+	 * of a few blocks may stand for terabytes of staged file */
+	bool sized = archive_entry_size_is_set(e);
+	int rc = ARCHIVE_EOF, out = 0;
 
 	if (fd < 0)
 		return errbuf_errno(err, errno, "cannot stage '%s//%s'",
 				    s->path, file + strlen(s->root) + 1);
-	while ((rc = archive_read_data_block(a, &buf, &len, &off)) ==
-	       ARCHIVE_OK) {
-		s->used += len;
-		if ((out = check_caps(s->path, s->used, s->size, err)) < 0)
-			break;
+	if (sized) {
+		s->used += (uint64_t)archive_entry_size(e);
+		out = check_caps(s->path, s->used, s->size, err);
+	}
+	while (out == 0 &&
+	       (rc = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
+		if (!sized) {
+			s->used += len;
+			if ((out = check_caps(s->path, s->used, s->size,
+					      err)) < 0)
+				break;
+		}
 		if (pwrite(fd, buf, len, (off_t)off) != (ssize_t)len) {
 			out = errbuf_errno(err, errno, "cannot stage '%s' in "
 					   "'%s'", s->path, tmp_dir());
@@ -255,7 +291,8 @@ stage_data(struct stage_state *s, struct archive *a, const char *file,
 				 "%s (check it with tar -t)", s->path,
 				 file + strlen(s->root) + 1,
 				 archive_error_string(a));
-	if (out == 0 && ftruncate(fd, archive_entry_size(e)) < 0)
+	/* a sparse member's holes at its end */
+	if (out == 0 && sized && ftruncate(fd, archive_entry_size(e)) < 0)
 		out = errbuf_errno(err, errno, "cannot stage '%s'", s->path);
 	if (out == 0) {
 		struct timespec ts[2] = {
@@ -275,6 +312,28 @@ refuse(const struct stage_state *s, const char *raw, const char *why,
 	return errbuf_set(err, "'%s' is refused: member '%s' %s; nothing in "
 			  "it is read or changed (extract it by hand and "
 			  "check it)", s->path, raw, why);
+}
+
+/* Does a folder on the way to name, under root, exist as a symbolic link
+ * (a member staged before)?  A member created through one could land
+ * anywhere: "a/up -> .." then "a/up/a/up/x/...". */
+static bool
+through_link(const char *root, const char *name)
+{
+	char *path = xasprintf("%s/%s", root, name);
+	char *p = path + strlen(root) + 1, *slash;
+	bool link = false;
+
+	while (!link && (slash = strchr(p, '/')) != NULL) {
+		struct stat st;
+
+		*slash = '\0';
+		link = lstat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+		*slash = '/';
+		p = slash + 1;
+	}
+	free(path);
+	return link;
 }
 
 static int
@@ -297,10 +356,15 @@ stage_entry(struct stage_state *s, struct archive *a, struct archive_entry *e,
 				 err);
 	}
 	file = xasprintf("%s/%s", s->root, name);
-	if (make_parent_dirs(file, err) < 0)
+	if (hard)
+		target_name = tarball_member_name(hard);
+	if (through_link(s->root, name) ||
+	    (target_name && through_link(s->root, target_name)))
+		rc = refuse(s, raw, "lies through a symbolic link member", err);
+	else if (make_parent_dirs(file, err) < 0)
 		rc = -1;
 	else if (hard) {
-		if ((target_name = tarball_member_name(hard)) == NULL)
+		if (target_name == NULL || target_name[0] == '\0')
 			rc = refuse(s, raw, "is a hard link out of it", err);
 		else {
 			char *target = xasprintf("%s/%s", s->root, target_name);
@@ -382,7 +446,7 @@ tarball_stage(const char *path, struct errbuf *err)
 	struct tarball *tb;
 	struct archive *a;
 	struct archive_entry *e;
-	struct stat st;
+	struct stat st = { 0 };
 	int rc = 0, hrc;
 
 	if (make_stage_dir(err) < 0 || check_gzip(path, err) < 0 ||
@@ -395,7 +459,8 @@ tarball_stage(const char *path, struct errbuf *err)
 	s.root = tb->root;
 	s.size = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
 	tb->staged_as = st;
-	if (tb->real == NULL || mkdir(tb->root, 0700) < 0)
+	if (tb->real == NULL || mkdir(tb->root, 0700) < 0 ||
+	    lstat(tb->root, &tb->root_as) < 0)
 		rc = errbuf_errno(err, errno, "cannot stage '%s'", path);
 	while (rc == 0 && (hrc = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		if (hrc < ARCHIVE_WARN)
@@ -480,12 +545,20 @@ tarball_shown_text(const char *text)
 		const char *root = staged[i]->root, *at;
 		size_t n = strlen(root);
 
-		while ((at = strstr(out, root)) != NULL) {
+		for (size_t from = 0; (at = strstr(out + from, root)) != NULL; ) {
 			const char *rest = at + n;
-			char *next = xasprintf("%.*s%s%s%s", (int)(at - out), out,
-					       staged[i]->path,
-					       *rest == '/' ? "/" : "", rest);
+			size_t pos = (size_t)(at - out);
+			char *next;
 
+			/* ".../1" is not the start of ".../10/..." */
+			if (*rest != '/' && *rest != '\0') {
+				from = pos + n;
+				continue;
+			}
+			next = xasprintf("%.*s%s%s%s", (int)pos, out,
+					 staged[i]->path, *rest == '/' ? "/" : "",
+					 rest);
+			from = pos + strlen(staged[i]->path);
 			free(out);
 			out = next;
 		}
@@ -523,5 +596,13 @@ tarball_check_unchanged(const struct tarball *tb, struct errbuf *err)
 		return errbuf_set(err, "'%s' was changed by another program "
 				  "while listscrub read it; nothing in it was "
 				  "changed: run purge again", tb->path);
+	/* a member missing from the staging folder is one this run removed:
+	 * only while the folder is the one made for it */
+	if (lstat(tb->root, &st) < 0 || st.st_dev != tb->root_as.st_dev ||
+	    st.st_ino != tb->root_as.st_ino)
+		return errbuf_set(err, "the staging folder of '%s' in '%s' was "
+				  "removed by another program; nothing in it "
+				  "was changed: run purge again", tb->path,
+				  tmp_dir());
 	return 0;
 }

@@ -255,10 +255,11 @@ walk_tarball(struct mailbox_list *list, const char *path)
 
 	if (tarball_of_staged(path) || list->in_pipermail_list > 0)
 		return false;
-	if ((is = tarball_sniff(path, &err)) == 0)
+	/* one that cannot be read is the mailbox reader's to report */
+	if ((is = tarball_sniff(path, &err)) <= 0)
 		return false;
-	tb = is < 0 ? NULL : tarball_of_file(path);
-	if (is > 0 && tb == NULL)
+	tb = tarball_of_file(path);
+	if (tb == NULL)
 		tb = tarball_stage(path, &err);
 	if (tb == NULL) {
 		add_note(list, path, D_TARBALL_REFUSED, err.msg);

@@ -380,4 +380,73 @@ else
 	test_skip 'faults at the rename of a tarball' 'the fault injector (tests/fault/libfault.so) is not built: run make check'
 fi
 
+# ---- what an independent review found ---------------------------------------
+
+test_expect_success 'a chain of symbolic links that walks out of the staging folder: refused, nothing written outside' '
+	mkdir -p chain && python3 - <<-\EOF_ &&
+	import tarfile, io
+	def sym(t, name, to):
+	    i = tarfile.TarInfo(name); i.type = tarfile.SYMTYPE; i.linkname = to; t.addfile(i)
+	with tarfile.open("chain/evil.tar", "w") as t:
+	    i = tarfile.TarInfo("a"); i.type = tarfile.DIRTYPE; t.addfile(i)
+	    sym(t, "a/up", "..")
+	    sym(t, "a/up/a/up/a/up/x", "../../..")
+	    data = b"From a@b Thu Jan  1 00:00:00 1970\nSubject: hi\n\nescaped\n"
+	    i = tarfile.TarInfo("a/up/a/up/a/up/x/esc/PWNED"); i.size = len(data)
+	    t.addfile(i, io.BytesIO(data))
+	EOF_
+	expect_status 2 "$LISTSCRUB" scan chain >out 2>err &&
+	grep -q "chain/evil.tar: tarball-refused: .*through a symbolic link" err &&
+	test -z "$(find "$TRASH" -name PWNED)" && test ! -e "$TRASH/../esc" && no_stage
+'
+
+test_expect_success 'a sparse member standing for 200 GB counts at its size: refused by the caps' '
+	mkdir -p sparse &&
+	truncate -s 200G sparse/huge && tar -C sparse --sparse -cf sparse/sb2.tar huge && rm sparse/huge &&
+	test "$(wc -c <sparse/sb2.tar)" -lt 100000 &&
+	expect_status 2 "$LISTSCRUB" scan sparse >out 2>err &&
+	grep -q "sparse/sb2.tar: tarball-refused: .*more than --max-inflated-size" err && no_stage
+'
+
+test_expect_success 'a pax tarball whose first member needs no pax header, a long name later: written back' '
+	mkdir -p pax && python3 - <<-\EOF_ &&
+	import tarfile, io
+	m = b"From a@b Thu Jan  1 00:00:00 1970\nMessage-ID: <p1@x>\n\none\n\nFrom a@b Thu Jan  1 00:00:00 1970\nMessage-ID: <p2@x>\n\ntwo\n"
+	long = "d/" + "n" * 150 + ".mbox"
+	with tarfile.open("pax/p.tar", "w", format=tarfile.PAX_FORMAT) as t:
+	    for name in ("a.mbox", long):
+	        i = tarfile.TarInfo(name); i.size = len(m); i.mtime = 1600000000
+	        t.addfile(i, io.BytesIO(m))
+	EOF_
+	"$LISTSCRUB" purge --message-id p2@x $(own_run pax-runs) pax >out &&
+	verify_own_run pax-runs pax >report && grep -q "^# verified: every check passed" report &&
+	python3 -c "
+import tarfile
+names = [m.name for m in tarfile.open(\"pax/p.tar\")]
+assert names[1] == \"d/\" + \"n\" * 150 + \".mbox\", names
+for m in tarfile.open(\"pax/p.tar\"):
+    assert b\"p2@x\" not in tarfile.open(\"pax/p.tar\").extractfile(m.name).read()
+"
+'
+
+test_expect_success 'hard-linked names of a compressed mbox changed apart: not written back, nothing changed' '
+	mkdir -p hg && python3 - <<-\EOF_ &&
+	import tarfile, io, gzip
+	m = gzip.compress(b"From a@b Thu Jan  1 00:00:00 1970\nMessage-ID: <g1@x>\n\none\n\nFrom a@b Thu Jan  1 00:00:00 1970\nMessage-ID: <g2@x>\n\ntwo\n")
+	with tarfile.open("hg/h.tar", "w") as t:
+	    i = tarfile.TarInfo("a.mbox.gz"); i.size = len(m); t.addfile(i, io.BytesIO(m))
+	    i = tarfile.TarInfo("b.mbox.gz"); i.type = tarfile.LNKTYPE; i.linkname = "a.mbox.gz"; t.addfile(i)
+	EOF_
+	sha256sum hg/h.tar >sum &&
+	expect_status 2 "$LISTSCRUB" purge --message-id g1@x $(own_run hg-runs) hg >out 2>err &&
+	grep -q "one file (a hard link), and this run changed one of them only" err &&
+	sha256sum -c sum && ! test -e hg-runs/0001 && no_stage
+'
+
+test_expect_success 'an mbox given through a symbolic link on the command line is read' '
+	cp "$BASIC" plain.mbox && ln -s plain.mbox link.mbox &&
+	expect_status 1 "$LISTSCRUB" scan --message-id move-4@example.net link.mbox >out &&
+	grep -q "move-4@example.net" out
+'
+
 test_done
