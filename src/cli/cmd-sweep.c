@@ -474,7 +474,7 @@ finish(struct sweep_run *run, bool accept, int format, const char *mail_to,
        bool failed, const struct timespec *t0)
 {
 	struct sweep_finding *rep;
-	size_t nrep = reported(run, &rep);
+	size_t nrep;
 	struct sweep_summary s = { .cf = &run->cf, .n = &run->n };
 	struct errbuf err;
 	char *text, subject[128];
@@ -482,7 +482,6 @@ finish(struct sweep_run *run, bool accept, int format, const char *mail_to,
 	errbuf_clear(&err);
 	/* a finding whose mailbox or Maildir file went is not reported */
 	sweep_state_keep_findings(run->st, still_there, run);
-	free(rep);
 	nrep = reported(run, &rep);
 	/* only what was reported is accepted: findings under a threshold
 	 * stay pending, to be reported once there are enough */

@@ -251,12 +251,11 @@ walk_tarball(struct mailbox_list *list, const char *path)
 	const struct tarball *tb;
 	const char *outer_root = list->walk_root;
 	struct errbuf err;
-	int is;
 
 	if (tarball_of_staged(path) || list->in_pipermail_list > 0)
 		return false;
 	/* one that cannot be read is the mailbox reader's to report */
-	if ((is = tarball_sniff(path, &err)) <= 0)
+	if (tarball_sniff(path, &err) <= 0)
 		return false;
 	tb = tarball_of_file(path);
 	if (tb == NULL)

@@ -138,9 +138,10 @@ baseline_save(const struct baseline *b, struct errbuf *err)
 	char *text;
 	int rc;
 
-	memcpy(sorted, b->fps, b->count * sizeof *sorted);
-	if (b->count)
+	if (b->count) {         /* fps is NULL while the baseline is empty */
+		memcpy(sorted, b->fps, b->count * sizeof *sorted);
 		qsort(sorted, b->count, sizeof *sorted, cmp_str);
+	}
 	for (size_t i = 0; i < b->count; i++)
 		json_array_append_new(fps, json_string(sorted[i]));
 	free(sorted);
