@@ -113,7 +113,7 @@ sweep_state_add_finding(struct sweep_state *st, const struct sweep_finding *f)
 }
 
 void
-sweep_state_clear_findings(struct sweep_state *st)
+state_clear_findings(struct sweep_state *st)
 {
 	for (size_t i = 0; i < st->nfindings; i++)
 		finding_free(&st->findings[i]);

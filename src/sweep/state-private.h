@@ -42,6 +42,9 @@ struct sweep_state {
  * path or a rule is left out). */
 void state_read_finding(struct sweep_state *st, json_t *o);
 
+/* Drop every finding (the state is closed). */
+void state_clear_findings(struct sweep_state *st);
+
 /* f as the state file keeps it. */
 json_t *state_finding_json(const struct sweep_finding *f);
 

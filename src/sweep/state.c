@@ -493,7 +493,7 @@ sweep_state_close(struct sweep_state **stp)
 		free(st->boxes[i].names);
 	}
 	free(st->boxes);
-	sweep_state_clear_findings(st);
+	state_clear_findings(st);
 	free(st->findings);
 	listing_free(st);
 	free(st->path);

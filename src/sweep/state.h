@@ -85,7 +85,6 @@ void sweep_state_keep_findings(struct sweep_state *st, sweep_keep_fn keep,
 			       void *ctx);
 void sweep_state_add_finding(struct sweep_state *st,
 			     const struct sweep_finding *f);
-void sweep_state_clear_findings(struct sweep_state *st);
 
 /* The archive's files hashed by the last run (for its manifest's
  * listing), and the listing of this run to keep. */

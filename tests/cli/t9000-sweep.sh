@@ -288,4 +288,58 @@ test_expect_success 'a mailbox rotated after --accept: its accepted findings sta
 	test "$(python3 field.py findings baselined <r3.json)" = 1
 '
 
+# ---- real input: an archive of mkcorpus, half of it, then the rest -----------
+
+if test_have_mkcorpus; then
+test_expect_success 'mkcorpus: every planted IBAN reported, the second run reading only the appended half' '
+	python3 "$MKCORPUS" --out mk --messages 400 --seed 13 >/dev/null &&
+	mkconf k && python3 - <<-\EOF_ &&
+	import mailbox
+	src = list(mailbox.mbox("mk/support-list.mbox"))
+	out = mailbox.mbox("k/arch/list.mbox")
+	for m in src[:len(src) // 2]:
+	    out.add(m)
+	out.close()
+	EOF_
+	expect_status 1 rsweep k >k1.json &&
+	before=$(python3 size.py k/arch/list.mbox) &&
+	python3 - <<-\EOF_ &&
+	import mailbox
+	src = list(mailbox.mbox("mk/support-list.mbox"))
+	out = mailbox.mbox("k/arch/list.mbox")
+	for m in src[len(src) // 2:]:
+	    out.add(m)
+	out.close()
+	open("k.appended", "w").write(str(len(src) - len(src) // 2))
+	EOF_
+	after=$(python3 size.py k/arch/list.mbox) &&
+	rsweep k >k2.json; test $? -le 1 &&
+	test "$(python3 field.py messages_read <k2.json)" = "$(cat k.appended)" &&
+	test "$(python3 field.py bytes_read <k2.json)" = $((after - before)) &&
+	test "$(python3 field.py mailboxes incremental <k2.json)" = 1 &&
+	python3 - <<-\EOF_
+	import json, mailbox, re
+	t = json.load(open("mk/truth.json"))
+	norm = lambda s: re.sub(rb"\s", b"", s)
+	ibans = {norm(p["value"].encode()) for i in t["incidents"] if i["list"] == "support-list"
+	         for p in i["pii"] if p["type"] == "iban"}
+	msgs = [norm(m.as_bytes()) for m in mailbox.mbox("k/arch/list.mbox")]
+	found = set()
+	for f in ("k1.json", "k2.json"):
+	    for l in open(f).readlines()[1:-1]:
+	        x = json.loads(l)
+	        if x["rule"] == "iban":
+	            found.add(x["index"])
+	for v in ibans:
+	    where = {i for i, m in enumerate(msgs) if v in m}
+	    assert where, ("not in the archive", v)
+	    assert where & found, ("a planted IBAN not reported", sorted(where))
+	assert ibans, "no IBAN planted in support-list: pick another seed"
+	print(len(ibans), "planted IBANs, all reported")
+	EOF_
+'
+else
+	test_skip 'mkcorpus: planted IBANs across an incremental sweep' 'the shared mkcorpus generator is not here (../shared/tools/mkcorpus)'
+fi
+
 test_done
