@@ -1,13 +1,13 @@
 /* pm-attachments.c -- find the scrubbed attachments of a message. */
 #include "config.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "act/pm-attachments.h"
 #include "act/pm-edits.h"
+#include "audit/digest.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
 #include "lib/xalloc.h"
@@ -16,8 +16,7 @@ void
 pm_attachment_folder(const char *message_id, size_t len, char out[9])
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int md_len = 0;
+	unsigned char md[SHA1_LEN];
 	char full[41];
 
 	while (len > 0 && (*message_id == ' ' || *message_id == '\t')) {
@@ -26,8 +25,8 @@ pm_attachment_folder(const char *message_id, size_t len, char out[9])
 	}
 	while (len > 0 && strchr(" \t\r\n", message_id[len - 1]))
 		len--;
-	EVP_Digest(message_id, len, md, &md_len, EVP_sha1(), NULL);
-	for (unsigned int i = 0; i < 20 && i < md_len; i++) {
+	sha1_of(message_id, len, md);
+	for (unsigned int i = 0; i < SHA1_LEN; i++) {
 		full[2 * i] = hex[md[i] >> 4];
 		full[2 * i + 1] = hex[md[i] & 15];
 	}

@@ -64,6 +64,14 @@ thread_ctx(void)
 }
 
 void
+sha1_of(const void *data, size_t len, unsigned char out[SHA1_LEN])
+{
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, out, &n, EVP_sha1(), NULL);
+}
+
+void
 sha256_of(const void *data, size_t len, unsigned char out[DIGEST_LEN])
 {
 	EVP_MD_CTX *ctx = thread_ctx();

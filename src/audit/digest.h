@@ -17,6 +17,11 @@ struct errbuf;
 
 void sha256_of(const void *data, size_t len, unsigned char out[DIGEST_LEN]);
 
+/* SHA-1, for names others derive from it (pipermail's attachment
+ * folders, HyperKitty's message_id_hash), never for integrity. */
+#define SHA1_LEN 20
+void sha1_of(const void *data, size_t len, unsigned char out[SHA1_LEN]);
+
 /* The SHA-256 values of one mailbox's change, as the writer knows them.
  * An mbox: every message before (file order), how many the new file holds
  * (after: NULL; the list is the kept ones' digests before and the

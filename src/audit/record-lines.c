@@ -242,9 +242,11 @@ header_json(const struct record *r, const struct tree_digest *before)
 	char kid[INCIDENT_KID_TEXT_SIZE], keyid[MS_KEYID_TEXT_SIZE];
 	static char *const exclude[] = { "*.lock" };
 
+	json_t *header;
+
 	incident_key_id(r->s.incident_key, kid);
 	ms_secret_keyid(r->s.sign_key, keyid);
-	return json_pack(
+	header = json_pack(
 		"{s:{s:o, s:{s:o, s:o}}, s:s, s:s, s:s, s:s, s:s,"
 		" s:{s:s, s:s, s:s}, s:s, s:n, s:o, s:o, s:o, s:I,"
 		" s:{s:s, s:s}, s:s, s:s, s:s, s:o, s:i}",
@@ -263,6 +265,9 @@ header_json(const struct record *r, const struct tree_digest *before)
 		"started", r->started, "t", "header",
 		"tool", "listscrub " PACKAGE_VERSION,
 		"tree_before", listing_json(before), "v", MANIFEST_VERSION);
+	if (r->hyperkitty)
+		json_object_set(header, "hyperkitty", r->hyperkitty);
+	return header;
 }
 
 static json_t *

@@ -53,6 +53,7 @@ struct record {
 	unsigned int kinds;             /* 1 << enum mailbox_kind seen */
 	bool compressed;
 	bool intent_written;            /* its intent is in the manifest dir */
+	json_t *hyperkitty;             /* the site's run (header), or NULL */
 };
 
 /* Write data as dir/name (new) and its signature as dir/name.minisig. */

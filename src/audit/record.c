@@ -75,6 +75,12 @@ record_hash_before(struct record *r, struct errbuf *err)
 	return tree_hash_pending(&r->before, r->sc, err);
 }
 
+int
+record_read_before(struct record *r, struct errbuf *err)
+{
+	return record_hash_before(r, err);
+}
+
 static json_t *
 msgs_json(const struct merkle *m)
 {
@@ -519,12 +525,20 @@ out:
 }
 
 void
+record_note_hyperkitty(struct record *r, json_t *site_run)
+{
+	json_decref(r->hyperkitty);
+	r->hyperkitty = site_run;
+}
+
+void
 record_free(struct record **rp)
 {
 	struct record *r = *rp;
 
 	if (r == NULL)
 		return;
+	json_decref(r->hyperkitty);
 	for (size_t i = 0; i < r->nfiles; i++) {
 		free(r->files[i].rel);
 		json_decref(r->files[i].before_msgs);

@@ -27,6 +27,7 @@
 
 struct errbuf;
 struct incident_key;
+struct json_t;
 struct mailbox;
 struct ms_secret;
 struct record;
@@ -106,6 +107,17 @@ void record_forget_files(struct record *r);
  * that verify does not look for it as gone. */
 int record_deferred(struct record *r, const struct mailbox *mb,
 		    const struct selected *item, struct errbuf *err);
+
+/* Read the files of the listing before the run now, when something other
+ * than the run's writer is about to change them (a HyperKitty run's new
+ * export replaces the old).  -1 with err filled. */
+int record_read_before(struct record *r, struct errbuf *err);
+
+/* The run changed a HyperKitty database through its app (the files of
+ * the record are the site's exports before and after): what the app
+ * reported, its tables' digests before and after, goes into the header
+ * as "hyperkitty" (listscrub-manifest(5)).  Takes site_run over. */
+void record_note_hyperkitty(struct record *r, struct json_t *site_run);
 
 /* The run stopped after changing some files: its manifest says "partial"
  * and records exactly what was changed. */

@@ -19,6 +19,7 @@ static const char *const check_names[CHECK_COUNT] = {
 	[CHECK_LISTINGS] = "listings",
 	[CHECK_ARCHIVE] = "archive", [CHECK_MESSAGES] = "messages",
 	[CHECK_CHAIN] = "chain", [CHECK_GONE] = "gone",
+	[CHECK_HYPERKITTY] = "hyperkitty",
 };
 
 const char *
@@ -40,25 +41,40 @@ vset(struct vctx *v, enum verify_check c, enum check_status st,
 	va_end(ap);
 }
 
-void
-finding(struct vctx *v, enum verify_check c, const char *fmt, ...)
+static void
+add_finding(struct check_result *r, const char *fmt, va_list ap)
 {
-	struct check_result *r = &v->rep->checks[c];
 	char buf[ERRBUF_SIZE];
-	va_list ap;
 
 	if (r->n_findings > MAX_FINDINGS)
 		return;
 	if (r->n_findings == MAX_FINDINGS)
 		snprintf(buf, sizeof buf, "(more not shown)");
-	else {
-		va_start(ap, fmt);
+	else
 		vsnprintf(buf, sizeof buf, fmt, ap);
-		va_end(ap);
-	}
 	r->findings = xreallocarray(r->findings, r->n_findings + 1,
 				    sizeof *r->findings);
 	r->findings[r->n_findings++] = xstrdup(buf);
+}
+
+void
+finding(struct vctx *v, enum verify_check c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_finding(&v->rep->checks[c], fmt, ap);
+	va_end(ap);
+}
+
+void
+check_finding(struct check_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	add_finding(r, fmt, ap);
+	va_end(ap);
 }
 
 bool
@@ -93,6 +109,28 @@ str_is(const json_t *obj, const char *key, const char *want)
 }
 
 
+/* A HyperKitty run's report is kept for the check the command layer
+ * runs against the site (only the signed one: its emails and digests
+ * are what the site is asked about). */
+static void
+note_hyperkitty(struct vctx *v)
+{
+	json_t *hk = json_object_get(v->header, "hyperkitty");
+
+	if (hk == NULL)
+		return;
+	v->rep->checks[CHECK_HYPERKITTY].required = true;
+	if (!passed(v, CHECK_SIGNATURE)) {
+		vset(v, CHECK_HYPERKITTY, STATUS_NOT_CHECKED, "needs the "
+		     "signature check to pass first");
+		return;
+	}
+	v->rep->hyperkitty = json_deep_copy(hk);
+	vset(v, CHECK_HYPERKITTY, STATUS_NOT_CHECKED, "the run changed a "
+	     "HyperKitty site: give --hyperkitty SETTINGS to ask the site "
+	     "itself");
+}
+
 int
 verify_run(const struct verify_settings *s, struct verify_report *rep,
 	   struct errbuf *err)
@@ -102,7 +140,8 @@ verify_run(const struct verify_settings *s, struct verify_report *rep,
 
 	memset(rep, 0, sizeof *rep);
 	for (int c = 0; c < CHECK_COUNT; c++) {
-		rep->checks[c].required = c != CHECK_CHAIN;
+		rep->checks[c].required = c != CHECK_CHAIN &&
+					  c != CHECK_HYPERKITTY;
 		rep->checks[c].status = STATUS_NOT_CHECKED;
 	}
 	if (record_is_interrupted_name(s->manifest_dir, NULL)) {
@@ -127,6 +166,7 @@ verify_run(const struct verify_settings *s, struct verify_report *rep,
 		check_messages(&v);
 		check_archive(&v);
 		check_chain(&v);
+		note_hyperkitty(&v);
 	}
 	for (size_t i = 0; i < v.n_pre; i++) {
 		free(v.pre[i].rel);
@@ -151,5 +191,6 @@ verify_report_release(struct verify_report *rep)
 			free(rep->checks[c].findings[i]);
 		free(rep->checks[c].findings);
 	}
+	json_decref(rep->hyperkitty);
 	memset(rep, 0, sizeof *rep);
 }

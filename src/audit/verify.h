@@ -27,6 +27,8 @@ enum verify_check {
 	CHECK_MESSAGES,         /* per-message roots of the changed files */
 	CHECK_CHAIN,            /* prev and seq against the previous run */
 	CHECK_GONE,             /* nothing removed is present any more */
+	CHECK_HYPERKITTY,       /* a HyperKitty site, asked through its app
+				   (hyperkitty/inspect.h) */
 	CHECK_COUNT
 };
 
@@ -52,6 +54,10 @@ struct verify_settings {
 
 struct verify_report {
 	struct check_result checks[CHECK_COUNT];
+	/* The run was made on a HyperKitty site: what its app reported
+	 * (the manifest header's "hyperkitty"; set only when the signature
+	 * check passed), for the hyperkitty check; else NULL. */
+	struct json_t *hyperkitty;
 };
 
 /* Run every check.  -1 with err filled only when the run itself cannot
@@ -61,6 +67,11 @@ int verify_run(const struct verify_settings *s, struct verify_report *rep,
 	       struct errbuf *err);
 
 const char *verify_check_name(enum verify_check c);
+
+/* Add a finding to r (a check run outside verify_run: the hyperkitty
+ * check); past a cap, "(more not shown)" once. */
+void check_finding(struct check_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 void verify_report_release(struct verify_report *rep);
 

@@ -8,6 +8,7 @@
 #include "cli/cmd.h"
 #include "cli/print.h"
 #include "cli/report.h"
+#include "hyperkitty/site.h"
 #include "lib/errbuf.h"
 #include "mail/mailbox.h"
 
@@ -39,10 +40,34 @@ cmd_start(const char *cmd, const char *synopsis, int argc, char **argv,
 	errbuf_clear(&err);
 	if (rc >= 0)
 		return rc;
-	if (*first_r >= argc)
+	if (*first_r >= argc && o->hyperkitty == NULL)
 		return usage_error(cmd, "no PATH given");
+	if (*first_r < argc && o->hyperkitty)
+		return usage_error(cmd, "give PATHs or --hyperkitty, not both");
 	if (select_opts_resolve(o, &err) < 0)
 		return usage_error(cmd, err.msg);
+	o->paths = argv + *first_r;
+	o->npaths = (size_t)(argc - *first_r);
+	return o->hyperkitty ? open_hyperkitty(cmd, o->hyperkitty, &o->site,
+					       &o->paths, &o->npaths) : -1;
+}
+
+int
+open_hyperkitty(const char *cmd, const char *settings, struct hk_site **site,
+		char *const **paths, size_t *npaths)
+{
+	static char *root[1];
+	struct errbuf err;
+
+	errbuf_clear(&err);
+	if ((*site = hk_site_export(settings, &err)) == NULL) {
+		report(D_HYPERKITTY, NULL, "%s: cannot read the HyperKitty site "
+		       "'%s': %s", cmd, settings, err.msg);
+		return EXIT_ERROR;
+	}
+	root[0] = (char *)hk_site_root(*site);
+	*paths = root;
+	*npaths = 1;
 	return -1;
 }
 
@@ -71,6 +96,22 @@ run_selection(struct select_opts *o, char *const *paths, size_t npaths,
 }
 
 int
+check_hyperkitty_split(const struct mailbox_list *boxes)
+{
+	struct errbuf err;
+
+	errbuf_clear(&err);
+	for (size_t b = 0; b < boxes->count; b++)
+		if (hk_check_split(mailbox_path(boxes->items[b]),
+				   mailbox_message_count(boxes->items[b]),
+				   &err) < 0) {
+			report(D_HYPERKITTY, NULL, "%s", err.msg);
+			return -1;
+		}
+	return 0;
+}
+
+int
 select_walked(struct select_opts *o, struct mailbox_list *boxes,
 	      struct selection *sel)
 {
@@ -82,6 +123,10 @@ select_walked(struct select_opts *o, struct mailbox_list *boxes,
 	progress_line_start(o->quiet);
 	if (select_run(boxes, &o->settings, sel, &err) < 0) {
 		report(D_INTERNAL, NULL, "%s", err.msg);
+		return -1;
+	}
+	if (check_hyperkitty_split(boxes) < 0) {
+		selection_release(sel);
 		return -1;
 	}
 	report_problems(boxes, sel);

@@ -20,34 +20,17 @@
 #include "audit/tree.h"
 #include "cli/cmd.h"
 #include "cli/print.h"
+#include "cli/purge-hyperkitty.h"
 #include "cli/purge-intent.h"
+#include "cli/purge-opts.h"
 #include "cli/purge-pipermail.h"
 #include "cli/report.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 
 static const char *const action_keywords[] = { "delete", "redact", NULL };
-
-/* --attachments: what becomes of a redacted pipermail message's scrubbed
- * attachments that still hold what was redacted. */
-enum attachments_policy { ATTACHMENTS_LIST, ATTACHMENTS_REMOVE };
 static const char *const attachments_keywords[] = { "list", "remove", NULL };
-
-struct purge_opts {
-	struct select_opts sel;
-	bool apply;
-	int action;
-	const char *marker;
-	const char *tombstone_text;     /* pipermail; NULL: the default */
-	const char *mailman_home;       /* pipermail: take Mailman's locks */
-	int attachments;                /* pipermail: enum attachments_policy */
-	unsigned long limit;            /* 0 = no limit */
-	const char *backup_dir;
-	unsigned long lock_timeout;
-	/* the manifest */
-	const char *manifest_dir, *sign_key_path, *password_file;
-	const char *incident, *incident_key_path, *operator_name;
-};
+static const char *const hyperkitty_run_keywords[] = { "yes", "no", NULL };
 
 /* What a run that writes a manifest holds open from start to end. */
 struct purge_run {
@@ -116,58 +99,6 @@ default_operator(void)
 	gethostname(host, sizeof host - 1);
 	host[sizeof host - 1] = '\0';
 	return xasprintf("%s@%s", pw ? pw->pw_name : "unknown", host);
-}
-
-/* The marker goes into header fields, quoted display names, HTML and
- * parts of any ASCII-compatible charset: printable ASCII only, without
- * the bytes that would end a quoted string or start markup. */
-static int
-marker_usage(const char *marker)
-{
-	size_t n = strlen(marker);
-
-	if (n == 0 || n > 64)
-		return usage_error("purge", "--marker takes 1 to 64 characters");
-	for (size_t i = 0; i < n; i++)
-		if (marker[i] < 0x20 || marker[i] > 0x7e ||
-		    strchr("\"\\<>&", marker[i]))
-			return usage_error("purge", "--marker takes printable "
-					   "ASCII without \" \\ < > &");
-	return -1;
-}
-
-/* The tombstone's notice is HTML-escaped where it goes; it is one line
- * of text: no control characters, and short. */
-static int
-tombstone_usage(const char *text)
-{
-	size_t n = text ? strlen(text) : 1;
-
-	if (n == 0 || n > 500)
-		return usage_error("purge", "--tombstone-text takes 1 to 500 "
-				   "bytes");
-	for (size_t i = 0; text && i < n; i++)
-		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
-			return usage_error("purge", "--tombstone-text takes one "
-					   "line of text, without control "
-					   "characters");
-	return -1;
-}
-
-static int
-manifest_usage(const struct purge_opts *po)
-{
-	if (po->sign_key_path == NULL || po->incident_key_path == NULL ||
-	    po->incident == NULL)
-		return usage_error("purge", "a run with --apply or "
-				   "--manifest-dir writes a signed manifest: "
-				   "give --incident ID, --sign-key FILE and "
-				   "--incident-key FILE (make the keys with "
-				   "'listscrub keygen')");
-	if (!incident_id_is_valid(po->incident))
-		return usage_error("purge", "--incident takes 1 to 64 letters, "
-				   "digits, '.', '_' or '-'");
-	return -1;
 }
 
 /* Keys, scope and the run directory, all before anything is read. */
@@ -245,8 +176,9 @@ finish_record(const struct purge_opts *po, struct purge_run *run)
 	}
 	fprintf(po->sel.format == FORMAT_TEXT ? stdout : stderr,
 		"# manifest: %s (incident %s, run %lu); check it with "
-		"'listscrub verify --manifest %s --pubkey KEY.pub PATH...'\n",
-		run->next.dir, po->incident, run->next.seq, run->next.dir);
+		"'listscrub verify --manifest %s --pubkey KEY.pub %s'\n",
+		run->next.dir, po->incident, run->next.seq, run->next.dir,
+		po->sel.hyperkitty ? "--hyperkitty SETTINGS" : "PATH...");
 	return 0;
 }
 
@@ -369,6 +301,35 @@ act_failed(const struct purge_opts *po, struct purge_run *run,
 	return EXIT_ERROR;
 }
 
+/* --apply on a HyperKitty site: its app makes the changes
+ * (cli/purge-hyperkitty.h); with --hyperkitty-run=no a plan. */
+static int
+act_hyperkitty(struct purge_opts *po, struct purge_run *run,
+	       struct mailbox_list *boxes, struct plan *plan,
+	       const struct selection *sel)
+{
+	struct hk_purge_settings hs = {
+		.site = po->sel.site, .incident = po->incident,
+		.run = po->hyperkitty_run == HK_RUN_YES,
+		.plan_file = po->hyperkitty_plan,
+	};
+	struct pm_edits none = { 0 };
+	int rc;
+
+	if (hs.run && (begin_record(po, run) < 0 ||
+		       record_deferred_items(run, boxes, plan) < 0))
+		return EXIT_ERROR;
+	hs.record = run->record;
+	rc = purge_hyperkitty(&hs, plan, boxes);
+	po->apply = hs.run;     /* what is printed: made, or a plan */
+	print_plan(po, boxes, plan, sel, &none);
+	if (rc >= 0 && hs.run && finish_record(po, run) < 0)
+		rc = -1;
+	if (po->sel.format == FORMAT_JSON)
+		print_purge_summary(stdout, FORMAT_JSON, po->apply, plan, sel);
+	return rc != 0 ? EXIT_ERROR : EXIT_CLEAN;
+}
+
 static int
 act(struct purge_opts *po, struct purge_run *run, struct lock_set *locks,
     struct mailbox_list *boxes, struct plan *plan,
@@ -384,6 +345,8 @@ act(struct purge_opts *po, struct purge_run *run, struct lock_set *locks,
 	struct errbuf err;
 	int rc;
 
+	if (po->apply && po->sel.site)
+		return act_hyperkitty(po, run, boxes, plan, sel);
 	errbuf_clear(&err);
 	/* deferred messages are recorded as they are now, before any file
 	 * changes under them */
@@ -509,11 +472,13 @@ cmd_purge(int argc, char **argv)
 		"listscrub purge [SELECT] [--action delete|redact] "
 		"[--marker TEXT] [--tombstone-text TEXT] "
 		"[--attachments list|remove] [--mailman-home DIR] [--apply] "
+		"[--hyperkitty-run yes|no] [--hyperkitty-plan FILE] "
 		"[--limit N] [--backup-dir DIR] [--incident ID --sign-key FILE "
 		"--incident-key FILE [--manifest-dir DIR]] PATH...";
 	struct purge_opts po = {
 		.action = PLAN_ACTION_AUTO, .lock_timeout = LOCK_DEFAULT_TIMEOUT,
 		.marker = "[redacted]",
+		.hyperkitty_plan = "listscrub-hyperkitty-plan.json",
 	};
 	struct opt_spec specs[] = {
 		SELECT_OPT_SPECS(&po.sel),
@@ -536,6 +501,13 @@ cmd_purge(int argc, char **argv)
 		{ "limit", OPT_UINT, &po.limit, "N",
 		  "apply to the first N selected messages only (staged runs)",
 		  NULL },
+		{ "hyperkitty-run", OPT_KEYWORD, &po.hyperkitty_run, "yes|no",
+		  "with --hyperkitty --apply: run HyperKitty's app (yes, the "
+		  "default), or write its plan and print the command (no)",
+		  hyperkitty_run_keywords },
+		{ "hyperkitty-plan", OPT_STRING, &po.hyperkitty_plan, "FILE",
+		  "with --hyperkitty-run=no: where the plan goes (default "
+		  "listscrub-hyperkitty-plan.json)", NULL },
 		{ "backup-dir", OPT_STRING, &po.backup_dir, "DIR",
 		  "keep every original file changed here", NULL },
 		{ "lock-timeout", OPT_UINT, &po.lock_timeout, "SECONDS",
@@ -567,21 +539,10 @@ cmd_purge(int argc, char **argv)
 	if ((rc = cmd_start("purge", synopsis, argc, argv, specs, &po.sel,
 			    &first)) >= 0 ||
 	    (rc = need_selector("purge", &po.sel)) >= 0 ||
-	    (rc = marker_usage(po.marker)) >= 0 ||
-	    (rc = tombstone_usage(po.tombstone_text)) >= 0)
-		;
-	else if (po.action == PLAN_ACTION_REDACT &&
-		 !select_opts_finds_spans(&po.sel))
-		rc = usage_error("purge", "--action redact takes out what an "
-				 "address, a rule or a detection matched; "
-				 "Message-IDs alone select whole messages: "
-				 "add --address, --rules or --detect, or use "
-				 "--action delete");
-	else if ((po.apply || po.manifest_dir) &&
-		 (rc = manifest_usage(&po)) >= 0)
+	    (rc = purge_usage(&po)) >= 0)
 		;
 	else
-		rc = purge(&po, argv + first, (size_t)(argc - first));
+		rc = purge(&po, po.sel.paths, po.sel.npaths);
 	select_opts_release(&po.sel);
 	return rc;
 }

@@ -72,7 +72,7 @@ cmd_scan(int argc, char **argv)
 	if ((rc = cmd_start("scan", synopsis, argc, argv, specs, &o, &first)) >= 0 ||
 	    (rc = need_selector("scan", &o)) >= 0)
 		;
-	else if (run_selection(&o, argv + first, (size_t)(argc - first), &boxes,
+	else if (run_selection(&o, o.paths, o.npaths, &boxes,
 			       &sel) < 0)
 		rc = EXIT_ERROR;
 	else {

@@ -58,6 +58,7 @@ print_message(struct tree_printer *tp, unsigned int depth, uint32_t m)
 
 		json_object_set_new(j, "depth", json_integer(depth));
 		json_object_set_new(j, "message_id", id ? json_text(id) : json_null());
+		hyperkitty_json(j, mb, i, id);
 		json_object_set_new(j, "path", json_text(path));
 		json_object_set_new(j, "index", json_integer((json_int_t)i));
 		if (page)
@@ -73,9 +74,10 @@ print_message(struct tree_printer *tp, unsigned int depth, uint32_t m)
 		char *edate = text_escaped(date ? date : "-");
 		char *esubject = text_escaped(subject && show ? subject : "");
 
-		printf("%*s<%s> %s:#%zu%s%s  %s  %s\n", (int)depth * 2, "",
-		       eid, epath, i, page ? " page=" : "", page ? page : "",
-		       edate, esubject);
+		printf("%*s<%s> %s:#%zu%s%s", (int)depth * 2, "", eid, epath, i,
+		       page ? " page=" : "", page ? page : "");
+		hyperkitty_text(stdout, mb, i, id);
+		printf("  %s  %s\n", edate, esubject);
 		free(eid);
 		free(epath);
 		free(edate);
@@ -169,6 +171,7 @@ cmd_threads(int argc, char **argv)
 		  "print the Subjects (they may hold personal data)", NULL },
 		QUIET_OPT_SPEC(&o.quiet),
 		LIMIT_OPT_SPECS(&o.limits),
+		HYPERKITTY_OPT_SPEC(&o.hyperkitty),
 		{ 0 },
 	};
 	struct mailbox_list boxes = { 0 };
@@ -184,8 +187,7 @@ cmd_threads(int argc, char **argv)
 	else {
 		o.settings.thread = THREAD_MODE_NONE;
 		o.settings.keep_threads = true;
-		if (run_selection(&o, argv + first, (size_t)(argc - first),
-				  &boxes, &sel) < 0)
+		if (run_selection(&o, o.paths, o.npaths, &boxes, &sel) < 0)
 			rc = EXIT_ERROR;
 		else {
 			rc = selection_has_fatal(&sel) ? EXIT_ERROR

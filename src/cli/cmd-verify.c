@@ -14,6 +14,8 @@
 #include "cli/cmd.h"
 #include "cli/print.h"
 #include "cli/report.h"
+#include "hyperkitty/inspect.h"
+#include "hyperkitty/site.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 
@@ -26,6 +28,8 @@ struct verify_opts {
 	bool quiet;
 	unsigned long max_file_mb, max_line_kb, max_entries;
 	struct limit_opts limits;
+	const char *hyperkitty;         /* SETTINGS of the site */
+	struct hk_site *site;           /* its export, the archive checked */
 };
 
 static const char *const status_names[] = {
@@ -49,13 +53,23 @@ verdict(const struct verify_report *rep, const char **text_r)
 	return failed ? EXIT_FINDINGS : partial ? EXIT_PARTIAL : EXIT_CLEAN;
 }
 
+/* The hyperkitty check is shown only for a run on a HyperKitty site. */
+static bool
+shown_check(const struct verify_report *rep, int c)
+{
+	return c != CHECK_HYPERKITTY || rep->checks[c].required;
+}
+
 static void
 print_text(const struct verify_report *rep)
 {
 	for (int c = 0; c < CHECK_COUNT; c++) {
 		const struct check_result *r = &rep->checks[c];
+		char *detail;
 
-		char *detail = print_shown(xstrdup(r->detail));
+		if (!shown_check(rep, c))
+			continue;
+		detail = print_shown(xstrdup(r->detail));
 
 		printf("%-12s %-13s %s\n", status_names[r->status],
 		       verify_check_name(c), detail);
@@ -79,8 +93,11 @@ print_json(const struct verify_report *rep, const char *verdict_text,
 
 	for (int c = 0; c < CHECK_COUNT; c++) {
 		const struct check_result *r = &rep->checks[c];
-		json_t *findings = json_array();
+		json_t *findings;
 
+		if (!shown_check(rep, c))
+			continue;
+		findings = json_array();
 		for (size_t i = 0; i < r->n_findings; i++) {
 			char *f = print_shown(xstrdup(r->findings[i]));
 
@@ -190,6 +207,9 @@ verify(const struct verify_opts *vo, char *const *paths, size_t npaths)
 		progress_line_start(vo->quiet);
 		rc = verify_run(&vs, &rep, &err);
 		progress_line_stop();
+		if (rc == 0 && vo->site && rep.hyperkitty)
+			hk_inspect(vo->site, rep.hyperkitty,
+				   &rep.checks[CHECK_HYPERKITTY]);
 		if (rc < 0) {
 			report(D_VERIFY_CANNOT_RUN, NULL, "verify: %s",
 			       err.msg);
@@ -215,7 +235,8 @@ cmd_verify(int argc, char **argv)
 {
 	static const char synopsis[] =
 		"listscrub verify --manifest DIR --pubkey FILE "
-		"[--incident-key FILE] [--prev DIR] PATH...";
+		"[--incident-key FILE] [--prev DIR] PATH... | "
+		"--hyperkitty SETTINGS";
 	struct verify_opts vo = {
 		.format = FORMAT_TEXT,
 		.max_file_mb = MANIFEST_PART_MAX_DEFAULT >> 20,
@@ -247,9 +268,12 @@ cmd_verify(int argc, char **argv)
 		  "refuse a manifest or listing of more lines (default "
 		  "10000000)", NULL },
 		LIMIT_OPT_SPECS(&vo.limits),
+		HYPERKITTY_OPT_SPEC(&vo.hyperkitty),
 		{ 0 },
 	};
 	struct errbuf err;
+	char *const *paths;
+	size_t npaths;
 	int first, rc;
 
 	limit_opts_init(&vo.limits);
@@ -260,9 +284,12 @@ cmd_verify(int argc, char **argv)
 	if (vo.manifest == NULL || vo.pubkey == NULL)
 		return usage_error("verify", "give --manifest DIR and --pubkey "
 				   "FILE");
-	if (first >= argc)
+	if (first >= argc && vo.hyperkitty == NULL)
 		return usage_error("verify", "no PATH given (the archive's root "
 				   "directory, or the PATHs purge was given)");
+	if (first < argc && vo.hyperkitty)
+		return usage_error("verify", "give PATHs or --hyperkitty, not "
+				   "both");
 	if (vo.max_file_mb == 0 || vo.max_line_kb == 0 || vo.max_entries == 0)
 		return usage_error("verify", "--max-file-size, --max-line and "
 				   "--max-entries take a number above 0");
@@ -279,5 +306,13 @@ cmd_verify(int argc, char **argv)
 		return usage_error("verify", "--manifest takes a run's directory "
 				   "(listscrub-manifests/INCIDENT/NNNN), which "
 				   "holds manifest.jsonl; that one does not");
-	return verify(&vo, argv + first, (size_t)(argc - first));
+	paths = argv + first;
+	npaths = (size_t)(argc - first);
+	if (vo.hyperkitty && (rc = open_hyperkitty("verify", vo.hyperkitty,
+						   &vo.site, &paths,
+						   &npaths)) >= 0)
+		return rc;
+	rc = verify(&vo, paths, npaths);
+	hk_site_free(&vo.site);
+	return rc;
 }

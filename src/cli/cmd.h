@@ -11,6 +11,7 @@
 #include "select/select.h"
 
 struct addrset;
+struct hk_site;
 
 /* Exit codes of SPEC §2. */
 #define EXIT_CLEAN    0
@@ -78,7 +79,11 @@ struct select_opts {
 	bool headlines;                 /* print each message's Date and
 					   Subject (a purge plan) */
 	struct limit_opts limits;
+	const char *hyperkitty;         /* SETTINGS: read a HyperKitty site */
 	/* resolved */
+	char *const *paths;             /* the PATHs, or the site's export */
+	size_t npaths;
+	struct hk_site *site;           /* --hyperkitty's export, or NULL */
 	struct addrset *addrset;
 	struct ruleset *ruleset;
 	char **ids;
@@ -120,7 +125,13 @@ extern const char *const format_keywords[];
 	{ "jobs", OPT_UINT, &(o)->jobs, "N", \
 	  "worker threads (default: one per core)", NULL }, \
 	QUIET_OPT_SPEC(&(o)->quiet), \
-	LIMIT_OPT_SPECS(&(o)->limits)
+	LIMIT_OPT_SPECS(&(o)->limits), \
+	HYPERKITTY_OPT_SPEC(&(o)->hyperkitty)
+
+#define HYPERKITTY_OPT_SPEC(h) \
+	{ "hyperkitty", OPT_STRING, (h), "SETTINGS", \
+	  "read a Mailman 3 HyperKitty archive instead of PATHs: its Django " \
+	  "settings module, settings file or database URL", NULL }
 
 void select_opts_init(struct select_opts *o);
 
@@ -137,7 +148,9 @@ bool select_opts_finds_spans(const struct select_opts *o);
 
 void select_opts_release(struct select_opts *o);
 
-/* The second half of run_selection, on mailboxes walked already. */
+/* The second half of run_selection, on mailboxes walked already; a
+ * HyperKitty export that does not split into its index's emails stops
+ * it (check_hyperkitty_split). */
 int select_walked(struct select_opts *o, struct mailbox_list *boxes,
 		  struct selection *sel);
 
@@ -153,11 +166,22 @@ int cmd_parse(const char *cmd, const char *synopsis, int argc, char **argv,
 	      const struct opt_spec *specs, int *first_r);
 
 /* What every selecting command does first: parse its options (specs, which hold
- * o's), answer --help, require a PATH, resolve the selectors.  Returns -1
- * to go on with the operands at argv[*first_r], or the exit status. */
+ * o's), answer --help, require a PATH or --hyperkitty (and export the
+ * site), resolve the selectors.  Returns -1 to go on with o->paths, or
+ * the exit status. */
 int cmd_start(const char *cmd, const char *synopsis, int argc, char **argv,
 	      const struct opt_spec *specs, struct select_opts *o,
 	      int *first_r);
+
+/* Export the HyperKitty site of --hyperkitty SETTINGS (hyperkitty/site.h):
+ * *paths then names its export.  -1 to go on, or the exit status after
+ * the error is printed. */
+int open_hyperkitty(const char *cmd, const char *settings,
+		    struct hk_site **site, char *const **paths, size_t *npaths);
+
+/* -1 after printing the error when a HyperKitty export among boxes does
+ * not split into exactly the emails of its index; else 0. */
+int check_hyperkitty_split(const struct mailbox_list *boxes);
 
 /* -1 when o selects something, else the usage error's exit status. */
 int need_selector(const char *cmd, const struct select_opts *o);

@@ -12,6 +12,8 @@
 #include "detect/addrset.h"
 #include "detect/mass.h"
 #include "detect/rules.h"
+#include "hyperkitty/message-id-hash.h"
+#include "hyperkitty/site.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "mail/mailbox.h"
@@ -331,9 +333,49 @@ char *
 print_shown(char *path)
 {
 	char *shown = tarball_shown_text(path);
+	char *hk = hk_shown_text(shown);
 
 	free(path);
-	return shown;
+	free(shown);
+	return hk;
+}
+
+void
+hyperkitty_json(json_t *j, const struct mailbox *mb, size_t index,
+		const char *message_id)
+{
+	const struct hk_message *m = hk_message_at(mailbox_path(mb), index);
+	char hash[HK_HASH_SIZE];
+
+	if (m) {
+		json_object_set_new(j, "list", json_text(m->list));
+		json_object_set_new(j, "message_id_hash",
+				    json_text(m->message_id_hash));
+		json_object_set_new(j, "thread_id", json_text(m->thread_id));
+		json_object_set_new(j, "url", json_text(m->url));
+	} else if (message_id && *message_id) {
+		hk_message_id_hash(message_id, hash);
+		json_object_set_new(j, "message_id_hash", json_string(hash));
+	}
+}
+
+void
+hyperkitty_text(FILE *out, const struct mailbox *mb, size_t index,
+		const char *message_id)
+{
+	const struct hk_message *m = hk_message_at(mailbox_path(mb), index);
+	char hash[HK_HASH_SIZE];
+
+	if (m) {
+		char *url = text_escaped(m->url);
+
+		fprintf(out, " message-id-hash=%s thread=%s url=%s",
+			m->message_id_hash, m->thread_id, url);
+		free(url);
+	} else if (message_id && *message_id) {
+		hk_message_id_hash(message_id, hash);
+		fprintf(out, " message-id-hash=%s", hash);
+	}
 }
 
 void
@@ -359,6 +401,7 @@ print_selected(FILE *out, const struct select_opts *o,
 		json_object_set_new(j, "format", json_string(mailbox_format_name(mb)));
 		json_object_set_new(j, "message_id", id[0] ? json_text(id)
 				    : json_null());
+		hyperkitty_json(j, mb, item->index, id);
 		if (page)
 			json_object_set_new(j, "page", json_text(page));
 		if (o->headlines && !item->not_mail) {
@@ -397,6 +440,7 @@ print_selected(FILE *out, const struct select_opts *o,
 		if (item->finishes)
 			fprintf(out, " [left by run %04lu (interrupted)]",
 				item->finishes);
+		hyperkitty_text(out, mb, item->index, id);
 		fputc('\n', out);
 		if (o->headlines && !item->not_mail) {
 			char *edate = text_escaped(date ? date : "-"),

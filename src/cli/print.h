@@ -73,4 +73,14 @@ json_t *json_text(const char *s);
  * "ARCHIVE//member" (mail/tarball.h).  Caller owns the result. */
 char *print_shown(char *path);
 
+/* What names a message to a HyperKitty admin: of an email of a
+ * --hyperkitty export its list, message_id_hash, thread and URL path; of
+ * any other message with a Message-ID the message_id_hash HyperKitty
+ * would give it (the message of an mbox.gz export is found in the web
+ * pages by it). */
+void hyperkitty_json(json_t *j, const struct mailbox *mb, size_t index,
+		     const char *message_id);
+void hyperkitty_text(FILE *out, const struct mailbox *mb, size_t index,
+		     const char *message_id);
+
 #endif

@@ -10,6 +10,7 @@
 #include "detect/addrset.h"
 #include "detect/mass.h"
 #include "detect/rules.h"
+#include "hyperkitty/site.h"
 #include "lib/datetime.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
@@ -277,6 +278,7 @@ select_opts_release(struct select_opts *o)
 	opt_list_release(&o->detects);
 	addrset_free(&o->addrset);
 	ruleset_free(&o->ruleset);
+	hk_site_free(&o->site);
 	for (size_t i = 0; i < o->nids; i++)
 		free(o->ids[i]);
 	free(o->ids);

@@ -83,46 +83,17 @@ ruleset_free(struct ruleset **rsp)
 	*rsp = NULL;
 }
 
-/* The rules of the source tree, for a program run from its build folder
- * (which holds config.status; an installed one never does), or NULL.
- * LISTSCRUB_TOP_SRCDIR is the source tree as the build folder names it:
- * relative to it, or absolute when configure was run by an absolute path. */
-static const char *
-build_tree_rules(void)
-{
-	static char dir[PATH_MAX];
-	char exe[PATH_MAX], probe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	bool relative = LISTSCRUB_TOP_SRCDIR[0] != '/';
-	char *slash;
-	struct stat st;
-
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) == NULL)
-		return NULL;
-	*slash = '\0';
-	if ((size_t)snprintf(probe, sizeof probe, "%s/config.status", exe)
-	    >= sizeof probe || stat(probe, &st) < 0)
-		return NULL;
-	if ((size_t)snprintf(dir, sizeof dir, "%s%s%s/rules",
-			     relative ? exe : "", relative ? "/" : "",
-			     LISTSCRUB_TOP_SRCDIR) >= sizeof dir ||
-	    stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
-		return NULL;
-	return dir;
-}
-
 const char *
 rules_default_dir(void)
 {
+	static char *tree;
 	const char *env = getenv("LISTSCRUB_RULES_DIR");
-	const char *tree;
 
 	if (env && *env)
 		return env;
-	return (tree = build_tree_rules()) ? tree : LISTSCRUB_RULES_DIR;
+	if (tree == NULL)
+		tree = build_tree_path("rules");
+	return tree ? tree : LISTSCRUB_RULES_DIR;
 }
 
 

@@ -99,6 +99,11 @@ static const struct diag_info catalog[D__COUNT] = {
 		"absolute name, \"..\", a link out, a name given twice), or "
 		"holding more than the inflate caps, or unreadable: nothing in "
 		"it is read or changed" },
+	[D_HYPERKITTY] = {
+		"hyperkitty-failed", DIAG_ERROR, 2,
+		"a HyperKitty site could not be read, or its app refused or "
+		"failed a change: the message says which, and whether the "
+		"database was changed" },
 	[D_BINARY_NOT_CHECKED] = {
 		"binary-not-checked", DIAG_WARNING, 0,
 		"binary attachments of redacted messages were not searched" },

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,4 +282,35 @@ file_same_identity(const struct stat *st, const struct stat *was)
 		st->st_size == was->st_size &&
 		st->st_mtim.tv_sec == was->st_mtim.tv_sec &&
 		st->st_mtim.tv_nsec == was->st_mtim.tv_nsec;
+}
+
+/* LISTSCRUB_TOP_SRCDIR is the source tree as the build folder names it:
+ * relative to it, or absolute when configure was run by an absolute path. */
+char *
+build_tree_path(const char *sub)
+{
+	char exe[PATH_MAX], *slash, *probe, *dir;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	bool relative = LISTSCRUB_TOP_SRCDIR[0] != '/';
+	struct stat st;
+	bool built;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return NULL;
+	*slash = '\0';
+	probe = xasprintf("%s/config.status", exe);
+	built = stat(probe, &st) == 0;
+	free(probe);
+	if (!built)
+		return NULL;
+	dir = xasprintf("%s%s%s/%s", relative ? exe : "", relative ? "/" : "",
+			LISTSCRUB_TOP_SRCDIR, sub);
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
 }

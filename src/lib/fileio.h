@@ -12,6 +12,11 @@
 
 struct errbuf;
 
+/* sub (a folder of the source tree, "rules") for a program run from its
+ * build folder, which holds config.status (an installed one never
+ * does); NULL otherwise or when it is not there.  Caller owns. */
+char *build_tree_path(const char *sub);
+
 /* Read a whole file (or pipe) to its end into memory, NUL-terminated;
  * caller owns *data_r. */
 int read_whole_file(const char *path, char **data_r, size_t *len_r,

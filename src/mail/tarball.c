@@ -224,6 +224,12 @@ make_stage_dir(struct errbuf *err)
 	return 0;
 }
 
+const char *
+staging_folder(struct errbuf *err)
+{
+	return make_stage_dir(err) < 0 ? NULL : stage_dir;
+}
+
 /* Past the caps of mail/limits.h (as a .gz's inflated size is). */
 static int
 check_caps(const char *path, uint64_t used, uint64_t size, struct errbuf *err)

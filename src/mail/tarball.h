@@ -75,6 +75,12 @@ char *tarball_shown_text(const char *text);
  * staged, or NULL.  Caller owns. */
 char *tarball_staged_file(const char *shown);
 
+/* This process's private staging folder (mode 0700, under $TMPDIR),
+ * made on first use and removed as tarballs' are: for other copies of
+ * an archive that is not a tree of files (a HyperKitty database's
+ * export).  NULL with err filled. */
+const char *staging_folder(struct errbuf *err);
+
 /* Remove every staging folder of this process. */
 void tarball_unstage_all(void);
 

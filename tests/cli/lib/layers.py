@@ -13,8 +13,8 @@ import os
 import re
 import sys
 
-LAYERS = ["lib", "mail", "detect", "select", "audit", "act", "sweep",
-          "cli"]
+LAYERS = ["lib", "mail", "detect", "select", "audit", "act", "hyperkitty",
+          "sweep", "cli"]
 
 # library header (prefix) -> where it may be included: folders, or
 # folder/file for a single file
@@ -22,11 +22,11 @@ LIBRARIES = {
     "mailutils/": {"mail"},
     "lockfile.h": {"act/lock.c"},
     "pcre2.h": {"detect"},
-    "jansson.h": {"audit", "sweep", "cli"},
+    "jansson.h": {"audit", "hyperkitty", "sweep", "cli"},
     "libconfig.h": {"sweep"},
     "archive.h": {"mail", "act"},
     "archive_entry.h": {"mail", "act"},
-    "openssl/": {"act/pm-attachments.c", "audit/digest.c", "audit/incident.c"},
+    "openssl/": {"audit/digest.c", "audit/incident.c"},
 }
 
 # A file longer than this holds more than one concept, unless its opening

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ListscrubHyperkittyConfig(AppConfig):
+    name = "listscrub_hyperkitty"
+    verbose_name = "listscrub for HyperKitty"

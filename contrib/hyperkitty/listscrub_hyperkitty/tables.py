@@ -1,0 +1,101 @@
+"""Digests of HyperKitty's tables, shared by listscrub_apply and
+listscrub_inspect.
+
+A table digest is SHA-256 over one canonical JSON line per row, rows in
+primary-key order. "unnamed" digests cover only the rows a plan does not
+name, so that they are equal before and after exactly when nothing but the
+named messages changed.
+"""
+import hashlib
+import json
+from datetime import datetime, timezone
+
+from hyperkitty.models import (
+    Attachment, Email, MailingList, Sender, Thread, Vote)
+
+MODELS = (MailingList, Thread, Email, Attachment, Sender, Vote)
+# Email columns that HyperKitty recomputes for the other emails of a thread
+# when one of them is deleted.
+RECOMPUTED_EMAIL_COLUMNS = {"parent_id", "thread_order", "thread_depth"}
+
+
+def all_tables():
+    return {model._meta.db_table: _digest(_rows(model)) for model in MODELS}
+
+
+def unnamed_tables(named_email_ids, excluded_threads):
+    """Digests of the rows that a plan naming these Email pks does not
+    touch; excluded_threads are Thread.thread_id values."""
+    named = set(named_email_ids)
+    excluded = set(excluded_threads)
+    unnamed_senders = set(
+        sender for pk, sender in
+        Email.objects.values_list("pk", "sender_id").iterator()
+        if pk not in named)
+    email_skip = RECOMPUTED_EMAIL_COLUMNS
+    selections = {
+        MailingList: (lambda row: True, ()),
+        Thread: (lambda row: row["thread_id"] not in excluded, ()),
+        Email: (lambda row: row["id"] not in named, email_skip),
+        Attachment: (lambda row: row["email_id"] not in named, ()),
+        Sender: (lambda row: row["address"] in unnamed_senders, ()),
+        Vote: (lambda row: row["email_id"] not in named, ()),
+    }
+    result = {}
+    for model in MODELS:
+        keep, skip = selections[model]
+        rows = (row for row in _rows(model, skip) if keep(row))
+        result[model._meta.db_table] = _digest(rows)
+    return result
+
+
+def _digest(rows):
+    sha = hashlib.sha256()
+    count = 0
+    for row in rows:
+        sha.update(_canonical(row))
+        count += 1
+    return {"rows": count, "digest": "sha256:" + sha.hexdigest()}
+
+
+def _rows(model, skip=()):
+    """Each row as {column: value}, ordered by primary key."""
+    fields = [f for f in model._meta.concrete_fields if f.column not in skip]
+    if model is Attachment:
+        yield from _attachment_rows(fields)
+        return
+    names = [f.attname for f in fields]
+    for values in model.objects.order_by("pk").values_list(*names).iterator():
+        yield {f.column: v for f, v in zip(fields, values)}
+
+
+def _attachment_rows(fields):
+    # Content is read through HyperKitty so that files in an attachment
+    # folder count, not only the (then empty) content column.
+    query = Attachment.objects.order_by("pk").select_related(
+        "email__mailinglist")
+    for attachment in query.iterator():
+        row = {f.column: getattr(attachment, f.attname) for f in fields}
+        content = attachment.get_content()
+        if isinstance(content, str):  # "" when HyperKitty lost the file
+            content = content.encode("utf-8")
+        row["content"] = content
+        yield row
+
+
+def _canonical(row):
+    return (json.dumps({k: _value(v) for k, v in row.items()},
+                       sort_keys=True, separators=(",", ":"),
+                       ensure_ascii=True) + "\n").encode("ascii")
+
+
+def _value(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

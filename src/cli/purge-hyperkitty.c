@@ -1,0 +1,349 @@
+/* purge-hyperkitty.c -- a purge carried out by HyperKitty's own code
+ * (cli/purge-hyperkitty.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "act/plan.h"
+#include "audit/digest.h"
+#include "audit/record.h"
+#include "cli/cmd.h"
+#include "cli/print.h"
+#include "cli/purge-hyperkitty.h"
+#include "cli/report.h"
+#include "hyperkitty/plan-file.h"
+#include "hyperkitty/site.h"
+#include "lib/errbuf.h"
+#include "lib/xalloc.h"
+#include "mail/mailbox.h"
+
+/* One list's changes, as the plan made them on the export. */
+struct hk_box {
+	size_t box;                     /* the plan's box */
+	struct mailbox *mb;
+	struct box_changes bc;
+};
+
+struct hk_run {
+	const struct hk_purge_settings *hs;
+	struct plan *plan;
+	struct hk_box *boxes;
+	size_t n_boxes;
+	struct hk_plan_entry *entries;
+	size_t n_entries;
+	struct hk_report report;
+	char *after_root;               /* the export after the change */
+};
+
+static void
+hk_run_release(struct hk_run *run)
+{
+	for (size_t i = 0; i < run->n_boxes; i++)
+		plan_changes_release(&run->boxes[i].bc);
+	free(run->boxes);
+	free(run->entries);
+	hk_report_release(&run->report);
+	free(run->after_root);
+}
+
+/* The plan's changes, email by email (redactions made in memory: the
+ * new export of each redacted email goes to the app). */
+static int
+collect(struct hk_run *run, struct mailbox_list *boxes)
+{
+	size_t nb = plan_box_count(run->plan), alloc = 0;
+	struct errbuf err;
+
+	errbuf_clear(&err);
+	run->boxes = xcalloc(nb + 1, sizeof *run->boxes);
+	for (size_t i = 0; i < nb; i++) {
+		struct hk_box *b = &run->boxes[run->n_boxes++];
+
+		b->box = i;
+		b->mb = boxes->items[plan_box(run->plan, i)->mailbox];
+		if (plan_changes(run->plan, b->mb, i, false, &b->bc, &err) < 0) {
+			report(D_PURGE_STOPPED, NULL, "purge: %s; stopped "
+			       "before changing anything", err.msg);
+			return -1;
+		}
+		for (size_t c = 0; c < b->bc.count; c++) {
+			const struct message_change *ch = &b->bc.changes[c];
+			struct hk_plan_entry *e;
+
+			xgrow((void **)&run->entries, &alloc,
+			      run->n_entries + 1, sizeof *run->entries);
+			e = &run->entries[run->n_entries++];
+			e->email = hk_message_at(mailbox_path(b->mb),
+						 b->bc.picked[c].index);
+			e->redact = ch->redacted;
+			e->data = ch->data;
+			e->len = ch->len;
+			if (e->email == NULL || (ch->redacted && !ch->data)) {
+				report(D_INTERNAL, NULL, "purge: message %zu of "
+				       "a HyperKitty export has no email in its "
+				       "index; stopped before changing anything",
+				       b->bc.picked[c].index);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Run the app on the plan and read its report: 0 when it committed. */
+static int
+run_app(struct hk_run *run)
+{
+	const struct hk_purge_settings *hs = run->hs;
+	char *plan = hk_site_file(hs->site, "plan.json");
+	char *rep = hk_site_file(hs->site, "report.json");
+	const char *args[] = { "listscrub_apply", plan, "--report", rep, NULL };
+	struct errbuf err, rerr;
+	int rc;
+
+	errbuf_clear(&err);
+	errbuf_clear(&rerr);
+	if (hk_plan_write(plan, hs->incident, run->entries, run->n_entries,
+			  &err) < 0) {
+		report(D_PURGE_STOPPED, NULL, "purge: %s; stopped before "
+		       "changing anything", err.msg);
+		rc = -1;
+		goto out;
+	}
+	rc = hk_site_run(hs->site, args, &err);
+	if (hk_report_read(rep, &run->report, &rerr) < 0) {
+		/* no report: a refusal before the transaction, or a kill */
+		report(D_HYPERKITTY, NULL, "purge: %s; %s", rc ? err.msg
+		       : rerr.msg, rc == 1 ? "nothing was changed" : rerr.msg);
+		rc = -1;
+	} else if (!run->report.done) {
+		report(D_HYPERKITTY, NULL, "purge: HyperKitty's app %s the plan%s"
+		       "%s; nothing was changed (one transaction): see the "
+		       "emails listed as not-made", run->report.status,
+		       run->report.error[0] ? ": " : "", run->report.error);
+		rc = -1;
+	} else
+		rc = 0;
+out:
+	free(plan);
+	free(rep);
+	return rc;
+}
+
+/* The new export's bytes of email m: their digest is what the record
+ * keeps as the redacted message. */
+static int
+after_digest(const char *after_root, const struct hk_message *m,
+	     unsigned char out[DIGEST_LEN], struct errbuf *err)
+{
+	char *path = xasprintf("%s/%s", after_root, m->file);
+	struct mailbox *mb = mailbox_new(path);
+	const char *raw;
+	size_t len;
+	uint64_t off;
+	bool owned;
+	int rc = -1;
+
+	if (mailbox_load(mb, err) == 0 &&
+	    mailbox_message(mb, m->n, &raw, &len, &off, &owned, err) == 0) {
+		sha256_of(raw, len, out);
+		if (owned)
+			free((void *)raw);
+		rc = 0;
+	}
+	mailbox_free(&mb);
+	free(path);
+	return rc;
+}
+
+/* The outcomes of one list's emails by the report; the record told of
+ * them, and the list's export replaced by the new one. */
+static int
+settle_box(struct hk_run *run, struct hk_box *b, struct errbuf *err)
+{
+	size_t n = b->bc.count;
+	struct message_change *after = xcalloc(n + 1, sizeof *after);
+	bool *done = xcalloc(n + 1, sizeof *done);
+	const char *file = NULL;
+	int rc = 0;
+
+	for (size_t c = 0; c < n && rc == 0; c++) {
+		const struct hk_message *m = hk_message_at(
+			mailbox_path(b->mb), b->bc.picked[c].index);
+		const char *digest;
+		enum hk_done what = hk_report_outcome(&run->report, m, &digest);
+
+		file = m->file;
+		done[c] = what != HK_NOT_DONE;
+		after[c].redacted = what == HK_REDACTED;
+		after[c].spans = b->bc.changes[c].spans;
+		if (after[c].redacted) {
+			const struct hk_message *a = hk_site_after(
+				run->hs->site, m->list, m->message_id_hash);
+
+			if (a == NULL)
+				rc = errbuf_set(err, "the email %s of %s, "
+						"redacted, is not in the export "
+						"made after the change",
+						m->message_id_hash, m->list);
+			else
+				rc = after_digest(run->after_root, a,
+						  after[c].sha256, err);
+		}
+		plan_set_outcome(run->plan, b->box, b->bc.item[c], done[c]
+				 ? OUTCOME_CHANGED : OUTCOME_NOT_MADE);
+	}
+	if (rc == 0 && run->hs->record)
+		rc = record_mailbox(run->hs->record, b->mb, b->bc.picked, after,
+				    n, NULL, err);
+	if (rc == 0 && file) {
+		char *from = xasprintf("%s/%s", run->after_root, file);
+		char *to = xasprintf("%s/%s", hk_site_root(run->hs->site), file);
+
+		if (rename(from, to) < 0)
+			rc = errbuf_set(err, "cannot put the new export of a "
+					"list in place (%s)", strerror(errno));
+		free(from);
+		free(to);
+	}
+	if (rc == 0 && run->hs->record)
+		record_mailbox_done(run->hs->record, b->mb, b->bc.picked, done,
+				    n);
+	free(after);
+	free(done);
+	return rc;
+}
+
+/* The report as the manifest keeps it: what was done to which email
+ * (by list, hash and row: public names), the tables' digests; never the
+ * plain digest of a removed email's export (with a copy of the message
+ * anyone could confirm it). */
+static json_t *
+site_run_json(const struct hk_run *run)
+{
+	json_t *r = json_deep_copy(run->report.json), *a;
+	json_error_t je;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "actions"), i, a)
+		json_object_del(a, "digest_before");
+	json_object_set_new(r, "site", json_loads(hk_site_json(run->hs->site),
+						  0, &je));
+	json_object_set_new(r, "settings", json_string(
+		strstr(hk_site_settings(run->hs->site), "://") ? "database-url"
+		: "settings-module"));
+	return r;
+}
+
+/* 1 after a warning when the app made the changes but could not clean
+ * up after them (the search index, HyperKitty's caches): the emails are
+ * still shown there until it is done by hand. */
+static int
+cleanup_left(const struct hk_run *run)
+{
+	const json_t *r = run->report.json, *a;
+	const char *purged = json_string_value(json_object_get(r,
+							       "index_purged"));
+	const char *caches = json_string_value(json_object_get(r, "caches"));
+	size_t i, index_failed = 0;
+
+	json_array_foreach(json_object_get(r, "actions"), i, a)
+		index_failed += json_is_string(json_object_get(a, "index")) &&
+			!strcmp(json_string_value(json_object_get(a, "index")),
+				"failed");
+	if (index_failed == 0 && !(purged && !strcmp(purged, "failed")) &&
+	    !(caches && !strcmp(caches, "failed")))
+		return 0;
+	report(D_HYPERKITTY, NULL, "purge: HyperKitty's app made the changes "
+	       "listed (they are recorded), but %s: until then the site may "
+	       "still show what was removed; run HyperKitty's "
+	       "'rebuild_index' and clear its cache, then verify",
+	       index_failed || (purged && !strcmp(purged, "failed"))
+	       ? "could not clean its search index" : "could not refresh its "
+	       "caches");
+	return 1;
+}
+
+static int
+settle(struct hk_run *run)
+{
+	struct errbuf err;
+	int rc = 0;
+
+	errbuf_clear(&err);
+	if (run->hs->record && record_read_before(run->hs->record, &err) < 0)
+		rc = -1;
+	else if (hk_site_export_again(run->hs->site, &run->after_root,
+				      &err) < 0)
+		rc = -1;
+	for (size_t i = 0; rc == 0 && i < run->n_boxes; i++)
+		rc = settle_box(run, &run->boxes[i], &err);
+	if (rc < 0) {
+		report(D_HYPERKITTY, NULL, "purge: HyperKitty's app made the "
+		       "changes listed as made, but %s: the manifest cannot "
+		       "record them; run 'listscrub verify --hyperkitty' "
+		       "against the last manifest, and purge again to record "
+		       "the site as it is", err.msg);
+		return -1;
+	}
+	if (run->hs->record)
+		record_note_hyperkitty(run->hs->record, site_run_json(run));
+	return cleanup_left(run);
+}
+
+/* --hyperkitty-run=no: the plan is kept for the admin to run. */
+static int
+hand_over(struct hk_run *run)
+{
+	const struct hk_purge_settings *hs = run->hs;
+	char *rep = xasprintf("%s.report.json", hs->plan_file);
+	const char *args[] = { "listscrub_apply", hs->plan_file, "--report",
+			       rep, NULL };
+	char *command;
+	struct errbuf err;
+
+	errbuf_clear(&err);
+	if (hk_plan_write(hs->plan_file, hs->incident, run->entries,
+			  run->n_entries, &err) < 0) {
+		report(D_PURGE_STOPPED, NULL, "purge: %s; nothing was changed",
+		       err.msg);
+		free(rep);
+		return -1;
+	}
+	command = hk_site_command(hs->site, args);
+	printf("# HyperKitty: nothing was changed; the plan for %zu %s is in "
+	       "%s; to carry it out, run:\n#   %s\n", run->n_entries,
+	       plural(run->n_entries, "email", "emails"), hs->plan_file,
+	       command);
+	free(command);
+	free(rep);
+	return 0;
+}
+
+int
+purge_hyperkitty(const struct hk_purge_settings *hs, struct plan *plan,
+		 struct mailbox_list *boxes)
+{
+	struct hk_run run = { .hs = hs, .plan = plan };
+	int rc = collect(&run, boxes);
+
+	if (rc == 0 && run.n_entries == 0)
+		;
+	else if (rc == 0 && !hs->run)
+		rc = hand_over(&run);
+	else if (rc == 0 && (rc = run_app(&run)) == 0)
+		rc = settle(&run);      /* 1: made, a clean-up left undone */
+	else if (rc < 0 && run.report.json)
+		/* refused: every email planned stays as it was */
+		for (size_t i = 0; i < run.n_boxes; i++)
+			for (size_t c = 0; c < run.boxes[i].bc.count; c++)
+				plan_set_outcome(plan, run.boxes[i].box,
+						 run.boxes[i].bc.item[c],
+						 OUTCOME_NOT_MADE);
+	hk_run_release(&run);
+	return rc;
+}
