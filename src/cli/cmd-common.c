@@ -61,8 +61,11 @@ open_hyperkitty(const char *cmd, const char *settings, struct hk_site **site,
 
 	errbuf_clear(&err);
 	if ((*site = hk_site_export(settings, &err)) == NULL) {
+		char *shown = hk_settings_shown(settings);
+
 		report(D_HYPERKITTY, NULL, "%s: cannot read the HyperKitty site "
-		       "'%s': %s", cmd, settings, err.msg);
+		       "'%s': %s", cmd, shown, err.msg);
+		free(shown);
 		return EXIT_ERROR;
 	}
 	root[0] = (char *)hk_site_root(*site);

@@ -50,6 +50,31 @@ hk_run_release(struct hk_run *run)
 	free(run->after_root);
 }
 
+/* Is message index of mb (an export) the email the index names there?
+ * The app's digest is of the message without the empty line that
+ * separates it from the next. */
+static bool
+same_email(const struct mailbox *mb, size_t index, const struct hk_message *m)
+{
+	const char *raw;
+	size_t len;
+	uint64_t off;
+	bool owned, same;
+	unsigned char d[DIGEST_LEN];
+	char text[DIGEST_TEXT_SIZE];
+	struct errbuf err;
+
+	if (mailbox_message(mb, index, &raw, &len, &off, &owned, &err) < 0)
+		return false;
+	sha256_of(raw, len >= 2 && raw[len - 1] == '\n' && raw[len - 2] == '\n'
+		  ? len - 1 : len, d);
+	if (owned)
+		free((void *)raw);
+	digest_format(text, "sha256", d);
+	same = strcmp(text, m->digest) == 0;
+	return same;
+}
+
 /* The plan's changes, email by email (redactions made in memory: the
  * new export of each redacted email goes to the app). */
 static int
@@ -82,11 +107,14 @@ collect(struct hk_run *run, struct mailbox_list *boxes)
 			e->redact = ch->redacted;
 			e->data = ch->data;
 			e->len = ch->len;
-			if (e->email == NULL || (ch->redacted && !ch->data)) {
+			if (e->email == NULL || (ch->redacted && !ch->data) ||
+			    !same_email(b->mb, b->bc.picked[c].index,
+					e->email)) {
 				report(D_INTERNAL, NULL, "purge: message %zu of "
-				       "a HyperKitty export has no email in its "
-				       "index; stopped before changing anything",
-				       b->bc.picked[c].index);
+				       "a HyperKitty export is not the email its "
+				       "index names there; stopped before "
+				       "changing anything (report this as a bug "
+				       "of listscrub)", b->bc.picked[c].index);
 				return -1;
 			}
 		}
@@ -194,8 +222,6 @@ settle_box(struct hk_run *run, struct hk_box *b, struct errbuf *err)
 				rc = after_digest(run->after_root, a,
 						  after[c].sha256, err);
 		}
-		plan_set_outcome(run->plan, b->box, b->bc.item[c], done[c]
-				 ? OUTCOME_CHANGED : OUTCOME_NOT_MADE);
 	}
 	if (rc == 0 && run->hs->record)
 		rc = record_mailbox(run->hs->record, b->mb, b->bc.picked, after,
@@ -242,30 +268,67 @@ site_run_json(const struct hk_run *run)
 /* 1 after a warning when the app made the changes but could not clean
  * up after them (the search index, HyperKitty's caches): the emails are
  * still shown there until it is done by hand. */
+/* A clean-up step the report does not call done. */
+static bool
+left_undone(const json_t *value)
+{
+	const char *v = json_string_value(value);
+
+	return v && (!strcmp(v, "failed") || !strcmp(v, "pending"));
+}
+
+/* 1 after a warning when the app made the changes but did not clean up
+ * after them (the search index, HyperKitty's caches: failed, or stopped
+ * before), or could not reach them (a site given by a database URL):
+ * until it is done, the site may still show what was removed. */
 static int
 cleanup_left(const struct hk_run *run)
 {
 	const json_t *r = run->report.json, *a;
-	const char *purged = json_string_value(json_object_get(r,
-							       "index_purged"));
-	const char *caches = json_string_value(json_object_get(r, "caches"));
-	size_t i, index_failed = 0;
+	size_t i;
+	bool index = left_undone(json_object_get(r, "index_purged"));
 
 	json_array_foreach(json_object_get(r, "actions"), i, a)
-		index_failed += json_is_string(json_object_get(a, "index")) &&
-			!strcmp(json_string_value(json_object_get(a, "index")),
-				"failed");
-	if (index_failed == 0 && !(purged && !strcmp(purged, "failed")) &&
-	    !(caches && !strcmp(caches, "failed")))
+		index |= left_undone(json_object_get(a, "index"));
+	if (hk_site_is_database_url(run->hs->site)) {
+		report(D_HYPERKITTY, NULL, "purge: HyperKitty's app made the "
+		       "changes listed (they are recorded), but a database URL "
+		       "reaches the tables only: the site's search index, "
+		       "attachment folder and caches may still hold what was "
+		       "removed; run HyperKitty's 'rebuild_index', clear its "
+		       "cache and check its attachment folder, or purge with "
+		       "the site's settings");
+		return 1;
+	}
+	if (!index && !left_undone(json_object_get(r, "caches")))
 		return 0;
 	report(D_HYPERKITTY, NULL, "purge: HyperKitty's app made the changes "
-	       "listed (they are recorded), but %s: until then the site may "
-	       "still show what was removed; run HyperKitty's "
+	       "listed (they are recorded), but did not finish %s: until then "
+	       "the site may still show what was removed; run HyperKitty's "
 	       "'rebuild_index' and clear its cache, then verify",
-	       index_failed || (purged && !strcmp(purged, "failed"))
-	       ? "could not clean its search index" : "could not refresh its "
-	       "caches");
+	       index ? "cleaning its search index" : "refreshing its caches");
 	return 1;
+}
+
+/* What became of each email, by the report: what is printed and the
+ * exit status, whatever happens to the record after. */
+static void
+set_outcomes(struct hk_run *run)
+{
+	for (size_t i = 0; i < run->n_boxes; i++) {
+		const struct hk_box *b = &run->boxes[i];
+
+		for (size_t c = 0; c < b->bc.count; c++) {
+			const char *digest;
+			const struct hk_message *m = hk_message_at(
+				mailbox_path(b->mb), b->bc.picked[c].index);
+
+			plan_set_outcome(run->plan, b->box, b->bc.item[c],
+					 hk_report_outcome(&run->report, m,
+							   &digest) != HK_NOT_DONE
+					 ? OUTCOME_CHANGED : OUTCOME_NOT_MADE);
+		}
+	}
 }
 
 static int
@@ -275,6 +338,7 @@ settle(struct hk_run *run)
 	int rc = 0;
 
 	errbuf_clear(&err);
+	set_outcomes(run);
 	if (run->hs->record && record_read_before(run->hs->record, &err) < 0)
 		rc = -1;
 	else if (hk_site_export_again(run->hs->site, &run->after_root,
@@ -284,10 +348,9 @@ settle(struct hk_run *run)
 		rc = settle_box(run, &run->boxes[i], &err);
 	if (rc < 0) {
 		report(D_HYPERKITTY, NULL, "purge: HyperKitty's app made the "
-		       "changes listed as made, but %s: the manifest cannot "
-		       "record them; run 'listscrub verify --hyperkitty' "
-		       "against the last manifest, and purge again to record "
-		       "the site as it is", err.msg);
+		       "changes listed as made, but %s: no manifest records "
+		       "them, so keep this output (each email's state) as the "
+		       "record of the run", err.msg);
 		return -1;
 	}
 	if (run->hs->record)
@@ -314,10 +377,18 @@ hand_over(struct hk_run *run)
 		free(rep);
 		return -1;
 	}
+	/* a plan: each change made and checked, none carried out */
+	for (size_t i = 0; i < run->n_boxes; i++)
+		for (size_t c = 0; c < run->boxes[i].bc.count; c++)
+			plan_set_outcome(run->plan, run->boxes[i].box,
+					 run->boxes[i].bc.item[c],
+					 OUTCOME_CHANGED);
 	command = hk_site_command(hs->site, args);
 	printf("# HyperKitty: nothing was changed; the plan for %zu %s is in "
-	       "%s; to carry it out, run:\n#   %s\n", run->n_entries,
+	       "%s; to carry it out, run%s:\n#   %s\n", run->n_entries,
 	       plural(run->n_entries, "email", "emails"), hs->plan_file,
+	       hk_site_is_database_url(hs->site) ? " with "
+	       "LISTSCRUB_HYPERKITTY_DATABASE set to the database URL" : "",
 	       command);
 	free(command);
 	free(rep);

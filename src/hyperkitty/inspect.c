@@ -171,8 +171,19 @@ hk_inspect(const struct hk_site *s, const struct json_t *run,
 		r->status = STATUS_NOT_CHECKED;
 		snprintf(r->detail, sizeof r->detail, "the site's app gave no "
 			 "answer (%s)", je.text);
-	} else
+	} else {
 		evaluate(r, query, answer, run);
+		/* the app reaches the tables only: the index, the attachment
+		 * folder and the caches were not asked */
+		if (r->status == STATUS_OK && hk_site_is_database_url(s)) {
+			r->status = STATUS_NOT_CHECKED;
+			snprintf(r->detail, sizeof r->detail, "the emails and "
+				 "tables are as the run left them, but a "
+				 "database URL does not reach the site's search "
+				 "index, attachment folder and caches: verify "
+				 "with the site's settings");
+		}
+	}
 	json_decref(answer);
 	json_decref(query);
 	free(text);

@@ -29,6 +29,19 @@ base32_of_sha1(const unsigned char d[SHA1_LEN], char out[HK_HASH_SIZE])
 	out[o] = '\0';
 }
 
+/* The bytes of the first max characters of UTF-8 text (Python cuts the
+ * Message-ID by characters). */
+static size_t
+first_chars(const char *s, size_t len, size_t max)
+{
+	size_t chars = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80 && chars++ == max)
+			return i;
+	return len;
+}
+
 void
 hk_message_id_hash(const char *id, char out[HK_HASH_SIZE])
 {
@@ -48,8 +61,7 @@ hk_message_id_hash(const char *id, char out[HK_HASH_SIZE])
 		start++;
 		len -= 2;
 	}
-	if (len > HK_ID_MAX)
-		len = HK_ID_MAX;
+	len = first_chars(start, len, HK_ID_MAX);
 	sha1_of(start, len, d);
 	base32_of_sha1(d, out);
 	free(clean);

@@ -67,23 +67,33 @@ app_dir(void)
 	return tree ? tree : LISTSCRUB_HYPERKITTY_DIR;
 }
 
-/* The argument vector: python -m listscrub_hyperkitty --settings S ARGS. */
+static bool
+is_database_url(const struct hk_site *s)
+{
+	return strstr(s->settings, "://") != NULL;
+}
+
+/* The argument vector: python -m listscrub_hyperkitty [--settings S]
+ * ARGS.  A database URL goes in the environment instead (app_environ):
+ * it may hold a password, which ps(1) would show. */
 static const char **
 app_argv(const struct hk_site *s, const char *const *args)
 {
-	size_t n = 0;
+	size_t n = 0, k = 0;
 	const char **argv;
 
 	while (args[n])
 		n++;
 	argv = xcalloc(n + 6, sizeof *argv);
-	argv[0] = python_program();
-	argv[1] = "-m";
-	argv[2] = "listscrub_hyperkitty";
-	argv[3] = strstr(s->settings, "://") ? "--database" : "--settings";
-	argv[4] = s->settings;
+	argv[k++] = python_program();
+	argv[k++] = "-m";
+	argv[k++] = "listscrub_hyperkitty";
+	if (!is_database_url(s)) {
+		argv[k++] = "--settings";
+		argv[k++] = s->settings;
+	}
 	for (size_t i = 0; i < n; i++)
-		argv[5 + i] = args[i];
+		argv[k++] = args[i];
 	return argv;
 }
 
@@ -96,23 +106,29 @@ python_path(void)
 		: xasprintf("PYTHONPATH=%s", app_dir());
 }
 
-/* environ with PYTHONPATH led by the app's folder, and no bytecode
- * written beside the app (an installed one is the package's files). */
+#define DATABASE_ENV "LISTSCRUB_HYPERKITTY_DATABASE"
+
+/* environ with PYTHONPATH led by the app's folder, no bytecode written
+ * beside the app (an installed one is the package's files), and a
+ * database URL (database: "NAME=URL", or NULL). */
 static char **
-app_environ(char *pythonpath)
+app_environ(char *pythonpath, char *database)
 {
 	size_t n = 0, out = 0;
 	char **env;
 
 	while (environ[n])
 		n++;
-	env = xcalloc(n + 3, sizeof *env);
+	env = xcalloc(n + 4, sizeof *env);
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "PYTHONPATH=", 11) != 0 &&
-		    strncmp(environ[i], "PYTHONDONTWRITEBYTECODE=", 24) != 0)
+		    strncmp(environ[i], "PYTHONDONTWRITEBYTECODE=", 24) != 0 &&
+		    strncmp(environ[i], DATABASE_ENV "=",
+			    sizeof DATABASE_ENV) != 0)
 			env[out++] = environ[i];
 	env[out++] = pythonpath;
-	env[out] = "PYTHONDONTWRITEBYTECODE=1";
+	env[out++] = "PYTHONDONTWRITEBYTECODE=1";
+	env[out] = database;
 	return env;
 }
 
@@ -143,7 +159,10 @@ hk_site_run(const struct hk_site *s, const char *const *args,
 	    struct errbuf *err)
 {
 	const char **argv = app_argv(s, args);
-	char *pythonpath = python_path(), **env = app_environ(pythonpath);
+	char *pythonpath = python_path();
+	char *database = is_database_url(s)
+		? xasprintf(DATABASE_ENV "=%s", s->settings) : NULL;
+	char **env = app_environ(pythonpath, database);
 	char *errfile = hk_site_file(s, "app.stderr");
 	posix_spawn_file_actions_t fa;
 	int rc = -1, status;
@@ -180,6 +199,7 @@ hk_site_run(const struct hk_site *s, const char *const *args,
 	free(argv);
 	free(env);
 	free(pythonpath);
+	free(database);
 	return rc;
 }
 
@@ -214,12 +234,36 @@ hk_site_command(const struct hk_site *s, const char *const *args)
 	char *pythonpath = python_path();
 	struct buf b = { 0 };
 
+	/* env(1): a quoted NAME=VALUE is still an assignment to it */
+	shell_word(&b, "env");
 	shell_word(&b, pythonpath);
+	shell_word(&b, "PYTHONDONTWRITEBYTECODE=1");
 	for (size_t i = 0; argv[i]; i++)
 		shell_word(&b, argv[i]);
 	free(argv);
 	free(pythonpath);
 	return b.p;
+}
+
+bool
+hk_site_is_database_url(const struct hk_site *s)
+{
+	return is_database_url(s);
+}
+
+char *
+hk_settings_shown(const char *settings)
+{
+	const char *scheme = strstr(settings, "://"), *at, *colon;
+
+	if (scheme == NULL)
+		return xstrdup(settings);
+	scheme += 3;
+	at = strchr(scheme, '@');
+	colon = memchr(scheme, ':', at ? (size_t)(at - scheme) : 0);
+	if (at == NULL || colon == NULL || strchr(scheme, '/') < at)
+		return xstrdup(settings);
+	return xasprintf("%.*s:***%s", (int)(colon - settings), settings, at);
 }
 
 char *
@@ -469,6 +513,7 @@ hk_check_split(const char *path, size_t count, struct errbuf *err)
 {
 	const char *file = export_file(path);
 	size_t first, listed = 0;
+	struct stat st;
 
 	if (file == NULL)
 		return 0;
@@ -476,6 +521,10 @@ hk_check_split(const char *path, size_t count, struct errbuf *err)
 	while (first + listed < current->count &&
 	       strcmp(current->msgs[first + listed].file, file) == 0)
 		listed++;
+	/* a list with no emails is an empty file, which the walk takes for
+	 * a file that is not mail */
+	if (listed == 0 && stat(path, &st) == 0 && st.st_size == 0)
+		return 0;
 	if (listed != count)
 		return errbuf_set(err, "the export of HyperKitty's list '%.*s' "
 				  "holds %zu emails by its index but splits "

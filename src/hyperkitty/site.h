@@ -83,8 +83,18 @@ int hk_site_run(const struct hk_site *s, const char *const *args,
 		struct errbuf *err);
 
 /* The exact shell command hk_site_run would run, for an admin to run
- * later.  Caller owns. */
+ * later; for a site given by a database URL, to run with the URL in
+ * $LISTSCRUB_HYPERKITTY_DATABASE (it is not printed: it may hold a
+ * password).  Caller owns. */
 char *hk_site_command(const struct hk_site *s, const char *const *args);
+
+/* settings as shown in messages: a URL's password as "***".  Caller
+ * owns. */
+char *hk_settings_shown(const char *settings);
+
+/* Was the site given by a database URL (then the app reaches its tables
+ * only, not its search index, attachment folder or caches)? */
+bool hk_site_is_database_url(const struct hk_site *s);
 
 /* A private file name in the site's folder (for plans and reports).
  * Caller owns. */

@@ -79,10 +79,14 @@ for i in sys.argv[1:]:
     print(get_message_id_hash(i))
 EOF
 
-# hkedit.py DIR ACTION MESSAGE-ID: change the site behind listscrub's back
+# hkedit.py DIR ACTION MESSAGE-ID [TEXT]: change the site behind
+# listscrub's back
 #   content  -- the email's content gets a line more (through the ORM)
 #   fail     -- a trigger makes the database refuse to delete it
 #   sleep    -- (PostgreSQL) a trigger makes its deletion take 30 s
+#   attname  -- its first attachment is renamed TEXT
+#   order    -- its thread_order changes (no signal: a raw update)
+#   newlist  -- a list named TEXT, with no emails
 cat >hkedit.py <<\EOF
 import os, sys
 sys.path.insert(0, os.path.abspath(sys.argv[1]))
@@ -103,6 +107,15 @@ elif sys.argv[2] == "fail":
         c.execute("CREATE TRIGGER no_delete BEFORE DELETE ON hyperkitty_email "
                   "WHEN old.id = %d BEGIN SELECT RAISE(ABORT, 'injected "
                   "failure'); END" % e.id)
+elif sys.argv[2] == "attname":
+    a = e.attachments.order_by("counter").first()
+    a.name = sys.argv[4]
+    a.save()
+elif sys.argv[2] == "order":
+    Email.objects.filter(pk=e.pk).update(thread_order=(e.thread_order or 0) + 7)
+elif sys.argv[2] == "newlist":
+    from hyperkitty.models import MailingList
+    MailingList.objects.create(name=sys.argv[4])
 elif sys.argv[2] == "sleep":
     with connection.cursor() as c:
         c.execute("CREATE FUNCTION slow() RETURNS trigger AS $$ BEGIN "
@@ -167,6 +180,7 @@ hk_test 'a plan changes nothing; --hyperkitty-run=no writes the plan and the exa
 		--apply --hyperkitty-run=no --hyperkitty-plan hkplan.json \
 		--incident T-1 --sign-key "$KEYS/sign.key" --incident-key "$KEYS/incident.key" >run-no.txt &&
 	test -f hkplan.json && test "$(stat -c %a hkplan.json)" = 600 &&
+	grep "would delete 5 messages" run-no.txt &&
 	! test -e hkplan.json.report.json &&
 	check s-plan "{}" &&
 	sed -n "s/^#   //p" run-no.txt >command.sh &&
@@ -205,6 +219,78 @@ hk_test 'purge --apply redacts a leaked address (sender, quoted content, attachm
 	grep "^OK  *hyperkitty" verify.txt &&
 	grep "^OK  *gone .*leaked tokens" verify.txt &&
 	expect_status 0 "$LISTSCRUB" scan --hyperkitty "$S" --address "$LEAK"
+'
+
+hk_test 'purge --apply --action delete by the leaked address: its emails and its sender row go' '
+	site s-leakdel &&
+	"$LISTSCRUB" purge --hyperkitty "$S" --address "$LEAK" --action delete \
+		$(own_run m-leakdel) >purge.txt &&
+	test $(grep -c "state=deleted" purge.txt) = 4 &&
+	check s-leakdel "{\"gone\": $LEAK_JSON, \"redacted\": {\"tokens\": [\"$LEAK\"]}, \"unchanged_except\": $LEAK_JSON}" &&
+	verify_own_run m-leakdel --hyperkitty "$S" >verify.txt &&
+	grep "^# verified" verify.txt
+'
+
+hk_test 'an address in an attachment'"'"'s UTF-8 name is found and redacted' '
+	site s-attname &&
+	withatt=$("$PY" - s-attname <<-\EOF
+	import os, sys
+	sys.path.insert(0, os.path.abspath(sys.argv[1]))
+	os.environ["DJANGO_SETTINGS_MODULE"] = "hksite"
+	import django, json
+	django.setup()
+	from hyperkitty.models import Attachment
+	leaky = set(json.load(open("truth.json"))["leak_message_ids"])
+	print(next(a.email.message_id for a in Attachment.objects.order_by("pk")
+	           if a.email.message_id not in leaky))
+	EOF
+	) &&
+	"$PY" hkedit.py s-attname attname "$withatt" "Überblick <$LEAK> notes.txt" &&
+	"$HKT/hkcheck" snapshot s-attname attname.snap &&
+	expect_status 1 "$LISTSCRUB" scan --hyperkitty "$S" --address "$LEAK" --format json >scan.json &&
+	"$PY" items.py "\"$withatt\" in [i[\"message_id\"] for i in items]" <scan.json &&
+	"$LISTSCRUB" purge --hyperkitty "$S" --address "$LEAK" $(own_run m-attname) >purge.txt &&
+	all=$("$PY" -c "import json; print(json.dumps($LEAK_JSON + [\"$withatt\"]))") &&
+	check s-attname "{\"redacted\": {\"tokens\": [\"$LEAK\"], \"messages\": $all}, \"unchanged_except\": $all}" attname.snap
+'
+
+hk_test 'a list with no emails is read, and left as it is' '
+	site s-empty &&
+	"$PY" hkedit.py s-empty newlist "$STARTER" "quiet@lists.example.org" &&
+	"$HKT/hkcheck" snapshot s-empty empty.snap &&
+	expect_status 1 "$LISTSCRUB" scan --hyperkitty "$S" --address "$LEAK" >scan.txt &&
+	"$LISTSCRUB" purge --hyperkitty "$S" --message-id "$STARTER" --thread whole \
+		$(own_run m-empty) >/dev/null &&
+	verify_own_run m-empty --hyperkitty "$S" >verify.txt &&
+	grep "^# verified" verify.txt &&
+	check s-empty "{\"gone\": $THREAD_JSON, \"unchanged_except\": $THREAD_JSON}" empty.snap
+'
+
+hk_test 'a search index the app cannot clean: the changes are made, recorded and listed, and purge says what is left (exit 2)' '
+	site s-noindex &&
+	rm -rf s-noindex/index && : >s-noindex/index &&
+	expect_status 2 "$LISTSCRUB" purge --hyperkitty "$S" --message-id "$STARTER" \
+		--thread whole $(own_run m-noindex) >out.txt 2>err.txt &&
+	test $(grep -c "state=deleted" out.txt) = 5 &&
+	grep "hyperkitty-failed.*did not finish cleaning its search index" err.txt &&
+	test -e m-noindex/0001/manifest.jsonl &&
+	"$PY" -c "import json
+h = json.loads(open(\"m-noindex/0001/manifest.jsonl\").readline())[\"hyperkitty\"]
+assert h[\"status\"] == \"done\" and all(a[\"status\"] == \"deleted\" for a in h[\"actions\"]), h"
+'
+
+hk_test 'a database URL: purge warns that the search index and caches are out of its reach (exit 2); verify stays partial (exit 3)' '
+	site s-url &&
+	url="sqlite:///$PWD/s-url/hk.db" &&
+	expect_status 2 "$LISTSCRUB" purge --hyperkitty "$url" --message-id "$STARTER" \
+		--thread whole $(own_run m-url) >out.txt 2>err.txt &&
+	test $(grep -c "state=deleted" out.txt) = 5 &&
+	grep "a database URL reaches the tables only" err.txt &&
+	expect_status 3 verify_own_run m-url --hyperkitty "$url" >verify.txt &&
+	grep "^NOT CHECKED  *hyperkitty .*database URL" verify.txt &&
+	expect_status 2 "$LISTSCRUB" scan --hyperkitty "postgresql://hk:S3cret@127.0.0.1:1/none" \
+		--address "$LEAK" 2>err.txt &&
+	! grep -q S3cret err.txt && grep -q "hk:\*\*\*@" err.txt
 '
 
 hk_test 'attachments kept as files: a deleted email'"'"'s files go with it' '
@@ -254,7 +340,13 @@ hk_test 'verify --hyperkitty fails when a row the run did not name changed after
 	expect_status 1 verify_own_run m-tamper --hyperkitty "$S" >verify.txt &&
 	grep "^FAIL  *hyperkitty" verify.txt &&
 	grep "emails rows the run did not name changed\|hyperkitty_email rows the run did not name changed" verify.txt &&
-	grep "^FAIL  *archive" verify.txt
+	grep "^FAIL  *archive" verify.txt &&
+	site s-order &&
+	"$LISTSCRUB" purge --hyperkitty "$S" --message-id "$STARTER" --thread whole \
+		$(own_run m-order) >/dev/null &&
+	"$PY" hkedit.py s-order order "$other" &&
+	expect_status 1 verify_own_run m-order --hyperkitty "$S" >verify.txt &&
+	grep "^FAIL  *hyperkitty" verify.txt
 '
 
 hk_test 'HyperKitty'"'"'s own mbox.gz export is purged as a file; each message removed is named by the hash of its web page' '

@@ -2,7 +2,9 @@
 [--attachment-folder DIR] COMMAND ARGS...
 
 Runs one of this app's management commands against a HyperKitty site
-without adding the app to the site's INSTALLED_APPS. Exit status: 0 done,
+without adding the app to the site's INSTALLED_APPS.  Without --settings
+or --database, the URL in $LISTSCRUB_HYPERKITTY_DATABASE is used, else the
+site of $DJANGO_SETTINGS_MODULE. Exit status: 0 done,
 1 refused or failed, 2 usage, or the site cannot be imported or reached.
 """
 import argparse
@@ -11,6 +13,8 @@ import sys
 
 COMMANDS = ("listscrub_export", "listscrub_apply", "listscrub_inspect")
 PROG = "listscrub_hyperkitty"
+# The database URL when --database is not given.
+DATABASE_ENV = "LISTSCRUB_HYPERKITTY_DATABASE"
 
 
 def main(argv):
@@ -36,7 +40,8 @@ def parse_args(argv):
     parser.add_argument("command", choices=COMMANDS)
     parser.add_argument("args", nargs=argparse.REMAINDER)
     opts = parser.parse_args(argv)
-    if opts.attachment_folder and not opts.database:
+    if opts.attachment_folder and not (opts.database or
+                                       os.environ.get(DATABASE_ENV)):
         parser.error("--attachment-folder goes with --database (with "
                      "--settings, the site's setting is used)")
     return opts
@@ -45,10 +50,13 @@ def parse_args(argv):
 def configure(opts):
     """Point Django at our wrapper settings, naming the site's settings
     (or the database URL) in the environment it reads."""
+    # A URL may hold a password: listscrub passes it in the environment,
+    # where ps(1) does not show it.
+    database = opts.database or os.environ.get(DATABASE_ENV)
     if opts.settings:
         os.environ["LISTSCRUB_HK_SITE_SETTINGS"] = site_module(opts.settings)
-    elif opts.database:
-        os.environ["LISTSCRUB_HK_DATABASE_URL"] = opts.database
+    elif database:
+        os.environ["LISTSCRUB_HK_DATABASE_URL"] = database
         if opts.attachment_folder:
             os.environ["LISTSCRUB_HK_ATTACHMENT_FOLDER"] = os.path.abspath(
                 opts.attachment_folder)

@@ -88,7 +88,7 @@ class Run:
         self.file_backups = []    # (path, bytes or None) to restore
         self.files_to_remove = {}  # action index -> [path]
         self.result = {"status": None, "error": None, "senders_removed": 0,
-                       "senders_without_emails": 0, "threads_removed": 0,
+                       "threads_removed": 0,
                        "caches": "none", "index_purged": search.NONE}
         self.tables = {"before": None, "after": None}
         self.unnamed = {"excluded_threads": [], "before": None,
@@ -104,8 +104,12 @@ class Run:
                 "thread_id": None, "attachment_files_removed": 0,
                 "index": search.NONE}
 
-    def run(self):
-        wrote = False
+    def run(self, committed=None):
+        """Check and change in one transaction; then, once committed, the
+        clean-up outside the database.  committed(report) is called at
+        once after the commit, so that the caller knows the changes were
+        made even if the clean-up is cut short (a long index rebuild)."""
+        changing = False
         try:
             with transaction.atomic():
                 site.begin_consistent()
@@ -115,24 +119,44 @@ class Run:
                     self.result["status"] = (self.result["status"]
                                              or "checked")
                     return
-                wrote = True
-                self.redact_all()
-                self.delete_all()
-                self.remove_replaced_senders()
-                self.digests("after")
-                for n, email in self.emails.items():
-                    if self.rows[n]["act"] == "redact":
-                        self.rows[n]["digest_after"] = email_digest(
-                            Email.objects.get(pk=email.pk))
-                transaction.on_commit(self.remove_files)
-            self.result["status"] = "done"
-            self.update_index()
+                changing = True
+                self.change()
         except Exception as e:
+            # rolled back: nothing of the plan was made; HyperKitty's
+            # signals may have cached what the transaction did
             self.restore_files()
             self.fail(e)
-        finally:
-            if wrote:
+            if changing:
                 self.rebuild_caches()
+            return
+        self.result["status"] = "done"
+        for row in self.rows:
+            if row["status"] in ("deleted", "redacted"):
+                row["index"] = "pending"
+        self.result["index_purged"] = self.result["caches"] = "pending"
+        if committed is not None:
+            committed(self.report())
+        self.clean_up()
+
+    def change(self):
+        self.redact_all()
+        self.delete_all()
+        self.remove_orphaned_senders()
+        self.digests("after")
+        for n, email in self.emails.items():
+            if self.rows[n]["act"] == "redact":
+                self.rows[n]["digest_after"] = email_digest(
+                    Email.objects.get(pk=email.pk))
+
+    def clean_up(self):
+        """After the commit: each step on its own, a failure recorded in
+        the report (never a reason to call the committed run failed)."""
+        for step in (self.remove_files, self.update_index):
+            try:
+                step()
+            except Exception:
+                pass
+        self.rebuild_caches()
 
     def fail(self, error):
         self.result["status"] = "failed"
@@ -303,23 +327,21 @@ class Run:
         self.list_months.setdefault(email.mailinglist.name, set()).add(
             (email.date.year, email.date.month))
 
-    def remove_replaced_senders(self):
-        """A sender whose address a redaction replaced is the leaked
-        address itself (it is the table's key): delete it once no email
-        uses it. Senders left without emails by deletions are only
-        counted."""
-        for address in sorted(self.replaced_senders):
+    def remove_orphaned_senders(self):
+        """The sender rows this run leaves without an email go: a row is
+        its address (the table's key), so one whose address a redaction
+        replaced is the leak itself, and one whose emails were deleted
+        would keep the address of a message that is gone. Senders the
+        run did not touch stay, even without emails."""
+        for address in sorted(self.replaced_senders | self.deleted_senders):
             if not Email.objects.filter(sender_id=address).exists():
                 Sender.objects.filter(pk=address).delete()
                 self.result["senders_removed"] += 1
-        self.result["senders_without_emails"] = Sender.objects.filter(
-            pk__in=self.deleted_senders, emails__isnull=True).count()
 
     # After the commit.
 
     def remove_files(self):
-        # After the commit: a file that cannot go stays, and
-        # listscrub_inspect reports it.
+        # A file that cannot go stays, and listscrub_inspect reports it.
         for n, paths in self.files_to_remove.items():
             for path in paths:
                 try:
@@ -331,6 +353,10 @@ class Run:
 
     def update_index(self):
         if not search.email_indexes():
+            for row in self.rows:
+                if row["index"] == "pending":
+                    row["index"] = search.NONE
+            self.result["index_purged"] = search.NONE
             return
         for n, email in sorted(self.emails.items()):
             row = self.rows[n]

@@ -31,8 +31,9 @@ back into the values that HyperKitty stores. Lines end in LF:
 
 Header text that a parser would not give back as is (non-ASCII, control
 characters, runs of spaces, "=?", over 900 characters) is written as RFC
-2047 base64 words, one per folded line; such attachment names use RFC
-2231 (with continuations when long). An mbox separates messages with one
+2047 base64 words, one per folded line. Attachment names are quoted
+strings in UTF-8 as they are (RFC 6532); a name with control characters,
+"=?" or over 900 characters uses RFC 2231 (continued when long). An mbox separates messages with one
 empty line; no line of a message starts with "From " but the first.
 """
 import base64
@@ -55,7 +56,7 @@ _PLAIN_MAX = 900
 _WORD_OCTETS = 45  # UTF-8 octets per encoded word (72 characters)
 _SPECIALS = set('()<>[]:;@\\,."')
 _MIME_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+")
-_PLAIN_PARAM = re.compile(r"[\x20-\x7e]*")
+_QUOTABLE_PARAM = re.compile(r"[^\x00-\x1f\x7f]*")
 _PARAM_PIECE = 800  # characters of an RFC 2231 value per header line
 _FROM_LINE = re.compile(rb"^>*From ", re.MULTILINE)
 _MAX_LINE = 990
@@ -197,8 +198,14 @@ def _attachment_part(attachment):
 
 
 def _param(key, value):
-    """ ' key="value"', or RFC 2231 (continued when long) for other text."""
-    if len(value) <= _PLAIN_MAX and _PLAIN_PARAM.fullmatch(value):
+    """ ' key="value"' (UTF-8 as it is, RFC 6532), or RFC 2231 (continued
+    when long) for text a quoted string cannot carry as it is.
+
+    A name is written as it is wherever it can be, so that listscrub
+    finds and redacts an address in it as in any header; RFC 2231 would
+    hide its "@" as "%40"."""
+    if (len(value) <= _PLAIN_MAX and "=?" not in value
+            and _QUOTABLE_PARAM.fullmatch(value)):
         return ' %s="%s"' % (
             key, value.replace("\\", "\\\\").replace('"', '\\"'))
     encoded = "utf-8''" + quote(value, safe="")

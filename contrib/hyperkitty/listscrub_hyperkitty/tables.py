@@ -25,26 +25,38 @@ def all_tables():
 
 def unnamed_tables(named_email_ids, excluded_threads):
     """Digests of the rows that a plan naming these Email pks does not
-    touch; excluded_threads are Thread.thread_id values."""
+    touch; excluded_threads are Thread.thread_id values (those of the
+    named emails).  The other emails of an excluded thread are kept
+    without the columns HyperKitty recomputes there; every other email
+    is kept whole."""
     named = set(named_email_ids)
     excluded = set(excluded_threads)
+    excluded_pks = set(Thread.objects.filter(
+        thread_id__in=excluded).values_list("pk", flat=True))
     unnamed_senders = set(
         sender for pk, sender in
         Email.objects.values_list("pk", "sender_id").iterator()
         if pk not in named)
-    email_skip = RECOMPUTED_EMAIL_COLUMNS
+
+    def email_row(row):
+        if row["thread_id"] in excluded_pks:
+            return {k: v for k, v in row.items()
+                    if k not in RECOMPUTED_EMAIL_COLUMNS}
+        return row
+
     selections = {
-        MailingList: (lambda row: True, ()),
-        Thread: (lambda row: row["thread_id"] not in excluded, ()),
-        Email: (lambda row: row["id"] not in named, email_skip),
-        Attachment: (lambda row: row["email_id"] not in named, ()),
-        Sender: (lambda row: row["address"] in unnamed_senders, ()),
-        Vote: (lambda row: row["email_id"] not in named, ()),
+        MailingList: lambda row: True,
+        Thread: lambda row: row["thread_id"] not in excluded,
+        Email: lambda row: row["id"] not in named,
+        Attachment: lambda row: row["email_id"] not in named,
+        Sender: lambda row: row["address"] in unnamed_senders,
+        Vote: lambda row: row["email_id"] not in named,
     }
     result = {}
     for model in MODELS:
-        keep, skip = selections[model]
-        rows = (row for row in _rows(model, skip) if keep(row))
+        keep = selections[model]
+        rows = (email_row(row) if model is Email else row
+                for row in _rows(model) if keep(row))
         result[model._meta.db_table] = _digest(rows)
     return result
 
@@ -58,9 +70,9 @@ def _digest(rows):
     return {"rows": count, "digest": "sha256:" + sha.hexdigest()}
 
 
-def _rows(model, skip=()):
+def _rows(model):
     """Each row as {column: value}, ordered by primary key."""
-    fields = [f for f in model._meta.concrete_fields if f.column not in skip]
+    fields = list(model._meta.concrete_fields)
     if model is Attachment:
         yield from _attachment_rows(fields)
         return

@@ -25,7 +25,10 @@ class Command(BaseCommand):
             # PlanError is a ValueError; so are JSON and UTF-8 errors.
             raise CommandError("%s: %s" % (plan, e), returncode=2)
         run = Run(actions, check_only=check_only)
-        run.run()
+        # A report that says "done" exists as soon as the commit is made:
+        # the clean-up after it (an index rebuild) can take long.
+        run.run(committed=(lambda r: write_report(r, report))
+                if report else None)
         write_report(run.report(), report)
         if run.result["status"] not in ("done", "checked"):
             raise CommandError(run.result["error"], returncode=1)
