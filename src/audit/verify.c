@@ -41,6 +41,9 @@ vset(struct vctx *v, enum verify_check c, enum check_status st,
 	va_end(ap);
 }
 
+static void add_finding(struct check_result *r, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
 static void
 add_finding(struct check_result *r, const char *fmt, va_list ap)
 {

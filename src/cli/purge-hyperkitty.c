@@ -145,8 +145,9 @@ run_app(struct hk_run *run)
 	rc = hk_site_run(hs->site, args, &err);
 	if (hk_report_read(rep, &run->report, &rerr) < 0) {
 		/* no report: a refusal before the transaction, or a kill */
-		report(D_HYPERKITTY, NULL, "purge: %s; %s", rc ? err.msg
-		       : rerr.msg, rc == 1 ? "nothing was changed" : rerr.msg);
+		report(D_HYPERKITTY, NULL, "purge: %s%s%s", rc ? err.msg : "",
+		       rc ? "; " : "", rc == 1 ? "nothing was changed"
+		       : rerr.msg);
 		rc = -1;
 	} else if (!run->report.done) {
 		report(D_HYPERKITTY, NULL, "purge: HyperKitty's app %s the plan%s"

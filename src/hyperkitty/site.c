@@ -36,6 +36,9 @@ struct hk_site {
 
 /* The one site of this process, for naming (a run reads one). */
 static struct hk_site *current;
+/* first_of's last answer: a file of current, or NULL */
+static const char *last_file;
+static size_t last_first;
 
 /* ---- the app ---------------------------------------------------------------- */
 
@@ -254,14 +257,15 @@ hk_site_is_database_url(const struct hk_site *s)
 char *
 hk_settings_shown(const char *settings)
 {
-	const char *scheme = strstr(settings, "://"), *at, *colon;
+	const char *scheme = strstr(settings, "://"), *at, *colon, *slash;
 
 	if (scheme == NULL)
 		return xstrdup(settings);
 	scheme += 3;
 	at = strchr(scheme, '@');
+	slash = strchr(scheme, '/');
 	colon = memchr(scheme, ':', at ? (size_t)(at - scheme) : 0);
-	if (at == NULL || colon == NULL || strchr(scheme, '/') < at)
+	if (at == NULL || colon == NULL || (slash && slash < at))
 		return xstrdup(settings);
 	return xasprintf("%.*s:***%s", (int)(colon - settings), settings, at);
 }
@@ -412,6 +416,7 @@ hk_site_export(const char *settings, struct errbuf *err)
 		return NULL;
 	}
 	current = s;
+	last_file = NULL;
 	return s;
 }
 
@@ -482,14 +487,20 @@ export_file(const char *path)
 	return path + n + 1;
 }
 
-/* The index of the first email of file, or count. */
+/* The index of the first email of file, or count.  A file's emails are
+ * together in the index, and asked for one file after another: the last
+ * answer is kept. */
 static size_t
 first_of(const char *file)
 {
-	for (size_t i = 0; i < current->count; i++)
-		if (strcmp(current->msgs[i].file, file) == 0)
-			return i;
-	return current->count;
+	if (last_file && strcmp(last_file, file) == 0)
+		return last_first;
+	for (last_first = 0; last_first < current->count; last_first++)
+		if (strcmp(current->msgs[last_first].file, file) == 0)
+			break;
+	last_file = last_first < current->count
+		? current->msgs[last_first].file : NULL;
+	return last_first;
 }
 
 const struct hk_message *
@@ -572,8 +583,10 @@ hk_site_free(struct hk_site **sp)
 
 	if (s == NULL)
 		return;
-	if (current == s)
+	if (current == s) {
 		current = NULL;
+		last_file = NULL;
+	}
 	messages_release(s->msgs, s->count);
 	messages_release(s->after, s->n_after);
 	free(s->settings);
