@@ -424,7 +424,7 @@ int
 hk_site_export_again(struct hk_site *s, char **root_r, struct errbuf *err)
 {
 	char name[32];
-	char *root;
+	char *root = NULL;
 
 	snprintf(name, sizeof name, "export-%u", ++s->exports);
 	if (export_into(s, name, &root, err) < 0)
