@@ -325,6 +325,8 @@ act_hyperkitty(struct purge_opts *po, struct purge_run *run,
 	print_plan(po, boxes, plan, sel, &none);
 	if (rc >= 0 && hs.run && finish_record(po, run) < 0)
 		rc = -1;
+	if (rc >= 0)
+		print_flagged(po, boxes, plan, &none);
 	if (po->sel.format == FORMAT_JSON)
 		print_purge_summary(stdout, FORMAT_JSON, po->apply, plan, sel);
 	return rc != 0 ? EXIT_ERROR : EXIT_CLEAN;
