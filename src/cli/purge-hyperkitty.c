@@ -24,6 +24,7 @@
 /* One list's changes, as the plan made them on the export. */
 struct hk_box {
 	size_t box;                     /* the plan's box */
+	size_t first;                   /* its first email in the plan file */
 	struct mailbox *mb;
 	struct box_changes bc;
 };
@@ -89,6 +90,7 @@ collect(struct hk_run *run, struct mailbox_list *boxes)
 		struct hk_box *b = &run->boxes[run->n_boxes++];
 
 		b->box = i;
+		b->first = run->n_entries;
 		b->mb = boxes->items[plan_box(run->plan, i)->mailbox];
 		if (plan_changes(run->plan, b->mb, i, false, &b->bc, &err) < 0) {
 			report(D_PURGE_STOPPED, NULL, "purge: %s; stopped "
@@ -163,30 +165,23 @@ out:
 	return rc;
 }
 
-/* The new export's bytes of email m: their digest is what the record
- * keeps as the redacted message. */
+/* The digest of the new export's bytes of email m (in after, the new
+ * export of its list): what the record keeps as the redacted message. */
 static int
-after_digest(const char *after_root, const struct hk_message *m,
+after_digest(struct mailbox *after, const struct hk_message *m,
 	     unsigned char out[DIGEST_LEN], struct errbuf *err)
 {
-	char *path = xasprintf("%s/%s", after_root, m->file);
-	struct mailbox *mb = mailbox_new(path);
 	const char *raw;
 	size_t len;
 	uint64_t off;
 	bool owned;
-	int rc = -1;
 
-	if (mailbox_load(mb, err) == 0 &&
-	    mailbox_message(mb, m->n, &raw, &len, &off, &owned, err) == 0) {
-		sha256_of(raw, len, out);
-		if (owned)
-			free((void *)raw);
-		rc = 0;
-	}
-	mailbox_free(&mb);
-	free(path);
-	return rc;
+	if (mailbox_message(after, m->n, &raw, &len, &off, &owned, err) < 0)
+		return -1;
+	sha256_of(raw, len, out);
+	if (owned)
+		free((void *)raw);
+	return 0;
 }
 
 /* The outcomes of one list's emails by the report; the record told of
@@ -197,16 +192,20 @@ settle_box(struct hk_run *run, struct hk_box *b, struct errbuf *err)
 	size_t n = b->bc.count;
 	struct message_change *after = xcalloc(n + 1, sizeof *after);
 	bool *done = xcalloc(n + 1, sizeof *done);
-	const char *file = NULL;
-	int rc = 0;
+	const char *file = n ? hk_message_at(mailbox_path(b->mb),
+					     b->bc.picked[0].index)->file : NULL;
+	char *after_path = file ? xasprintf("%s/%s", run->after_root, file)
+		: NULL;
+	struct mailbox *after_mb = file ? mailbox_new(after_path) : NULL;
+	int rc = after_mb ? mailbox_load(after_mb, err) : 0;
 
 	for (size_t c = 0; c < n && rc == 0; c++) {
 		const struct hk_message *m = hk_message_at(
 			mailbox_path(b->mb), b->bc.picked[c].index);
 		const char *digest;
-		enum hk_done what = hk_report_outcome(&run->report, m, &digest);
+		enum hk_done what = hk_report_outcome(&run->report,
+						      b->first + c, m, &digest);
 
-		file = m->file;
 		done[c] = what != HK_NOT_DONE;
 		after[c].redacted = what == HK_REDACTED;
 		after[c].spans = b->bc.changes[c].spans;
@@ -220,26 +219,26 @@ settle_box(struct hk_run *run, struct hk_box *b, struct errbuf *err)
 						"made after the change",
 						m->message_id_hash, m->list);
 			else
-				rc = after_digest(run->after_root, a,
-						  after[c].sha256, err);
+				rc = after_digest(after_mb, a, after[c].sha256,
+						  err);
 		}
 	}
+	mailbox_free(&after_mb);
 	if (rc == 0 && run->hs->record)
 		rc = record_mailbox(run->hs->record, b->mb, b->bc.picked, after,
 				    n, NULL, err);
 	if (rc == 0 && file) {
-		char *from = xasprintf("%s/%s", run->after_root, file);
 		char *to = xasprintf("%s/%s", hk_site_root(run->hs->site), file);
 
-		if (rename(from, to) < 0)
+		if (rename(after_path, to) < 0)
 			rc = errbuf_set(err, "cannot put the new export of a "
 					"list in place (%s)", strerror(errno));
-		free(from);
 		free(to);
 	}
 	if (rc == 0 && run->hs->record)
 		record_mailbox_done(run->hs->record, b->mb, b->bc.picked, done,
 				    n);
+	free(after_path);
 	free(after);
 	free(done);
 	return rc;
@@ -323,11 +322,12 @@ set_outcomes(struct hk_run *run)
 			const char *digest;
 			const struct hk_message *m = hk_message_at(
 				mailbox_path(b->mb), b->bc.picked[c].index);
+			enum hk_done what = hk_report_outcome(
+				&run->report, b->first + c, m, &digest);
 
 			plan_set_outcome(run->plan, b->box, b->bc.item[c],
-					 hk_report_outcome(&run->report, m,
-							   &digest) != HK_NOT_DONE
-					 ? OUTCOME_CHANGED : OUTCOME_NOT_MADE);
+					 what != HK_NOT_DONE ? OUTCOME_CHANGED
+					 : OUTCOME_NOT_MADE);
 		}
 	}
 }

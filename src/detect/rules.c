@@ -87,13 +87,9 @@ const char *
 rules_default_dir(void)
 {
 	static char *tree;
-	const char *env = getenv("LISTSCRUB_RULES_DIR");
 
-	if (env && *env)
-		return env;
-	if (tree == NULL)
-		tree = build_tree_path("rules");
-	return tree ? tree : LISTSCRUB_RULES_DIR;
+	return shipped_folder("LISTSCRUB_RULES_DIR", "rules",
+			      LISTSCRUB_RULES_DIR, &tree);
 }
 
 

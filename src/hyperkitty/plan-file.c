@@ -93,33 +93,25 @@ hk_report_read(const char *path, struct hk_report *rep, struct errbuf *err)
 }
 
 enum hk_done
-hk_report_outcome(const struct hk_report *rep, const struct hk_message *email,
-		  const char **digest_after_r)
+hk_report_outcome(const struct hk_report *rep, size_t k,
+		  const struct hk_message *email, const char **digest_after_r)
 {
-	json_t *actions = json_object_get(rep->json, "actions"), *a;
-	size_t i;
+	json_t *a = json_array_get(json_object_get(rep->json, "actions"), k);
+	const char *list = json_string_value(json_object_get(a, "list"));
+	const char *hash = json_string_value(json_object_get(a,
+							     "message_id_hash"));
+	const char *status = json_string_value(json_object_get(a, "status"));
+	const char *after = json_string_value(json_object_get(a,
+							      "digest_after"));
 
 	*digest_after_r = "";
-	if (!rep->done)
+	/* the report answers the plan's actions in their order */
+	if (!rep->done || !list || !hash || !status ||
+	    strcmp(list, email->list) || strcmp(hash, email->message_id_hash))
 		return HK_NOT_DONE;
-	json_array_foreach(actions, i, a) {
-		const char *list = json_string_value(json_object_get(a, "list"));
-		const char *hash = json_string_value(
-			json_object_get(a, "message_id_hash"));
-		const char *status = json_string_value(
-			json_object_get(a, "status"));
-		const char *after = json_string_value(
-			json_object_get(a, "digest_after"));
-
-		if (!list || !hash || !status || strcmp(list, email->list) ||
-		    strcmp(hash, email->message_id_hash))
-			continue;
-		*digest_after_r = after ? after : "";
-		return !strcmp(status, "deleted") ? HK_DELETED
-			: !strcmp(status, "redacted") ? HK_REDACTED
-			: HK_NOT_DONE;
-	}
-	return HK_NOT_DONE;
+	*digest_after_r = after ? after : "";
+	return !strcmp(status, "deleted") ? HK_DELETED
+		: !strcmp(status, "redacted") ? HK_REDACTED : HK_NOT_DONE;
 }
 
 void

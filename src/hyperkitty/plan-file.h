@@ -46,10 +46,10 @@ struct hk_report {
 int hk_report_read(const char *path, struct hk_report *rep,
 		   struct errbuf *err);
 
-/* What became of the plan's email (list, hash) by the report, and the
- * digest of its export after ("" when none).  An email the report does
- * not name was not changed. */
-enum hk_done hk_report_outcome(const struct hk_report *rep,
+/* What became of the plan's email k (of entries, as written) by the
+ * report, and the digest of its export after ("" when none).  An email
+ * the report does not name there was not changed. */
+enum hk_done hk_report_outcome(const struct hk_report *rep, size_t k,
 			       const struct hk_message *email,
 			       const char **digest_after_r);
 

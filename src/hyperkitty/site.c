@@ -3,24 +3,21 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
+#include "hyperkitty/app.h"
 #include "hyperkitty/site.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/fileio.h"
+#include "lib/hash.h"
+#include "lib/hashtab.h"
 #include "lib/xalloc.h"
 #include "mail/tarball.h"
-
-extern char **environ;
 
 struct hk_site {
 	char *settings;
@@ -31,6 +28,7 @@ struct hk_site {
 	size_t count;
 	struct hk_message *after;       /* the latest export, when another */
 	size_t n_after;
+	struct hashtab *after_by_hash;  /* after[] by list and hash */
 	unsigned exports;               /* exports made: names the next */
 };
 
@@ -40,234 +38,23 @@ static struct hk_site *current;
 static const char *last_file;
 static size_t last_first;
 
-/* ---- the app ---------------------------------------------------------------- */
-
-/* Debian's HyperKitty is importable by Debian's python3, which a PATH
- * with another Python (pyenv, a venv) would hide. */
-static const char *
-python_program(void)
-{
-	const char *env = getenv("LISTSCRUB_HYPERKITTY_PYTHON");
-
-	if (env && *env)
-		return env;
-	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
-		: "python3";
-}
-
-/* The folder that holds the listscrub_hyperkitty package: the source
- * tree's for a program run from its build folder, else the installed. */
-static const char *
-app_dir(void)
-{
-	static char *tree;
-	const char *env = getenv("LISTSCRUB_HYPERKITTY_APP");
-
-	if (env && *env)
-		return env;
-	if (tree == NULL)
-		tree = build_tree_path("contrib/hyperkitty");
-	return tree ? tree : LISTSCRUB_HYPERKITTY_DIR;
-}
-
-static bool
-is_database_url(const struct hk_site *s)
-{
-	return strstr(s->settings, "://") != NULL;
-}
-
-/* The argument vector: python -m listscrub_hyperkitty [--settings S]
- * ARGS.  A database URL goes in the environment instead (app_environ):
- * it may hold a password, which ps(1) would show. */
-static const char **
-app_argv(const struct hk_site *s, const char *const *args)
-{
-	size_t n = 0, k = 0;
-	const char **argv;
-
-	while (args[n])
-		n++;
-	argv = xcalloc(n + 6, sizeof *argv);
-	argv[k++] = python_program();
-	argv[k++] = "-m";
-	argv[k++] = "listscrub_hyperkitty";
-	if (!is_database_url(s)) {
-		argv[k++] = "--settings";
-		argv[k++] = s->settings;
-	}
-	for (size_t i = 0; i < n; i++)
-		argv[k++] = args[i];
-	return argv;
-}
-
-static char *
-python_path(void)
-{
-	const char *old = getenv("PYTHONPATH");
-
-	return old && *old ? xasprintf("PYTHONPATH=%s:%s", app_dir(), old)
-		: xasprintf("PYTHONPATH=%s", app_dir());
-}
-
-#define DATABASE_ENV "LISTSCRUB_HYPERKITTY_DATABASE"
-
-/* environ with PYTHONPATH led by the app's folder, no bytecode written
- * beside the app (an installed one is the package's files), and a
- * database URL (database: "NAME=URL", or NULL). */
-static char **
-app_environ(char *pythonpath, char *database)
-{
-	size_t n = 0, out = 0;
-	char **env;
-
-	while (environ[n])
-		n++;
-	env = xcalloc(n + 4, sizeof *env);
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "PYTHONPATH=", 11) != 0 &&
-		    strncmp(environ[i], "PYTHONDONTWRITEBYTECODE=", 24) != 0 &&
-		    strncmp(environ[i], DATABASE_ENV "=",
-			    sizeof DATABASE_ENV) != 0)
-			env[out++] = environ[i];
-	env[out++] = pythonpath;
-	env[out++] = "PYTHONDONTWRITEBYTECODE=1";
-	env[out] = database;
-	return env;
-}
-
-/* The app's last line on stderr: its one-line error, which never holds
- * personal data (contrib/hyperkitty/README). */
-static void
-app_error(const char *file, struct errbuf *err, const char *what)
-{
-	char *text = NULL, *line = NULL;
-	size_t len = 0;
-	struct errbuf ignored;
-
-	if (read_whole_file(file, &text, &len, &ignored) == 0) {
-		while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == ' '))
-			text[--len] = '\0';
-		line = strrchr(text, '\n');
-		line = line ? line + 1 : text;
-		if (strlen(line) > 400)
-			line[400] = '\0';
-	}
-	errbuf_format(err, "%s%s%s", what, line && *line ? ": " : "",
-		      line && *line ? line : "");
-	free(text);
-}
-
 int
 hk_site_run(const struct hk_site *s, const char *const *args,
 	    struct errbuf *err)
 {
-	const char **argv = app_argv(s, args);
-	char *pythonpath = python_path();
-	char *database = is_database_url(s)
-		? xasprintf(DATABASE_ENV "=%s", s->settings) : NULL;
-	char **env = app_environ(pythonpath, database);
-	char *errfile = hk_site_file(s, "app.stderr");
-	posix_spawn_file_actions_t fa;
-	int rc = -1, status;
-	pid_t pid;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-					 O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null",
-					 O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, errfile,
-					 O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	errno = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv,
-			     env);
-	if (errno != 0)
-		errbuf_format_errno(err, errno, "cannot run '%s' for HyperKitty "
-				    "(install python3, or set "
-				    "LISTSCRUB_HYPERKITTY_PYTHON)", argv[0]);
-	else if (waitpid(pid, &status, 0) < 0)
-		errbuf_format_errno(err, errno, "waiting for the HyperKitty app");
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		rc = 0;
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 1) {
-		app_error(errfile, err, "HyperKitty's app refused or failed");
-		rc = 1;
-	} else
-		app_error(errfile, err, WIFEXITED(status)
-			  ? "HyperKitty's app could not run with these "
-			    "settings (needs python3-django-hyperkitty and the "
-			    "site's settings module on PYTHONPATH)"
-			  : "HyperKitty's app was killed");
-	posix_spawn_file_actions_destroy(&fa);
-	free(errfile);
-	free(argv);
-	free(env);
-	free(pythonpath);
-	free(database);
-	return rc;
-}
-
-/* A word as a POSIX shell reads it back: single-quoted when needed. */
-static void
-shell_word(struct buf *b, const char *w)
-{
-	bool plain = *w != '\0';
-
-	for (const char *c = w; *c && plain; c++)
-		plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			       "0123456789@%+=:,./_-", *c) != NULL;
-	if (b->len > 0)
-		buf_str(b, " ");
-	if (plain) {
-		buf_str(b, w);
-		return;
-	}
-	buf_str(b, "'");
-	for (const char *c = w; *c; c++)
-		if (*c == '\'')
-			buf_str(b, "'\\''");
-		else
-			buf_add(b, c, 1);
-	buf_str(b, "'");
+	return hk_app_run(s->settings, s->dir, args, err);
 }
 
 char *
 hk_site_command(const struct hk_site *s, const char *const *args)
 {
-	const char **argv = app_argv(s, args);
-	char *pythonpath = python_path();
-	struct buf b = { 0 };
-
-	/* env(1): a quoted NAME=VALUE is still an assignment to it */
-	shell_word(&b, "env");
-	shell_word(&b, pythonpath);
-	shell_word(&b, "PYTHONDONTWRITEBYTECODE=1");
-	for (size_t i = 0; argv[i]; i++)
-		shell_word(&b, argv[i]);
-	free(argv);
-	free(pythonpath);
-	return b.p;
+	return hk_app_command(s->settings, args);
 }
 
 bool
 hk_site_is_database_url(const struct hk_site *s)
 {
-	return is_database_url(s);
-}
-
-char *
-hk_settings_shown(const char *settings)
-{
-	const char *scheme = strstr(settings, "://"), *at, *colon, *slash;
-
-	if (scheme == NULL)
-		return xstrdup(settings);
-	scheme += 3;
-	at = strchr(scheme, '@');
-	slash = strchr(scheme, '/');
-	colon = memchr(scheme, ':', at ? (size_t)(at - scheme) : 0);
-	if (at == NULL || colon == NULL || (slash && slash < at))
-		return xstrdup(settings);
-	return xasprintf("%.*s:***%s", (int)(colon - settings), settings, at);
+	return hk_is_database_url(s->settings);
 }
 
 char *
@@ -351,6 +138,40 @@ load_index(struct hk_message **msgs_r, size_t *count_r, const char *path,
 	return 0;
 }
 
+/* An email's key in after_by_hash: its list and hash. */
+static uint64_t
+email_key(const char *list, const char *hash)
+{
+	char *key = xasprintf("%s/%s", list, hash);
+	uint64_t h = hash64(key, strlen(key));
+
+	free(key);
+	return h;
+}
+
+static bool
+same_email(uint32_t item, const void *key, void *ctx)
+{
+	const struct hk_message *m = &((const struct hk_site *)ctx)->after[item];
+	const struct hk_message *want = key;
+
+	return strcmp(m->list, want->list) == 0 &&
+	       strcmp(m->message_id_hash, want->message_id_hash) == 0;
+}
+
+/* The latest export's emails by list and hash. */
+static void
+index_after(struct hk_site *s)
+{
+	hashtab_free(&s->after_by_hash);
+	s->after_by_hash = hashtab_new();
+	for (size_t i = 0; i < s->n_after; i++)
+		hashtab_insert(s->after_by_hash,
+			       email_key(s->after[i].list,
+					 s->after[i].message_id_hash),
+			       (uint32_t)i);
+}
+
 /* Export into s->dir/NAME; its index and description are moved beside
  * it, so that the walk sees nothing but the lists' mboxes. */
 static int
@@ -377,6 +198,8 @@ export_into(struct hk_site *s, const char *name, char **root_r,
 	else if (load_index(s->exports == 1 ? &s->msgs : &s->after,
 			    s->exports == 1 ? &s->count : &s->n_after, index,
 			    err) == 0) {
+		if (s->exports > 1)
+			index_after(s);
 		free(s->site_json);
 		s->site_json = NULL;
 		rc = read_whole_file(site, &s->site_json, &len, err);
@@ -466,11 +289,16 @@ hk_site_message(const struct hk_site *s, size_t i)
 const struct hk_message *
 hk_site_after(const struct hk_site *s, const char *list, const char *hash)
 {
-	for (size_t i = 0; i < s->n_after; i++)
-		if (strcmp(s->after[i].list, list) == 0 &&
-		    strcmp(s->after[i].message_id_hash, hash) == 0)
-			return &s->after[i];
-	return NULL;
+	struct hk_message want = {
+		.list = (char *)list, .message_id_hash = (char *)hash,
+	};
+	uint32_t i;
+
+	if (s->after_by_hash == NULL)
+		return NULL;
+	i = hashtab_find(s->after_by_hash, email_key(list, hash), same_email,
+			 &want, (void *)s);
+	return i == HASHTAB_NONE ? NULL : &s->after[i];
 }
 
 /* The file of the export path names, or NULL. */
@@ -589,6 +417,7 @@ hk_site_free(struct hk_site **sp)
 	}
 	messages_release(s->msgs, s->count);
 	messages_release(s->after, s->n_after);
+	hashtab_free(&s->after_by_hash);
 	free(s->settings);
 	free(s->dir);
 	free(s->root);

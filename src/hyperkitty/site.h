@@ -88,7 +88,8 @@ int hk_site_run(const struct hk_site *s, const char *const *args,
  * password).  Caller owns. */
 char *hk_site_command(const struct hk_site *s, const char *const *args);
 
-/* settings as shown in messages: a URL's password as "***".  Caller
+/* settings as shown in messages: a URL's password as "***" (made in
+ * hyperkitty/app.c, with the rest of what the app is told).  Caller
  * owns. */
 char *hk_settings_shown(const char *settings);
 

@@ -314,3 +314,16 @@ build_tree_path(const char *sub)
 	}
 	return dir;
 }
+
+const char *
+shipped_folder(const char *env, const char *sub, const char *installed,
+	       char **tree)
+{
+	const char *value = getenv(env);
+
+	if (value && *value)
+		return value;
+	if (*tree == NULL)
+		*tree = build_tree_path(sub);
+	return *tree ? *tree : installed;
+}

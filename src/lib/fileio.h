@@ -17,6 +17,13 @@ struct errbuf;
  * does); NULL otherwise or when it is not there.  Caller owns. */
 char *build_tree_path(const char *sub);
 
+/* A folder listscrub ships (rules, the HyperKitty app): $env when set,
+ * else the source tree's sub for a program run from its build folder,
+ * else installed.  *tree keeps the source tree's answer (a static of the
+ * caller's: asked once per process). */
+const char *shipped_folder(const char *env, const char *sub,
+			   const char *installed, char **tree);
+
 /* Read a whole file (or pipe) to its end into memory, NUL-terminated;
  * caller owns *data_r. */
 int read_whole_file(const char *path, char **data_r, size_t *len_r,

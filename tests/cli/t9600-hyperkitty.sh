@@ -382,6 +382,53 @@ kept = [m for m in before if not any((\"<%s>\" % g).encode() in m for g in gone)
 assert len(after) == len(before) - 5 and after == kept, (len(before), len(after))"
 '
 
+# mkcorpus_test DESCRIPTION 'COMMANDS': a test on a mkcorpus archive.
+mkcorpus_test() {
+	if [ -n "$why" ]; then
+		test_skip "$1" "$why"
+	elif ! test_have_mkcorpus; then
+		test_skip "$1" "../shared/tools/mkcorpus is not here"
+	else
+		test_expect_success "$1" "$2"
+	fi
+}
+
+mkcorpus_test 'a mkcorpus archive in HyperKitty: every address its truth.json says leaked in bodies is redacted wherever HyperKitty keeps it' '
+	"$MKCORPUS" --out mk --messages 80 --lists 1 --seed 3 >/dev/null &&
+	"$HKT/mksite" s-mk mk/*.mbox "support@lists.example.org" &&
+	"$HKT/hkcheck" snapshot s-mk mk.snap &&
+	"$PY" -c "import glob, json, mailbox
+# HyperKitty keeps the subject, the sender and the parts, not To or Cc:
+# the messages where a leaked address is in one of those, by Python email
+def stored_text(m):
+    parts = [m.get(\"Subject\", \"\"), m.get(\"From\", \"\")]
+    for p in m.walk():
+        if not p.is_multipart():
+            parts.append((p.get_payload(decode=True) or b\"\").decode(\"utf-8\", \"replace\"))
+    return \"\\n\".join(str(x) for x in parts).lower()
+def kept_in_hyperkitty(occurrences):
+    text = {m[\"Message-ID\"]: stored_text(m) for m in mailbox.mbox(glob.glob(\"mk/*.mbox\")[0])}
+    return set(mid.strip(\"<>\") for addr, ids in occurrences.items() for mid in ids
+               if addr.lower() in text.get(mid, \"\"))
+t = json.load(open(\"mk/truth.json\"))
+inc = [i for i in t[\"incidents\"] if i[\"kind\"] == \"body-leak\"][0]
+open(\"mk.addresses\", \"w\").write(\"\n\".join(inc[\"leaked_addresses\"]) + \"\n\")
+json.dump(sorted(kept_in_hyperkitty(inc[\"occurrences\"])), open(\"mk.occurs\", \"w\"))
+json.dump(inc[\"leaked_addresses\"], open(\"mk.tokens\", \"w\"))" &&
+	"$LISTSCRUB" purge --hyperkitty "$PWD/s-mk/hksite.py" --addresses mk.addresses \
+		--format json $(own_run m-mk) >mk.json &&
+	"$PY" -c "import json
+items = [json.loads(l) for l in open(\"mk.json\")][1:-1]
+redacted = sorted(i[\"message_id\"] for i in items if i[\"state\"] == \"redacted\")
+occurs = json.load(open(\"mk.occurs\"))
+missing = set(occurs) - set(redacted)
+assert not missing and occurs, missing
+json.dump(redacted, open(\"mk.redacted\", \"w\"))" &&
+	check s-mk "{\"redacted\": {\"tokens\": $(cat mk.tokens), \"messages\": $(cat mk.redacted)}, \"unchanged_except\": $(cat mk.redacted)}" mk.snap &&
+	verify_own_run m-mk --hyperkitty "$PWD/s-mk/hksite.py" >verify.txt &&
+	grep "^# verified" verify.txt
+'
+
 # PostgreSQL: the same purges on a throw-away cluster, and a kill of the
 # app while HyperKitty's transaction is open (on a cluster of its own).
 pg_why=$why

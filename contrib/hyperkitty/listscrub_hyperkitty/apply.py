@@ -234,9 +234,10 @@ class Run:
         self.unnamed["excluded_threads"] = sorted(set(
             row["thread_id"] for row in self.rows if row["thread_id"]))
         named = [row["email_id"] for row in self.rows]
-        self.tables[when] = tables.all_tables()
-        self.unnamed[when] = tables.unnamed_tables(
+        digests = tables.table_digests(
             named, self.unnamed["excluded_threads"])
+        self.tables[when] = digests["all"]
+        self.unnamed[when] = digests["unnamed"]
 
     # Step 3: redactions, changing only what listscrub changed.
 

@@ -19,16 +19,13 @@ MODELS = (MailingList, Thread, Email, Attachment, Sender, Vote)
 RECOMPUTED_EMAIL_COLUMNS = {"parent_id", "thread_order", "thread_depth"}
 
 
-def all_tables():
-    return {model._meta.db_table: _digest(_rows(model)) for model in MODELS}
-
-
-def unnamed_tables(named_email_ids, excluded_threads):
-    """Digests of the rows that a plan naming these Email pks does not
-    touch; excluded_threads are Thread.thread_id values (those of the
-    named emails).  The other emails of an excluded thread are kept
-    without the columns HyperKitty recomputes there; every other email
-    is kept whole."""
+def table_digests(named_email_ids, excluded_threads, everything=True):
+    """{"all": digests of every row, "unnamed": digests of the rows that a
+    plan naming these Email pks does not touch}, in one pass over each
+    table (attachment contents are read once); without everything, only
+    "unnamed".  excluded_threads are the Thread.thread_id values of the
+    named emails: their other emails are kept without the columns
+    HyperKitty recomputes there; every other email is kept whole."""
     named = set(named_email_ids)
     excluded = set(excluded_threads)
     excluded_pks = set(Thread.objects.filter(
@@ -52,22 +49,35 @@ def unnamed_tables(named_email_ids, excluded_threads):
         Sender: lambda row: row["address"] in unnamed_senders,
         Vote: lambda row: row["email_id"] not in named,
     }
-    result = {}
+    result = {"all": {}, "unnamed": {}}
     for model in MODELS:
+        table = model._meta.db_table
         keep = selections[model]
-        rows = (email_row(row) if model is Email else row
-                for row in _rows(model) if keep(row))
-        result[model._meta.db_table] = _digest(rows)
+        whole, part = _Digest(), _Digest()
+        for row in _rows(model):
+            if everything:
+                whole.add(row)
+            if keep(row):
+                part.add(email_row(row) if model is Email else row)
+        if everything:
+            result["all"][table] = whole.value()
+        result["unnamed"][table] = part.value()
     return result
 
 
-def _digest(rows):
-    sha = hashlib.sha256()
-    count = 0
-    for row in rows:
-        sha.update(_canonical(row))
-        count += 1
-    return {"rows": count, "digest": "sha256:" + sha.hexdigest()}
+class _Digest:
+    """SHA-256 over one canonical line per row, and the rows counted."""
+
+    def __init__(self):
+        self.sha = hashlib.sha256()
+        self.rows = 0
+
+    def add(self, row):
+        self.sha.update(_canonical(row))
+        self.rows += 1
+
+    def value(self):
+        return {"rows": self.rows, "digest": "sha256:" + self.sha.hexdigest()}
 
 
 def _rows(model):

@@ -33,8 +33,9 @@ class Command(BaseCommand):
                 answer = {
                     "listscrub_hyperkitty_inspect": 1,
                     "named": [inspect(entry) for entry in named],
-                    "unnamed": tables.unnamed_tables(
-                        [entry["email_id"] for entry in named], excluded),
+                    "unnamed": tables.table_digests(
+                        [entry["email_id"] for entry in named], excluded,
+                        everything=False)["unnamed"],
                     "search": site.search_name(),
                 }
             finally:
